@@ -1,0 +1,308 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { EMBEDDING_DIMENSIONS, tsvector, vector } from './columns';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+const tenantId = () =>
+  uuid('tenant_id')
+    .notNull()
+    .references(() => tenants.id, { onDelete: 'cascade' });
+
+export const tenants = pgTable('tenants', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  /** Per-tenant overrides: rate limits, budgets, enrichment. */
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+  /** Bumped on every document change; part of search/answer cache keys. */
+  corpusVersion: bigint('corpus_version', { mode: 'number' }).notNull().default(0),
+  createdAt: createdAt(),
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    /** Display prefix such as `vk_dev_AbCd`; never enough to use the key. */
+    prefix: text('prefix').notNull(),
+    /** Hex SHA-256 of the full key. */
+    keyHash: text('key_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    createdBy: uuid('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('api_keys_hash_idx').on(t.keyHash),
+    index('api_keys_tenant_idx').on(t.tenantId),
+  ],
+);
+
+export const documents = pgTable(
+  'documents',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantId(),
+    title: text('title').notNull(),
+    mimeType: text('mime_type').notNull(),
+    byteSize: bigint('byte_size', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+    /** Latest uploaded version. */
+    currentVersion: integer('current_version').notNull().default(1),
+    /** Version that search serves; null until the first version is ready. */
+    readyVersion: integer('ready_version'),
+    status: text('status').notNull().default('queued'),
+    failureReason: text('failure_reason'),
+    stage: text('stage'),
+    chunksDone: integer('chunks_done').notNull().default(0),
+    chunksTotal: integer('chunks_total'),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    summary: text('summary'),
+    suggestedTags: text('suggested_tags').array(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('documents_tenant_sha_idx').on(t.tenantId, t.sha256),
+    index('documents_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
+    index('documents_tenant_updated_idx').on(t.tenantId, t.updatedAt, t.id),
+    index('documents_tenant_title_idx').on(t.tenantId, t.title, t.id),
+    index('documents_tags_idx').using('gin', t.tags),
+    index('documents_metadata_idx').using('gin', t.metadata),
+  ],
+);
+
+export const documentVersions = pgTable(
+  'document_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => documents.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    r2Key: text('r2_key').notNull(),
+    sha256: text('sha256').notNull(),
+    byteSize: bigint('byte_size', { mode: 'number' }).notNull(),
+    mimeType: text('mime_type').notNull(),
+    filename: text('filename'),
+    status: text('status').notNull().default('queued'),
+    failureReason: text('failure_reason'),
+    chunkCount: integer('chunk_count'),
+    chunksReused: integer('chunks_reused'),
+    chunksEmbedded: integer('chunks_embedded'),
+    createdAt: createdAt(),
+    readyAt: timestamp('ready_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('document_versions_doc_version_idx').on(t.documentId, t.version)],
+);
+
+export const chunks = pgTable(
+  'chunks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => documents.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    ordinal: integer('ordinal').notNull(),
+    text: text('text').notNull(),
+    tokenCount: integer('token_count').notNull(),
+    contentHash: text('content_hash').notNull(),
+    headingPath: text('heading_path')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    /** heading_path joined with " / ", kept as text so the tsvector can index it. */
+    headingText: text('heading_text').notNull().default(''),
+    charStart: integer('char_start').notNull(),
+    charEnd: integer('char_end').notNull(),
+    page: integer('page'),
+    /** English stems plus `simple` tokens, so identifiers and codes match verbatim. */
+    tsv: tsvector('tsv').generatedAlwaysAs(
+      sql`setweight(to_tsvector('english'::regconfig, heading_text), 'A') || to_tsvector('english'::regconfig, text) || to_tsvector('simple'::regconfig, text)`,
+    ),
+    /** Used by the pgvector VectorStore adapter; null when vectors live in Vectorize. */
+    embedding: vector('embedding', { dimensions: EMBEDDING_DIMENSIONS }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('chunks_doc_version_ordinal_idx').on(t.documentId, t.version, t.ordinal),
+    index('chunks_tenant_idx').on(t.tenantId, t.documentId, t.version),
+    index('chunks_tsv_idx').using('gin', t.tsv),
+    index('chunks_embedding_idx').using('hnsw', t.embedding.op('vector_cosine_ops')),
+  ],
+);
+
+/** (tenant, model, chunk hash) -> embedding, so identical text is never embedded twice. */
+export const embeddingCache = pgTable(
+  'embedding_cache',
+  {
+    tenantId: tenantId(),
+    model: text('model').notNull(),
+    contentHash: text('content_hash').notNull(),
+    embedding: vector('embedding', { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.model, t.contentHash] })],
+);
+
+export const ingestionEvents = pgTable(
+  'ingestion_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: tenantId(),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => documents.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    stage: text('stage').notNull(),
+    status: text('status').notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('ingestion_events_doc_idx').on(t.documentId, t.id)],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: tenantId(),
+    keyId: uuid('key_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id'),
+    requestId: text('request_id'),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_log_tenant_idx').on(t.tenantId, t.id)],
+);
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    tenantId: tenantId(),
+    key: text('key').notNull(),
+    route: text('route').notNull(),
+    fingerprint: text('fingerprint'),
+    status: integer('status'),
+    response: jsonb('response'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.key] })],
+);
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantId(),
+    title: text('title'),
+    scope: jsonb('scope').$type<Record<string, unknown>>().notNull().default({}),
+    messageCount: integer('message_count').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('conversations_tenant_idx').on(t.tenantId, t.updatedAt, t.id)],
+);
+
+export const answerCache = pgTable(
+  'answer_cache',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    scopeHash: text('scope_hash').notNull(),
+    question: text('question').notNull(),
+    embedding: vector('embedding', { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    answer: jsonb('answer').notNull(),
+    documentIds: uuid('document_ids').array().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('answer_cache_tenant_idx').on(t.tenantId, t.scopeHash)],
+);
+
+export const usageDaily = pgTable(
+  'usage_daily',
+  {
+    tenantId: tenantId(),
+    day: date('day').notNull(),
+    searches: integer('searches').notNull().default(0),
+    answers: integer('answers').notNull().default(0),
+    tokensIn: bigint('tokens_in', { mode: 'number' }).notNull().default(0),
+    tokensOut: bigint('tokens_out', { mode: 'number' }).notNull().default(0),
+    costUsd: real('cost_usd').notNull().default(0),
+    uploads: integer('uploads').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.day] })],
+);
+
+export const keyActivityDaily = pgTable(
+  'key_activity_daily',
+  {
+    tenantId: tenantId(),
+    day: date('day').notNull(),
+    keyId: uuid('key_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.day, t.keyId] })],
+);
+
+export const productEvents = pgTable(
+  'product_events',
+  {
+    tenantId: tenantId(),
+    eventId: uuid('event_id').notNull(),
+    name: text('name').notNull(),
+    userId: text('user_id').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.eventId] })],
+);
+
+export const productEventsDaily = pgTable(
+  'product_events_daily',
+  {
+    tenantId: tenantId(),
+    day: date('day').notNull(),
+    name: text('name').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.day, t.name] })],
+);
+
+export const productUsersDaily = pgTable(
+  'product_users_daily',
+  {
+    tenantId: tenantId(),
+    day: date('day').notNull(),
+    userId: text('user_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.day, t.userId] })],
+);

@@ -1,0 +1,48 @@
+import { and, eq } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { chunks, documents } from '../db/schema';
+import type { Env } from '../env';
+import { bumpCorpusVersion, documentPrefix } from './repository';
+
+/** Deletes every R2 object under a document's prefix, page by page. */
+export async function deleteDocumentObjects(
+  bucket: R2Bucket,
+  tenantId: string,
+  documentId: string,
+) {
+  const prefix = documentPrefix(tenantId, documentId);
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, cursor, limit: 1000 });
+    if (page.objects.length) await bucket.delete(page.objects.map((o) => o.key));
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+}
+
+/** Hooks run with the chunk ids of a document being deleted (vector stores register here). */
+export type ChunkPurgeHook = (env: Env, tenantId: string, chunkIds: string[]) => Promise<void>;
+const chunkPurgeHooks: ChunkPurgeHook[] = [];
+export function onChunksPurged(hook: ChunkPurgeHook) {
+  chunkPurgeHooks.push(hook);
+}
+
+/**
+ * Removes a document everywhere: vectors, rows (chunks, versions and events cascade),
+ * R2 objects; bumps the tenant's corpus version so cached results are invalidated.
+ */
+export async function purgeDocument(env: Env, db: Database, tenantId: string, documentId: string) {
+  const chunkIds = (
+    await db
+      .select({ id: chunks.id })
+      .from(chunks)
+      .where(and(eq(chunks.tenantId, tenantId), eq(chunks.documentId, documentId)))
+  ).map((r) => r.id);
+  for (const hook of chunkPurgeHooks) await hook(env, tenantId, chunkIds);
+  await db.transaction(async (tx) => {
+    await tx
+      .delete(documents)
+      .where(and(eq(documents.tenantId, tenantId), eq(documents.id, documentId)));
+    await bumpCorpusVersion(tx, tenantId);
+  });
+  await deleteDocumentObjects(env.DOCUMENTS, tenantId, documentId);
+}

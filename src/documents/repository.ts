@@ -1,0 +1,219 @@
+import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { chunks, documents, documentVersions, ingestionEvents, tenants } from '../db/schema';
+import { decodeCursor, encodeCursor } from '../http/cursor';
+
+export type DocumentRow = typeof documents.$inferSelect;
+export type VersionRow = typeof documentVersions.$inferSelect;
+
+export const objectKey = (tenantId: string, documentId: string, version: number) =>
+  `tenants/${tenantId}/documents/${documentId}/v${version}`;
+export const documentPrefix = (tenantId: string, documentId: string) =>
+  `tenants/${tenantId}/documents/${documentId}/`;
+
+export function toDocumentDto(row: DocumentRow) {
+  return {
+    id: row.id,
+    title: row.title,
+    mimeType: row.mimeType,
+    byteSize: row.byteSize,
+    sha256: row.sha256,
+    currentVersion: row.currentVersion,
+    readyVersion: row.readyVersion,
+    status: row.status as 'queued' | 'processing' | 'ready' | 'failed',
+    failureReason: row.failureReason,
+    progress: { stage: row.stage, chunksDone: row.chunksDone, chunksTotal: row.chunksTotal },
+    tags: row.tags,
+    metadata: row.metadata,
+    summary: row.summary,
+    suggestedTags: row.suggestedTags,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function toVersionDto(row: VersionRow) {
+  return {
+    version: row.version,
+    sha256: row.sha256,
+    byteSize: row.byteSize,
+    mimeType: row.mimeType,
+    filename: row.filename,
+    status: row.status,
+    failureReason: row.failureReason,
+    chunkCount: row.chunkCount,
+    chunksReused: row.chunksReused,
+    chunksEmbedded: row.chunksEmbedded,
+    createdAt: row.createdAt.toISOString(),
+    readyAt: row.readyAt?.toISOString() ?? null,
+  };
+}
+
+export async function findDocument(db: Database, tenantId: string, id: string) {
+  const [row] = await db
+    .select()
+    .from(documents)
+    .where(and(eq(documents.tenantId, tenantId), eq(documents.id, id)))
+    .limit(1);
+  return row;
+}
+
+export async function findDocumentBySha(db: Database, tenantId: string, sha256: string) {
+  const [row] = await db
+    .select()
+    .from(documents)
+    .where(and(eq(documents.tenantId, tenantId), eq(documents.sha256, sha256)))
+    .limit(1);
+  return row;
+}
+
+export async function findVersion(
+  db: Database,
+  tenantId: string,
+  documentId: string,
+  version: number,
+) {
+  const [row] = await db
+    .select()
+    .from(documentVersions)
+    .where(
+      and(
+        eq(documentVersions.tenantId, tenantId),
+        eq(documentVersions.documentId, documentId),
+        eq(documentVersions.version, version),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+export async function documentDetail(db: Database, row: DocumentRow) {
+  const [versions, history] = await Promise.all([
+    db
+      .select()
+      .from(documentVersions)
+      .where(
+        and(eq(documentVersions.tenantId, row.tenantId), eq(documentVersions.documentId, row.id)),
+      )
+      .orderBy(asc(documentVersions.version)),
+    db
+      .select()
+      .from(ingestionEvents)
+      .where(
+        and(eq(ingestionEvents.tenantId, row.tenantId), eq(ingestionEvents.documentId, row.id)),
+      )
+      .orderBy(asc(ingestionEvents.id))
+      .limit(200),
+  ]);
+  return {
+    ...toDocumentDto(row),
+    versions: versions.map(toVersionDto),
+    history: history.map((e) => ({
+      version: e.version,
+      stage: e.stage,
+      status: e.status,
+      detail: e.detail ?? null,
+      at: e.createdAt.toISOString(),
+    })),
+  };
+}
+
+export async function bumpCorpusVersion(db: Pick<Database, 'update'>, tenantId: string) {
+  await db
+    .update(tenants)
+    .set({ corpusVersion: sql`${tenants.corpusVersion} + 1` })
+    .where(eq(tenants.id, tenantId));
+}
+
+export interface ListOptions {
+  limit: number;
+  cursor?: string;
+  sort: 'created' | 'updated' | 'title';
+  order: 'asc' | 'desc';
+  tag?: string;
+  status?: string;
+  mime?: string;
+  metadata: Array<[string, string]>;
+}
+
+type Cursor = [string, string];
+const isCursor = (v: unknown): v is Cursor =>
+  Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string';
+
+/** Keyset pagination over (sort column, id), always inside one tenant. */
+export async function listDocuments(db: Database, tenantId: string, options: ListOptions) {
+  const column =
+    options.sort === 'title'
+      ? documents.title
+      : options.sort === 'updated'
+        ? documents.updatedAt
+        : documents.createdAt;
+  const filters: SQL[] = [eq(documents.tenantId, tenantId)];
+  if (options.tag) filters.push(sql`${documents.tags} @> ARRAY[${options.tag}]::text[]`);
+  if (options.status) filters.push(eq(documents.status, options.status));
+  if (options.mime) filters.push(eq(documents.mimeType, options.mime));
+  for (const [key, value] of options.metadata) {
+    filters.push(sql`${documents.metadata} @> ${JSON.stringify({ [key]: value })}::jsonb`);
+  }
+  if (options.cursor) {
+    const [value, id] = decodeCursor(options.cursor, isCursor);
+    const typed = options.sort === 'title' ? value : new Date(value);
+    const after = options.order === 'asc' ? gt : lt;
+    filters.push(or(after(column, typed), and(eq(column, typed), after(documents.id, id)))!);
+  }
+  const direction = options.order === 'asc' ? asc : desc;
+  const rows = await db
+    .select()
+    .from(documents)
+    .where(and(...filters))
+    .orderBy(direction(column), direction(documents.id))
+    .limit(options.limit + 1);
+  const page = rows.slice(0, options.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > options.limit && last
+      ? encodeCursor([
+          options.sort === 'title'
+            ? last.title
+            : (options.sort === 'updated' ? last.updatedAt : last.createdAt).toISOString(),
+          last.id,
+        ])
+      : null;
+  return { data: page.map(toDocumentDto), nextCursor };
+}
+
+export async function listChunks(
+  db: Database,
+  tenantId: string,
+  documentId: string,
+  version: number,
+  limit: number,
+  afterOrdinal = -1,
+) {
+  const rows = await db
+    .select({
+      id: chunks.id,
+      version: chunks.version,
+      ordinal: chunks.ordinal,
+      text: chunks.text,
+      tokenCount: chunks.tokenCount,
+      contentHash: chunks.contentHash,
+      headingPath: chunks.headingPath,
+      charStart: chunks.charStart,
+      charEnd: chunks.charEnd,
+      page: chunks.page,
+    })
+    .from(chunks)
+    .where(
+      and(
+        eq(chunks.tenantId, tenantId),
+        eq(chunks.documentId, documentId),
+        eq(chunks.version, version),
+        gt(chunks.ordinal, afterOrdinal),
+      ),
+    )
+    .orderBy(asc(chunks.ordinal))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return { data: page, nextCursor: rows.length > limit ? (page.at(-1)?.ordinal ?? null) : null };
+}

@@ -1,0 +1,335 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { recordAudit } from '../audit/record';
+import { documents } from '../db/schema';
+import { ApiError } from '../errors';
+import { createRouter } from '../http/router';
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+} from '../http/idempotency';
+import { authorize } from '../middleware/auth';
+import type { AppEnv } from '../types';
+import { and, eq } from 'drizzle-orm';
+import { downloadTtl, signDownload } from './download-token';
+import { purgeDocument } from './purge';
+import { receiveUpload } from './receive';
+import {
+  bumpCorpusVersion,
+  documentDetail,
+  findDocument,
+  findVersion,
+  listChunks,
+  listDocuments,
+  objectKey,
+  toDocumentDto,
+} from './repository';
+import {
+  ChunkSchema,
+  ChunksQuery,
+  DocumentDetailSchema,
+  DocumentSchema,
+  DownloadQuery,
+  ErrorSchema,
+  IdParam,
+  ListQuery,
+  PatchBody,
+  UploadResultSchema,
+} from './schemas';
+import { addVersionFromUpload, createDocumentFromUpload, uploadResponse } from './write';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+const errors = {
+  400: json(ErrorSchema, 'Invalid input'),
+  401: json(ErrorSchema, 'Missing or invalid API key'),
+  403: json(ErrorSchema, 'The key role lacks permission'),
+  404: json(ErrorSchema, 'Not found'),
+};
+
+export const documentsRouter = createRouter();
+
+async function requireDocument(c: Context<AppEnv>, id: string) {
+  const row = await findDocument(c.var.db, c.var.principal.tenantId, id);
+  if (!row) throw ApiError.notFound('document');
+  return row;
+}
+
+function parseId(raw: string): string {
+  const parsed = IdParam.shape.id.safeParse(raw);
+  if (!parsed.success) throw new ApiError(400, 'invalid_id', 'the id in the path is not valid');
+  return parsed.data;
+}
+
+const uploadBodyDoc = {
+  content: {
+    'multipart/form-data': {
+      schema: z.object({
+        file: z.string().openapi({ format: 'binary' }),
+        title: z.string().optional(),
+        tags: z.string().optional().openapi({ description: 'comma-separated' }),
+        metadata: z.string().optional().openapi({ description: 'JSON object' }),
+      }),
+    },
+    'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) },
+  },
+};
+const uploadResponses = {
+  200: json(UploadResultSchema, 'Identical content already stored (duplicate: true)'),
+  202: json(UploadResultSchema, 'Stored and queued for ingestion'),
+  413: json(ErrorSchema, 'File too large'),
+  415: json(ErrorSchema, 'Unsupported media type'),
+  ...errors,
+};
+
+// Uploads are streamed, so they are registered for the OpenAPI document only and
+// handled by plain routes (a zod body validator would buffer the file).
+documentsRouter.openAPIRegistry.registerPath({
+  method: 'post',
+  path: '/v1/documents',
+  summary: 'Upload a document (multipart, or a raw body with its Content-Type)',
+  request: {
+    query: z.object({
+      title: z.string().optional(),
+      tags: z.string().optional(),
+      metadata: z.string().optional(),
+      filename: z.string().optional(),
+    }),
+    headers: z.object({ 'idempotency-key': z.string().optional() }),
+    body: uploadBodyDoc,
+  },
+  responses: uploadResponses,
+});
+
+documentsRouter.post('/v1/documents', authorize('documents:upload'), async (c) => {
+  const { db, principal } = c.var;
+  const idempotencyKey = c.req.header('idempotency-key');
+  if (idempotencyKey) {
+    const claim = await claimIdempotencyKey(
+      db,
+      principal.tenantId,
+      idempotencyKey,
+      'POST /v1/documents',
+    );
+    if (claim.kind === 'replay') {
+      await c.req.raw.body?.cancel().catch(() => {});
+      c.header('Idempotent-Replayed', 'true');
+      return c.json(claim.body as object, claim.status as 200 | 202);
+    }
+  }
+  try {
+    const documentId = crypto.randomUUID();
+    const upload = await receiveUpload(c, objectKey(principal.tenantId, documentId, 1));
+    const result = await createDocumentFromUpload(c, documentId, upload);
+    const body = uploadResponse(result);
+    if (idempotencyKey) {
+      await completeIdempotencyKey(
+        db,
+        principal.tenantId,
+        idempotencyKey,
+        result.status,
+        body,
+        upload.sha256,
+      );
+    }
+    return c.json(body, result.status);
+  } catch (error) {
+    if (idempotencyKey)
+      await releaseIdempotencyKey(db, principal.tenantId, idempotencyKey).catch(() => {});
+    throw error;
+  }
+});
+
+documentsRouter.openAPIRegistry.registerPath({
+  method: 'put',
+  path: '/v1/documents/{id}/content',
+  summary: 'Upload a new version; the previous one keeps serving until this one is ready',
+  request: { params: IdParam, body: uploadBodyDoc },
+  responses: uploadResponses,
+});
+
+documentsRouter.put('/v1/documents/:id/content', authorize('documents:write'), async (c) => {
+  const current = await requireDocument(c, parseId(c.req.param('id')));
+  const version = current.currentVersion + 1;
+  const upload = await receiveUpload(c, objectKey(c.var.principal.tenantId, current.id, version));
+  const result = await addVersionFromUpload(c, current, version, upload);
+  return c.json(uploadResponse(result), result.status);
+});
+
+documentsRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/documents',
+    summary: 'List documents with filters and cursor pagination',
+    middleware: [authorize('documents:read')] as const,
+    request: { query: ListQuery },
+    responses: {
+      200: json(
+        z.object({ data: z.array(DocumentSchema), nextCursor: z.string().nullable() }),
+        'A page',
+      ),
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const query = c.req.valid('query');
+    const raw =
+      query.metadata === undefined
+        ? []
+        : Array.isArray(query.metadata)
+          ? query.metadata
+          : [query.metadata];
+    const metadata = raw.map((pair): [string, string] => {
+      const at = pair.indexOf(':');
+      if (at < 1)
+        throw new ApiError(400, 'validation_failed', 'metadata filters look like key:value');
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    });
+    const page = await listDocuments(c.var.db, c.var.principal.tenantId, { ...query, metadata });
+    return c.json(page, 200);
+  },
+);
+
+documentsRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/documents/{id}',
+    summary: 'A document with its versions and status history',
+    middleware: [authorize('documents:read')] as const,
+    request: { params: IdParam },
+    responses: { 200: json(DocumentDetailSchema, 'The document'), ...errors },
+  }),
+  async (c) => {
+    const row = await requireDocument(c, c.req.valid('param').id);
+    return c.json(await documentDetail(c.var.db, row), 200);
+  },
+);
+
+documentsRouter.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/v1/documents/{id}',
+    summary: 'Change title, tags or metadata',
+    middleware: [authorize('documents:write')] as const,
+    request: {
+      params: IdParam,
+      body: { content: { 'application/json': { schema: PatchBody } }, required: true },
+    },
+    responses: { 200: json(DocumentSchema, 'The updated document'), ...errors },
+  }),
+  async (c) => {
+    const { db, principal } = c.var;
+    const before = await requireDocument(c, c.req.valid('param').id);
+    const patch = c.req.valid('json');
+    const row = await db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(documents)
+        .set({ ...patch, updatedAt: new Date() })
+        .where(and(eq(documents.tenantId, principal.tenantId), eq(documents.id, before.id)))
+        .returning();
+      await recordAudit(tx, principal, c.var.requestId, {
+        action: 'document.update',
+        targetType: 'document',
+        targetId: before.id,
+        before: Object.fromEntries(
+          Object.keys(patch).map((k) => [k, before[k as keyof typeof patch]]),
+        ),
+        after: patch,
+      });
+      await bumpCorpusVersion(tx, principal.tenantId);
+      return updated!;
+    });
+    return c.json(toDocumentDto(row), 200);
+  },
+);
+
+documentsRouter.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/v1/documents/{id}',
+    summary: 'Delete a document, its versions, objects, chunks and vectors',
+    middleware: [authorize('documents:write')] as const,
+    request: { params: IdParam },
+    responses: { 204: { description: 'Deleted' }, ...errors },
+  }),
+  async (c) => {
+    const row = await requireDocument(c, c.req.valid('param').id);
+    await recordAudit(c.var.db, c.var.principal, c.var.requestId, {
+      action: 'document.delete',
+      targetType: 'document',
+      targetId: row.id,
+      before: { title: row.title, sha256: row.sha256, versions: row.currentVersion },
+    });
+    await purgeDocument(c.env, c.var.db, c.var.principal.tenantId, row.id);
+    return c.body(null, 204);
+  },
+);
+
+documentsRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/documents/{id}/download',
+    summary: 'A short-lived signed URL for the stored file',
+    middleware: [authorize('documents:read')] as const,
+    request: { params: IdParam, query: DownloadQuery },
+    responses: {
+      200: json(
+        z.object({ url: z.string(), expiresAt: z.string(), version: z.number().int() }),
+        'Signed URL',
+      ),
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const row = await requireDocument(c, c.req.valid('param').id);
+    const version = c.req.valid('query').version ?? row.currentVersion;
+    if (!(await findVersion(c.var.db, row.tenantId, row.id, version)))
+      throw ApiError.notFound('version');
+    const exp = Math.floor(Date.now() / 1000) + downloadTtl(c.env);
+    const token = await signDownload(
+      { t: row.tenantId, d: row.id, v: version, exp },
+      c.env.SIGNING_KEYS,
+    );
+    const url = new URL(`/v1/files/${token}`, c.req.url).toString();
+    return c.json({ url, expiresAt: new Date(exp * 1000).toISOString(), version }, 200);
+  },
+);
+
+documentsRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/documents/{id}/chunks',
+    summary: 'Chunks of the served (or a given) version, in order',
+    middleware: [authorize('documents:read')] as const,
+    request: { params: IdParam, query: ChunksQuery },
+    responses: {
+      200: json(
+        z.object({
+          data: z.array(ChunkSchema),
+          version: z.number().int().nullable(),
+          nextCursor: z.number().int().nullable(),
+        }),
+        'A page of chunks',
+      ),
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const row = await requireDocument(c, c.req.valid('param').id);
+    const query = c.req.valid('query');
+    const version = query.version ?? row.readyVersion;
+    if (version === null) return c.json({ data: [], version: null, nextCursor: null }, 200);
+    const page = await listChunks(
+      c.var.db,
+      row.tenantId,
+      row.id,
+      version,
+      query.limit,
+      query.cursor ?? -1,
+    );
+    return c.json({ ...page, version }, 200);
+  },
+);

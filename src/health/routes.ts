@@ -1,0 +1,52 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { sql } from 'drizzle-orm';
+import { createRouter } from '../http/router';
+
+export const healthRouter = createRouter();
+
+const Health = z.object({
+  status: z.enum(['ok', 'degraded']),
+  checks: z.record(z.string(), z.unknown()).optional(),
+});
+
+healthRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/health',
+    summary: 'Liveness: the Worker answers (touches nothing)',
+    responses: {
+      200: { content: { 'application/json': { schema: Health } }, description: 'Alive' },
+    },
+  }),
+  (c) => c.json({ status: 'ok' as const }, 200),
+);
+
+healthRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/health/ready',
+    summary: 'Readiness: Postgres answers a query',
+    responses: {
+      200: { content: { 'application/json': { schema: Health } }, description: 'Ready' },
+      503: { content: { 'application/json': { schema: Health } }, description: 'Not ready' },
+    },
+  }),
+  async (c) => {
+    const started = Date.now();
+    try {
+      await c.var.db.execute(sql`select 1`);
+      return c.json(
+        { status: 'ok' as const, checks: { postgres: { ok: true, ms: Date.now() - started } } },
+        200,
+      );
+    } catch (error) {
+      return c.json(
+        {
+          status: 'degraded' as const,
+          checks: { postgres: { ok: false, error: (error as Error).message } },
+        },
+        503,
+      );
+    }
+  },
+);

@@ -1,0 +1,12 @@
+import type { Env, IngestMessage } from '../env';
+
+/** Sends the reference-only ingest message for one document version. */
+export async function enqueueIngest(
+  env: Pick<Env, 'INGEST_QUEUE'>,
+  message: Omit<IngestMessage, 'kind' | 'enqueuedAt'>,
+): Promise<void> {
+  await env.INGEST_QUEUE.send(
+    { kind: 'ingest', enqueuedAt: Date.now(), ...message },
+    { contentType: 'json' },
+  );
+}

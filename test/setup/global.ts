@@ -1,0 +1,31 @@
+import type { TestProject } from 'vitest/node';
+// @ts-expect-error plain ESM helper shared with the dev scripts
+import { startLocalPostgres } from '../../scripts/lib/local-postgres.mjs';
+// @ts-expect-error plain ESM helper shared with the dev scripts
+import { applyMigrations, pgliteExec } from '../../scripts/lib/migrate.mjs';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    dbWsProxy: string;
+  }
+}
+
+/**
+ * Starts an in-memory PGlite (+pgvector) behind the WebSocket bridge, or uses
+ * DATABASE_URL when it is set, and applies the migrations once for the run.
+ */
+export default async function setup(project: TestProject) {
+  if (process.env.DATABASE_URL && process.env.DB_WS_PROXY) {
+    project.provide('databaseUrl', process.env.DATABASE_URL);
+    project.provide('dbWsProxy', process.env.DB_WS_PROXY);
+    return;
+  }
+  const pg = await startLocalPostgres();
+  await applyMigrations(pgliteExec(pg.db));
+  project.provide('databaseUrl', pg.url);
+  project.provide('dbWsProxy', pg.wsProxy);
+  return async () => {
+    await pg.stop();
+  };
+}
