@@ -1,15 +1,27 @@
 // Embedded Postgres for offline dev and tests: PGlite (+pgvector) served over the
 // Postgres wire protocol, plus the WebSocket->TCP bridge the neon driver speaks.
+import { createServer } from 'node:http';
 import { createConnection } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { WebSocketServer } from 'ws';
 
+const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]);
+const isTerminate = (data) =>
+  Buffer.isBuffer(data) && data.length >= 5 && data.subarray(-5).equals(TERMINATE);
+
 /** Bridges each WebSocket to `?address=host:port` over TCP, as Neon's wsproxy does. */
 export function startWsBridge({ port = 0, host = '127.0.0.1' } = {}) {
-  const server = new WebSocketServer({ port, host });
+  let openBridges = 0;
+  const http = createServer((req, res) => {
+    res.writeHead(req.url === '/stats' ? 200 : 426, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ openBridges }));
+  });
+  const server = new WebSocketServer({ server: http });
   server.on('connection', (socket, request) => {
+    openBridges++;
+    socket.on('close', () => openBridges--);
     const address = new URL(request.url ?? '/', 'http://x').searchParams.get('address') ?? '';
     const [targetHost, targetPort] = address.split(':');
     if (!['127.0.0.1', 'localhost', '::1'].includes(targetHost)) {
@@ -19,12 +31,16 @@ export function startWsBridge({ port = 0, host = '127.0.0.1' } = {}) {
     const tcp = createConnection({ host: '127.0.0.1', port: Number(targetPort) });
     tcp.setNoDelay(true);
     const pending = [];
-    let open = false;
+    let connected = false;
     tcp.on('connect', () => {
-      open = true;
+      connected = true;
       for (const chunk of pending.splice(0)) tcp.write(chunk);
     });
-    socket.on('message', (data) => (open ? tcp.write(data) : pending.push(data)));
+    socket.on('message', (data) => {
+      connected ? tcp.write(data) : pending.push(data);
+      // PGlite never hangs up on Terminate as a real server does, so the bridge does.
+      if (isTerminate(data)) setTimeout(close, 10);
+    });
     tcp.on('data', (data) => socket.readyState === socket.OPEN && socket.send(data));
     const close = () => {
       tcp.destroy();
@@ -36,8 +52,18 @@ export function startWsBridge({ port = 0, host = '127.0.0.1' } = {}) {
     socket.on('error', () => tcp.destroy());
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.once('listening', () => resolve({ server, port: server.address().port }));
+    http.once('error', reject);
+    http.listen(port, host, () =>
+      resolve({
+        port: http.address().port,
+        close: () =>
+          new Promise((r) => {
+            for (const client of server.clients) client.terminate();
+            server.close();
+            http.close(() => r());
+          }),
+      }),
+    );
   });
 }
 
@@ -61,9 +87,10 @@ export async function startLocalPostgres({
     url: `postgres://postgres:postgres@localhost:${boundPgPort}/postgres`,
     wsProxy: `127.0.0.1:${bridge.port}`,
     pgPort: boundPgPort,
+    stats: () => pgServer.getStats(),
     wsPort: bridge.port,
     async stop() {
-      await new Promise((r) => bridge.server.close(() => r()));
+      await bridge.close();
       await pgServer.stop();
       await db.close();
     },

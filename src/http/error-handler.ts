@@ -3,9 +3,18 @@ import { HTTPException } from 'hono/http-exception';
 import { ApiError, type ErrorEnvelope } from '../errors';
 import type { AppEnv } from '../types';
 
+function isHttpException(error: unknown): error is HTTPException {
+  return (
+    error instanceof Error &&
+    typeof (error as HTTPException).status === 'number' &&
+    typeof (error as HTTPException).getResponse === 'function'
+  );
+}
+
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof HTTPException) {
+  // Duck-typed: validator errors may come from another bundled copy of hono.
+  if (error instanceof HTTPException || isHttpException(error)) {
     if (/malformed json/i.test(error.message)) {
       return new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
     }

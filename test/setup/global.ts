@@ -26,6 +26,7 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', pg.url);
   project.provide('dbWsProxy', pg.wsProxy);
   return async () => {
+    if (process.env.VELLUM_DEBUG_PG) console.log('pg stats at teardown', pg.stats());
     await pg.stop();
   };
 }
