@@ -13,6 +13,8 @@ export default defineConfig({
     })),
   ],
   test: {
+    // CI also writes a JSON report so .ci/run can print one plain summary line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-artifacts/vitest.json' }]] : ['default'],
     globalSetup: ['./test/setup/global.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,0 +1,14 @@
+// npm run db:migrate — applies migrations/*.sql to DATABASE_URL (or the local embedded Postgres).
+import { connectDatabase } from './lib/local-stack';
+// @ts-expect-error plain ESM helper
+import { applyMigrations } from './lib/migrate.mjs';
+
+const db = await connectDatabase((m) => console.log(m));
+try {
+  const ran: string[] = await applyMigrations((sql: string) => db.query(sql), {
+    log: (m: string) => console.log(m),
+  });
+  console.log(ran.length ? `applied ${ran.length} migration(s)` : 'database is up to date');
+} finally {
+  await db.stop();
+}
