@@ -2,27 +2,46 @@ import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest(({ inject }) => ({
-      main: './test/worker.ts',
-      wrangler: { configPath: './test/wrangler.test.toml' },
-      remoteBindings: false,
-      miniflare: {
-        bindings: { DATABASE_URL: inject('databaseUrl'), DB_WS_PROXY: inject('dbWsProxy') },
-      },
-    })),
-  ],
   test: {
     // CI also writes a JSON report so .ci/run can print one plain summary line.
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-artifacts/vitest.json' }]] : ['default'],
-    globalSetup: ['./test/setup/global.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'durable-objects/**/*.test.ts'],
-    deps: {
-      optimizer: {
-        ssr: { enabled: true, include: ['@neondatabase/serverless', 'drizzle-orm', 'hono', '@hono/zod-openapi', 'zod'] },
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: './test/worker.ts',
+            wrangler: { configPath: './test/wrangler.test.toml' },
+            remoteBindings: false,
+            miniflare: {
+              bindings: { DATABASE_URL: inject('databaseUrl'), DB_WS_PROXY: inject('dbWsProxy') },
+            },
+          })),
+        ],
+        test: {
+          name: 'workers',
+          globalSetup: ['./test/setup/global.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'durable-objects/**/*.test.ts'],
+          exclude: ['test/node/**'],
+          deps: {
+            optimizer: {
+              ssr: {
+                enabled: true,
+                include: ['@neondatabase/serverless', 'drizzle-orm', 'hono', '@hono/zod-openapi', 'zod'],
+              },
+            },
+          },
+        },
       },
-    },
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/node/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+    ],
   },
 });

@@ -7,7 +7,7 @@ import { startLocalPostgres } from './local-postgres.mjs';
 import { applyMigrations, pgliteExec } from './migrate.mjs';
 
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-export const DATA_DIR = resolve(ROOT, '.data');
+export const DATA_DIR = resolve(process.env.VELLUM_DATA_DIR ?? resolve(ROOT, '.data'));
 
 export interface LocalDatabase {
   url: string;
