@@ -14,6 +14,10 @@ export interface Env {
   MAX_UPLOAD_BYTES?: string;
   DOWNLOAD_URL_TTL_SECONDS?: string;
   VECTOR_BACKEND?: string;
+  /** Base of the ingest retry backoff in seconds (0 retries at once, for tests). */
+  INGEST_RETRY_BASE_SECONDS?: string;
+  /** Text files above this many bytes are ingested in slices (default 8 MiB). */
+  INGEST_SLICE_BYTES?: string;
   EMBEDDING_BACKEND?: string;
   VECTORS?: VectorizeIndex;
   AI?: Ai;

@@ -113,6 +113,9 @@ export const documentVersions = pgTable(
     chunkCount: integer('chunk_count'),
     chunksReused: integer('chunks_reused'),
     chunksEmbedded: integer('chunks_embedded'),
+    /** Number of slice messages a huge document was split into (1 when not split). */
+    sliceCount: integer('slice_count'),
+    attempts: integer('attempts').notNull().default(0),
     createdAt: createdAt(),
     readyAt: timestamp('ready_at', { withTimezone: true }),
   },
@@ -305,4 +308,25 @@ export const productUsersDaily = pgTable(
     userId: text('user_id').notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.day, t.userId] })],
+);
+
+/** Slices of a split ingest that have finished; the last one to finish completes the version. */
+export const ingestSlices = pgTable(
+  'ingest_slices',
+  {
+    tenantId: tenantId(),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => documents.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    sliceIndex: integer('slice_index').notNull(),
+    byteStart: bigint('byte_start', { mode: 'number' }).notNull(),
+    byteEnd: bigint('byte_end', { mode: 'number' }).notNull(),
+    charStart: bigint('char_start', { mode: 'number' }).notNull(),
+    chunkCount: integer('chunk_count'),
+    chunksReused: integer('chunks_reused'),
+    chunksEmbedded: integer('chunks_embedded'),
+    doneAt: timestamp('done_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.documentId, t.version, t.sliceIndex] })],
 );

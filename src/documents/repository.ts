@@ -44,6 +44,7 @@ export function toVersionDto(row: VersionRow) {
     chunkCount: row.chunkCount,
     chunksReused: row.chunksReused,
     chunksEmbedded: row.chunksEmbedded,
+    sliceCount: row.sliceCount,
     createdAt: row.createdAt.toISOString(),
     readyAt: row.readyAt?.toISOString() ?? null,
   };

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { recordAudit } from '../audit/record';
-import { documents } from '../db/schema';
+import { documents, documentVersions, ingestionEvents } from '../db/schema';
+import { enqueueIngest } from '../ingest/enqueue';
 import { ApiError } from '../errors';
 import { createRouter } from '../http/router';
 import {
@@ -331,5 +332,50 @@ documentsRouter.openapi(
       query.cursor ?? -1,
     );
     return c.json({ ...page, version }, 200);
+  },
+);
+
+documentsRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/documents/{id}/reprocess',
+    summary: 'Queue the latest version for ingestion again (e.g. after a failure)',
+    middleware: [authorize('documents:write')] as const,
+    request: { params: IdParam },
+    responses: { 202: json(DocumentSchema, 'Queued again'), ...errors },
+  }),
+  async (c) => {
+    const { db, principal } = c.var;
+    const row = await requireDocument(c, c.req.valid('param').id);
+    if (row.status === 'queued' || row.status === 'processing') {
+      throw new ApiError(409, 'conflict', `the document is already ${row.status}`);
+    }
+    const updated = await db.transaction(async (tx) => {
+      await tx
+        .update(documentVersions)
+        .set({ status: 'queued', failureReason: null })
+        .where(and(eq(documentVersions.documentId, row.id), eq(documentVersions.version, row.currentVersion)));
+      const [doc] = await tx
+        .update(documents)
+        .set({ status: 'queued', stage: 'queued', failureReason: null, chunksDone: 0, updatedAt: new Date() })
+        .where(and(eq(documents.tenantId, principal.tenantId), eq(documents.id, row.id)))
+        .returning();
+      await tx.insert(ingestionEvents).values({
+        tenantId: principal.tenantId,
+        documentId: row.id,
+        version: row.currentVersion,
+        stage: 'reprocess',
+        status: 'queued',
+      });
+      await recordAudit(tx, principal, c.var.requestId, {
+        action: 'document.reprocess',
+        targetType: 'document',
+        targetId: row.id,
+        before: { status: row.status, failureReason: row.failureReason },
+      });
+      return doc!;
+    });
+    await enqueueIngest(c.env, { tenantId: principal.tenantId, documentId: row.id, version: row.currentVersion });
+    return c.json(toDocumentDto(updated), 202);
   },
 );

@@ -69,6 +69,7 @@ export const VersionSchema = z
     chunkCount: z.number().int().nullable(),
     chunksReused: z.number().int().nullable(),
     chunksEmbedded: z.number().int().nullable(),
+    sliceCount: z.number().int().nullable(),
     createdAt: z.string(),
     readyAt: z.string().nullable(),
   })

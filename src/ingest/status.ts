@@ -1,0 +1,92 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { documents, documentVersions, ingestionEvents } from '../db/schema';
+
+export interface VersionRef {
+  tenantId: string;
+  documentId: string;
+  version: number;
+}
+
+export async function recordEvent(
+  db: Pick<Database, 'insert'>,
+  ref: VersionRef,
+  stage: string,
+  status: string,
+  detail?: Record<string, unknown>,
+) {
+  await db.insert(ingestionEvents).values({ ...ref, stage, status, detail: detail ?? null });
+}
+
+/** Updates the document's visible progress, only while `ref` is still its latest version. */
+export async function setProgress(
+  db: Pick<Database, 'update'>,
+  ref: VersionRef,
+  progress: { status?: string; stage?: string; chunksDone?: number; chunksTotal?: number | null },
+) {
+  await db
+    .update(documents)
+    .set({ ...progress, updatedAt: new Date() })
+    .where(
+      and(
+        eq(documents.tenantId, ref.tenantId),
+        eq(documents.id, ref.documentId),
+        eq(documents.currentVersion, ref.version),
+      ),
+    );
+}
+
+export async function addChunksDone(db: Pick<Database, 'update'>, ref: VersionRef, delta: number) {
+  await db
+    .update(documents)
+    .set({ chunksDone: sql`${documents.chunksDone} + ${delta}` })
+    .where(
+      and(
+        eq(documents.tenantId, ref.tenantId),
+        eq(documents.id, ref.documentId),
+        eq(documents.currentVersion, ref.version),
+      ),
+    );
+}
+
+/** Fails a version (and the document, when it is the latest) with a stable reason code. */
+export async function failVersion(db: Database, ref: VersionRef, reason: string, detail?: Record<string, unknown>) {
+  await db.transaction(async (tx) => {
+    await tx
+      .update(documentVersions)
+      .set({ status: 'failed', failureReason: reason })
+      .where(
+        and(
+          eq(documentVersions.tenantId, ref.tenantId),
+          eq(documentVersions.documentId, ref.documentId),
+          eq(documentVersions.version, ref.version),
+        ),
+      );
+    await setProgress(tx, ref, { status: 'failed', stage: 'failed' });
+    await tx
+      .update(documents)
+      .set({ failureReason: reason })
+      .where(
+        and(
+          eq(documents.tenantId, ref.tenantId),
+          eq(documents.id, ref.documentId),
+          eq(documents.currentVersion, ref.version),
+        ),
+      );
+    await recordEvent(tx, ref, 'failed', 'failed', { reason, ...detail });
+  });
+}
+
+export async function versionStatus(db: Database, ref: VersionRef): Promise<string | undefined> {
+  const [row] = await db
+    .select({ status: documentVersions.status })
+    .from(documentVersions)
+    .where(
+      and(
+        eq(documentVersions.tenantId, ref.tenantId),
+        eq(documentVersions.documentId, ref.documentId),
+        eq(documentVersions.version, ref.version),
+      ),
+    );
+  return row?.status;
+}
