@@ -1,18 +1,11 @@
 // npm run dev — the whole system, offline: embedded Postgres (+pgvector) with migrations,
 // a local tenant and key, and both Workers under `wrangler dev --local`.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  DATA_DIR,
-  DEV_PG_PORT,
-  DEV_WS_PORT,
-  ROOT,
-  startEmbeddedDatabase,
-  type LocalDatabase,
-} from './lib/local-stack';
+import { DATA_DIR, DEV_PG_PORT, DEV_WS_PORT, type LocalDatabase } from './lib/local-stack';
 import { createTenantKey } from './lib/provision';
+import { startStack } from './lib/stack';
 
 const { values: flags } = parseArgs({
   options: {
@@ -23,6 +16,7 @@ const { values: flags } = parseArgs({
 
 const log = (message: string) => console.log(`[vellum] ${message}`);
 const KEY_FILE = resolve(DATA_DIR, 'dev-key');
+const SIGNING_FILE = resolve(DATA_DIR, 'signing-key');
 
 async function ensureLocalKey(db: LocalDatabase): Promise<string> {
   if (existsSync(KEY_FILE)) {
@@ -33,109 +27,56 @@ async function ensureLocalKey(db: LocalDatabase): Promise<string> {
     );
     if (row && row.n > 0) return saved;
   }
-  const { secret } = await createTenantKey(db.query, {
-    tenant: 'local',
-    role: 'owner',
-    name: 'local dev',
-    environment: 'dev',
-  });
+  const { secret } = await createTenantKey(db.query, { tenant: 'local', role: 'owner', name: 'local dev', environment: 'dev' });
   writeFileSync(KEY_FILE, `${secret}\n`, { mode: 0o600 });
   return secret;
 }
 
-function devVars(database: { url: string; wsProxy: string }, extra: Record<string, string>) {
-  const signing = resolve(DATA_DIR, 'signing-key');
-  if (!existsSync(signing))
-    writeFileSync(
-      signing,
-      crypto.randomUUID().replace(/-/g, '') + crypto.randomUUID().replace(/-/g, ''),
-    );
-  const vars = {
-    DATABASE_URL: database.url,
-    DB_WS_PROXY: database.wsProxy,
-    SIGNING_KEYS: `dev1:${readFileSync(signing, 'utf8').trim()}`,
-    ...extra,
-  };
-  const text =
-    Object.entries(vars)
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-      .join('\n') + '\n';
-  for (const dir of [ROOT, resolve(ROOT, 'workers/ingest')])
-    writeFileSync(resolve(dir, '.dev.vars'), text);
+if (process.env.DATABASE_URL) {
+  log('DATABASE_URL is set: run `wrangler dev` with your own .dev.vars against it; npm run dev uses the embedded Postgres.');
 }
 
-const external = process.env.DATABASE_URL;
-const database = external
-  ? { url: external, wsProxy: process.env.DB_WS_PROXY ?? '', stop: async () => {} }
-  : await startEmbeddedDatabase({ pgPort: DEV_PG_PORT, wsPort: DEV_WS_PORT, log });
-if (!external) log(`embedded Postgres on 127.0.0.1:${DEV_PG_PORT} (data in .data/pg)`);
+const vars: Record<string, string> = {};
+if (!existsSync(SIGNING_FILE)) {
+  writeFileSync(SIGNING_FILE, crypto.randomUUID().replace(/-/g, '') + crypto.randomUUID().replace(/-/g, ''), { mode: 0o600 });
+}
+vars.SIGNING_KEYS = `dev1:${readFileSync(SIGNING_FILE, 'utf8').trim()}`;
 
-const extraVars: Record<string, string> = {};
 let stopFake = async () => {};
 if (flags['fake-llm']) {
-  try {
-    // @ts-expect-error plain ESM helper
-    const { startFakeAnthropic } = await import('./lib/fake-anthropic.mjs');
-    const fake = await startFakeAnthropic({ port: 0 });
-    extraVars.ANTHROPIC_BASE_URL = fake.url;
-    extraVars.ANTHROPIC_API_KEY = 'fake-local-key';
-    stopFake = fake.stop;
-    log(`fake Anthropic API at ${fake.url}`);
-  } catch (error) {
-    log(`--fake-llm unavailable: ${(error as Error).message}`);
-  }
+  // @ts-expect-error plain ESM helper
+  const { startFakeAnthropic } = await import('./lib/fake-anthropic.mjs');
+  const fake = await startFakeAnthropic({ port: 0 });
+  vars.ANTHROPIC_BASE_URL = fake.url;
+  vars.ANTHROPIC_API_KEY = 'fake-local-key';
+  stopFake = fake.stop;
+  log(`fake Anthropic API at ${fake.url}`);
 }
-devVars(database, extraVars);
 
-const key =
-  'query' in database
-    ? await ensureLocalKey(database as LocalDatabase)
-    : (process.env.VELLUM_KEY ?? '(use npm run keys:create)');
-
-const wrangler = spawn(
-  resolve(ROOT, 'node_modules/.bin/wrangler'),
-  [
-    'dev',
-    '-c',
-    'wrangler.toml',
-    '-c',
-    'workers/ingest/wrangler.toml',
-    '--local',
-    '--port',
-    flags.port!,
-    '--persist-to',
-    '.data/wrangler',
-    '--show-interactive-dev-session=false',
-  ],
-  {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-  },
-);
-let announced = false;
-wrangler.stdout.on('data', (chunk: Buffer) => {
-  process.stdout.write(chunk);
-  if (!announced && /Ready on/i.test(chunk.toString())) {
-    announced = true;
-    log(`API:       http://localhost:${flags.port}`);
-    log(`API key:   ${key}   (local dev only; owner of tenant "local")`);
-    log(
-      `try:       curl -H "Authorization: Bearer ${key}" http://localhost:${flags.port}/v1/documents`,
-    );
-  }
+const stack = await startStack({
+  dataDir: DATA_DIR,
+  port: Number(flags.port),
+  pgPort: DEV_PG_PORT,
+  wsPort: DEV_WS_PORT,
+  vars,
+  inheritOutput: true,
+  log,
 });
+const key = await ensureLocalKey(stack.database);
+log(`embedded Postgres on 127.0.0.1:${DEV_PG_PORT} (data in .data/pg)`);
+log(`API:       http://localhost:${flags.port}`);
+log(`API key:   ${key}   (local dev only; owner of tenant "local")`);
+log(`try:       curl -H "Authorization: Bearer ${key}" http://localhost:${flags.port}/v1/documents`);
 
 const shutdown = async () => {
-  wrangler.kill('SIGINT');
+  await stack.stop();
   await stopFake();
-  await database.stop();
   process.exit(0);
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
-wrangler.on('exit', async (code) => {
+stack.wrangler.on('exit', async (code) => {
   await stopFake();
-  await database.stop();
+  await stack.database.stop();
   process.exit(code ?? 0);
 });

@@ -7,6 +7,7 @@ import { createRouter } from './http/router';
 import { authenticate } from './middleware/auth';
 import { database } from './middleware/database';
 import { requestId } from './middleware/request-id';
+import { searchRouter } from './search/routes';
 
 /** Routes that need no API key. */
 const PUBLIC_PATHS = [/^\/v1\/health(\/|$)/, /^\/v1\/files\//];
@@ -23,6 +24,7 @@ export function createApp() {
   app.route('/', healthRouter);
   app.route('/', filesRouter);
   app.route('/', documentsRouter);
+  app.route('/', searchRouter);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,0 +1,99 @@
+// Starts the full local system (embedded Postgres + both Workers under wrangler dev) for the
+// dev server, benchmarks and the retrieval eval.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ROOT, startEmbeddedDatabase, type LocalDatabase } from './local-stack';
+import { createTenantKey } from './provision';
+
+export interface Stack {
+  url: string;
+  database: LocalDatabase;
+  wrangler: ChildProcess;
+  /** A fresh tenant with a key of `role`. */
+  newKey(tenant: string, role?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Where Postgres and wrangler state live; a fresh temp dir gives a clean system. */
+  dataDir: string;
+  port: number;
+  pgPort?: number;
+  wsPort?: number;
+  vars?: Record<string, string>;
+  /** Forward wrangler's output (dev) or keep it quiet (benchmarks). */
+  inheritOutput?: boolean;
+  onReady?: (url: string) => void;
+  log?: (message: string) => void;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const database = await startEmbeddedDatabase({
+    dataDir: options.dataDir,
+    pgPort: options.pgPort ?? 0,
+    wsPort: options.wsPort ?? 0,
+    log: options.log,
+  });
+  const envFile = resolve(options.dataDir, 'worker.env');
+  const vars = { DATABASE_URL: database.url, DB_WS_PROXY: database.wsProxy, ...options.vars };
+  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n', {
+    mode: 0o600,
+  });
+  const wrangler = spawn(
+    resolve(ROOT, 'node_modules/.bin/wrangler'),
+    [
+      'dev',
+      '-c', 'wrangler.toml',
+      '-c', 'workers/ingest/wrangler.toml',
+      '--local',
+      '--port', String(options.port),
+      '--persist-to', resolve(options.dataDir, 'wrangler'),
+      '--env-file', envFile,
+      '--show-interactive-dev-session=false',
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', options.inheritOutput ? 'inherit' : 'pipe'],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+    },
+  );
+  const url = `http://127.0.0.1:${options.port}`;
+  let output = '';
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`wrangler dev did not start:\n${output.slice(-2000)}`)), 90_000);
+    wrangler.stdout!.on('data', (chunk: Buffer) => {
+      if (options.inheritOutput) process.stdout.write(chunk);
+      output += chunk.toString();
+      if (/Ready on/i.test(output)) {
+        clearTimeout(timer);
+        ready();
+      }
+    });
+    wrangler.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    wrangler.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`wrangler dev exited (${code}):\n${output.slice(-2000)}`));
+    });
+  });
+  options.onReady?.(url);
+  return {
+    url,
+    database,
+    wrangler,
+    async newKey(tenant, role = 'owner') {
+      const { secret } = await createTenantKey(database.query, { tenant, role, name: 'stack', environment: 'dev' });
+      return secret;
+    },
+    async stop() {
+      wrangler.removeAllListeners('exit');
+      await new Promise<void>((done) => {
+        wrangler.once('exit', () => done());
+        wrangler.kill('SIGINT');
+        setTimeout(() => (wrangler.kill('SIGKILL'), done()), 5000);
+      });
+      await database.stop();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { z } from '@hono/zod-openapi';
+import { Metadata, Tag } from '../documents/schemas';
+
+export const SearchFiltersSchema = z
+  .object({
+    documentIds: z.array(z.uuid()).max(1000).optional(),
+    tags: z.array(Tag).max(32).optional(),
+    mimeTypes: z.array(z.string().max(128)).max(16).optional(),
+    metadata: Metadata.optional(),
+    createdFrom: z.iso.datetime({ offset: true }).optional(),
+    createdTo: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .openapi('SearchFilters');
+
+export const FusionSchema = z
+  .discriminatedUnion('method', [
+    z.object({ method: z.literal('rrf'), k: z.number().int().min(1).max(1000).default(60) }).strict(),
+    z.object({ method: z.literal('convex'), alpha: z.number().min(0).max(1).default(0.5) }).strict(),
+  ])
+  .openapi('Fusion');
+
+export const SearchBody = z
+  .object({
+    query: z.string().trim().min(1).max(2000),
+    mode: z.enum(['semantic', 'keyword', 'hybrid']).default('hybrid'),
+    topK: z.number().int().min(1).max(100).default(10),
+    cursor: z.string().max(512).optional(),
+    filters: SearchFiltersSchema.optional(),
+    fusion: FusionSchema.optional(),
+    rerank: z.boolean().default(false),
+    highlight: z.boolean().default(true),
+  })
+  .strict()
+  .openapi('SearchRequest');
+
+export const SearchHitSchema = z
+  .object({
+    chunkId: z.uuid(),
+    documentId: z.uuid(),
+    title: z.string(),
+    version: z.number().int(),
+    score: z.number(),
+    scores: z.object({
+      keyword: z.number().optional(),
+      semantic: z.number().optional(),
+      fused: z.number().optional(),
+      rerank: z.number().optional(),
+    }),
+    text: z.string(),
+    headingPath: z.array(z.string()),
+    charStart: z.number().int(),
+    charEnd: z.number().int(),
+    page: z.number().int().nullable(),
+    snippet: z.object({ text: z.string(), html: z.string(), start: z.number().int(), end: z.number().int() }).optional(),
+  })
+  .openapi('SearchHit');
+
+export const SearchResponseSchema = z
+  .object({
+    results: z.array(SearchHitSchema),
+    nextCursor: z.string().nullable(),
+    mode: z.enum(['semantic', 'keyword', 'hybrid']),
+    took_ms: z.number(),
+    cache: z.enum(['hit', 'miss']),
+    timings: z.record(z.string(), z.number()),
+  })
+  .openapi('SearchResponse');
