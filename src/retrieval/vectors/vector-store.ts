@@ -15,6 +15,7 @@ export interface VectorRecord {
 
 export interface VectorFilter {
   documentIds?: string[];
+  /** A document matches when it carries all of these tags. */
   tags?: string[];
   mimeType?: string;
 }

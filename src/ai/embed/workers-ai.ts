@@ -1,0 +1,59 @@
+import type { Embedder } from './embedder';
+
+export const WORKERS_AI_EMBEDDING_MODEL = '@cf/baai/bge-base-en-v1.5';
+/** Texts per `run` call accepted by bge-base on Workers AI. */
+export const WORKERS_AI_MAX_BATCH = 100;
+/**
+ * bge-base reads at most 512 tokens and drops the rest; cutting long inputs here keeps
+ * requests small. ~4 characters per token leaves headroom for 512.
+ */
+export const WORKERS_AI_MAX_CHARS = 2000;
+
+/** The part of the `Ai` binding this adapter uses; the real binding satisfies it. */
+export interface EmbeddingRunner {
+  run(model: string, inputs: { text: string[] }): Promise<unknown>;
+}
+
+/** Cuts at the last whitespace before the limit so a word is never split. */
+export function truncateForEmbedding(text: string, maxChars = WORKERS_AI_MAX_CHARS): string {
+  if (text.length <= maxChars) return text;
+  const cut = text.lastIndexOf(' ', maxChars);
+  return text.slice(0, cut > maxChars / 2 ? cut : maxChars);
+}
+
+export class WorkersAiEmbedder implements Embedder {
+  readonly dimensions = 768;
+  private readonly ai: EmbeddingRunner;
+
+  constructor(
+    ai: Ai | EmbeddingRunner,
+    readonly model: string = WORKERS_AI_EMBEDDING_MODEL,
+  ) {
+    this.ai = ai as EmbeddingRunner;
+  }
+
+  async embed(texts: string[]): Promise<number[][]> {
+    const vectors: number[][] = [];
+    for (let start = 0; start < texts.length; start += WORKERS_AI_MAX_BATCH) {
+      const batch = texts
+        .slice(start, start + WORKERS_AI_MAX_BATCH)
+        .map((t) => truncateForEmbedding(t));
+      const output = (await this.ai.run(this.model, { text: batch })) as { data?: number[][] };
+      const data = output?.data;
+      if (!Array.isArray(data) || data.length !== batch.length) {
+        throw new Error(
+          `${this.model} returned ${Array.isArray(data) ? data.length : 'no'} vectors for ${batch.length} texts`,
+        );
+      }
+      for (const vector of data) {
+        if (vector.length !== this.dimensions) {
+          throw new Error(
+            `${this.model} returned ${vector.length} dimensions, expected ${this.dimensions}`,
+          );
+        }
+        vectors.push(vector);
+      }
+    }
+    return vectors;
+  }
+}
