@@ -19,6 +19,9 @@ export interface Env {
   /** Text files above this many bytes are ingested in slices (default 8 MiB). */
   INGEST_SLICE_BYTES?: string;
   EMBEDDING_BACKEND?: string;
+  EMBEDDING_MODEL?: string;
+  RERANK_BACKEND?: string;
+  RERANK_MODEL?: string;
   VECTORS?: VectorizeIndex;
   AI?: Ai;
 }

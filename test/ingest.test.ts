@@ -8,7 +8,7 @@ import { newTenant, uploadText, withDb, type TestClient } from './helpers';
 async function waitForStatus(client: TestClient, id: string, statuses: string[], timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { body } = await client.json(`/v1/documents/${id}`);
+    const { body }: { body: any } = await client.json(`/v1/documents/${id}`);
     if (statuses.includes(body.status) && (body.status !== 'ready' || body.readyVersion === body.currentVersion)) return body;
     if (Date.now() > deadline) throw new Error(`document ${id} stuck in ${body.status} (${body.progress?.stage})`);
     await new Promise((r) => setTimeout(r, 100));
@@ -19,7 +19,7 @@ async function allChunks(client: TestClient, id: string) {
   const out: any[] = [];
   let cursor: number | null = -1;
   while (cursor !== null) {
-    const { body } = await client.json(`/v1/documents/${id}/chunks?limit=500&cursor=${cursor}`);
+    const { body }: { body: any } = await client.json(`/v1/documents/${id}/chunks?limit=500&cursor=${cursor}`);
     out.push(...body.data);
     cursor = body.nextCursor;
   }

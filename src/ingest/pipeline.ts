@@ -149,7 +149,7 @@ async function processSlice(ctx: IngestContext, ref: VersionRef, version: Versio
       range: { offset: slice.byteStart, length: slice.byteEnd - slice.byteStart },
     });
     if (!object) throw new PermanentIngestError('corrupt_file', 'the stored file is missing');
-    const text = new TextDecoder('utf-8', { ignoreBOM: index > 0 }).decode(await object.arrayBuffer());
+    const text = new TextDecoder('utf-8', { ignoreBOM: index > 0, fatal: false }).decode(await object.arrayBuffer());
     const result = await indexText(ctx, ref, text, {
       ordinalBase: index * ORDINAL_STRIDE,
       charBase: slice.charStart,

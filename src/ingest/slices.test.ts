@@ -33,7 +33,7 @@ describe('planSlices', () => {
     const bytes = new TextEncoder().encode(text);
     const plans = await planSlices(streamOf(bytes, 4096), 50_000);
     expect(plans.length).toBeGreaterThan(1);
-    const joined = plans.map((p) => new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(p.byteStart, p.byteEnd))).join('');
+    const joined = plans.map((p) => new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes.subarray(p.byteStart, p.byteEnd))).join('');
     expect(joined).toBe(text);
   });
 

@@ -6,7 +6,7 @@ export interface SearchFilters {
   documentIds?: string[];
   tags?: string[];
   mimeTypes?: string[];
-  metadata?: Record<string, string | number | boolean>;
+  metadata?: Record<string, string | number | boolean | null>;
   createdFrom?: string;
   createdTo?: string;
 }

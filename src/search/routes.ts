@@ -54,7 +54,7 @@ searchRouter.openapi(
     const key = await searchCacheKey(principal.tenantId, tenant?.corpusVersion ?? 0, { ...params, topK: body.topK, offset });
     type Payload = Omit<typeof SearchResponseSchema._output, 'took_ms' | 'cache'>;
     let payload = await readCachedSearch<Payload>(key);
-    const cache = payload ? 'hit' : 'miss';
+    const cache: 'hit' | 'miss' = payload ? 'hit' : 'miss';
     if (!payload) {
       const result = await search(c.env, db, principal.tenantId, {
         query: body.query,
