@@ -1,4 +1,12 @@
-import { estimateTokens, isSpaceCode as isSpace } from './tokens';
+import {
+  KIND,
+  LETTER,
+  SPACE,
+  estimateTokens,
+  isSpaceCode as isSpace,
+  run,
+  scanRun,
+} from './tokens';
 
 export interface ChunkOptions {
   /** Size the packer aims for. */
@@ -70,11 +78,7 @@ export function chunkText(source: string, options: ChunkOptions = {}): Chunk[] {
 export async function hashChunkText(text: string): Promise<string> {
   const normalised = text.normalize('NFC').replace(/\s+/g, ' ').trim();
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(normalised));
-  const bytes = new Uint8Array(digest);
-  let hex = '';
-  for (let i = 0; i < bytes.length; i++)
-    hex += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);
-  return hex;
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -179,36 +183,102 @@ function splitParagraphs(source: string, start: number, end: number, target: num
     const blank = isBlank(source, lineStart, lineEnd);
     if (!blank && paragraphStart === -1) paragraphStart = lineStart;
     if (blank && paragraphStart !== -1) {
-      addUnit(source, paragraphStart, lineStart, target, out, splitLines);
+      splitParagraph(source, paragraphStart, lineStart, target, out);
       paragraphStart = -1;
     }
     lineStart = lineEnd + 1;
   }
-  if (paragraphStart !== -1) addUnit(source, paragraphStart, end, target, out, splitLines);
+  if (paragraphStart !== -1) splitParagraph(source, paragraphStart, end, target, out);
 }
 
-function splitLines(source: string, start: number, end: number, target: number, out: Units) {
-  let lineStart = start;
-  while (lineStart < end) {
-    let lineEnd = source.indexOf('\n', lineStart);
-    if (lineEnd === -1 || lineEnd > end) lineEnd = end;
-    addUnit(source, lineStart, lineEnd, target, out, splitSentences);
-    lineStart = lineEnd + 1;
+/**
+ * One pass over the paragraph finds its sentences (and line ends) and their token counts; the
+ * paragraph is a unit if it fits, else each line that fits, else each sentence, else words.
+ */
+function splitParagraph(source: string, start: number, end: number, target: number, out: Units) {
+  const count = scanPieces(source, start, end);
+  if (count === 0) return;
+  const { starts, ends, tokens, lineEnds } = pieces;
+  let total = 0;
+  for (let k = 0; k < count; k++) total += tokens[k]!;
+  if (total <= target) {
+    pushUnit(out, starts[0]!, ends[count - 1]!, total);
+    return;
+  }
+  for (let first = 0; first < count;) {
+    let last = first;
+    let lineTokens = tokens[first]!;
+    while (!lineEnds[last] && last + 1 < count) lineTokens += tokens[++last]!;
+    if (lineTokens <= target) pushUnit(out, starts[first]!, ends[last]!, lineTokens);
+    else {
+      for (let k = first; k <= last; k++) {
+        if (tokens[k]! <= target) pushUnit(out, starts[k]!, ends[k]!, tokens[k]!);
+        else splitWords(source, starts[k]!, ends[k]!, target, out);
+      }
+    }
+    first = last + 1;
   }
 }
 
-/** Sentence ends: . ! ? (and CJK 。！？) followed by whitespace, or CJK terminators anywhere. */
-function splitSentences(source: string, start: number, end: number, target: number, out: Units) {
-  let sentenceStart = start;
-  for (let i = start; i < end; i++) {
+/** Scratch space for `scanPieces`, reused across calls (chunking is synchronous). */
+const pieces = {
+  starts: [] as number[],
+  ends: [] as number[],
+  tokens: [] as number[],
+  lineEnds: [] as boolean[],
+};
+
+/**
+ * Sentences of a paragraph, trimmed, with token counts; a sentence ends at . ! ? followed by
+ * whitespace, at CJK 。！？, or at a line break (which also sets `lineEnds`). Returns the count.
+ */
+function scanPieces(source: string, start: number, end: number): number {
+  const { starts, ends, tokens, lineEnds } = pieces;
+  let count = 0;
+  let pieceStart = -1;
+  let pieceEnd = 0;
+  let pieceTokens = 0;
+  const emit = (lineEnd: boolean) => {
+    starts[count] = pieceStart;
+    ends[count] = pieceEnd;
+    tokens[count] = pieceTokens;
+    lineEnds[count++] = lineEnd;
+    pieceStart = -1;
+  };
+  let i = start;
+  while (i < end) {
     const c = source.charCodeAt(i);
-    const cjk = c === 0x3002 || c === 0xff01 || c === 0xff1f;
-    if (!cjk && c !== 46 && c !== 33 && c !== 63) continue;
-    if (!cjk && i + 1 < end && !isSpace(source.charCodeAt(i + 1))) continue;
-    addUnit(source, sentenceStart, i + 1, target, out, splitWords);
-    sentenceStart = i + 1;
+    const kind = KIND[c];
+    if (kind === SPACE) {
+      if (c === 10) {
+        if (pieceStart !== -1) emit(true);
+        else if (count > 0) lineEnds[count - 1] = true;
+      }
+      i++;
+      continue;
+    }
+    if (pieceStart === -1) {
+      pieceStart = i;
+      pieceTokens = 0;
+    }
+    if (kind === LETTER) {
+      // Hot path, as in estimateTokens: ASCII letters not continued by a wider letter.
+      let j = i + 1;
+      while (j < end && KIND[source.charCodeAt(j)] === LETTER) j++;
+      if (j >= end || source.charCodeAt(j) < 128) {
+        pieceTokens += j - i <= 8 ? 1 : ((j - i + 4) / 5) | 0;
+        i = pieceEnd = j;
+        continue;
+      }
+    }
+    pieceTokens += scanRun(source, i, end);
+    i = pieceEnd = run.end;
+    if (c === 46 || c === 33 || c === 63) {
+      if (i >= end || isSpace(source.charCodeAt(i))) emit(false);
+    } else if (c === 0x3002 || c === 0xff01 || c === 0xff1f) emit(false);
   }
-  if (sentenceStart < end) addUnit(source, sentenceStart, end, target, out, splitWords);
+  if (pieceStart !== -1) emit(true);
+  return count;
 }
 
 /** Groups whole words into units of at most the target; a single oversized word is cut. */
@@ -260,23 +330,6 @@ function splitCharacters(source: string, start: number, end: number, target: num
     pushUnit(out, sliceStart, sliceEnd, tokens);
     sliceStart = sliceEnd;
   }
-}
-
-type Splitter = (source: string, start: number, end: number, target: number, out: Units) => void;
-
-function addUnit(
-  source: string,
-  start: number,
-  end: number,
-  target: number,
-  out: Units,
-  finer: Splitter,
-) {
-  const [s, e] = trimRange(source, start, end);
-  if (s >= e) return;
-  const tokens = estimateTokens(source, s, e);
-  if (tokens <= target) pushUnit(out, s, e, tokens);
-  else finer(source, s, e, target, out);
 }
 
 function pushUnit(out: Units, start: number, end: number, tokens: number) {
@@ -335,7 +388,7 @@ function packSection(
       const tail = tailStart(source, start, end, overlapTokens);
       if (tail > start && tail < end) {
         carryStart = tail;
-        carryTokens = estimateTokens(source, tail, end);
+        carryTokens = tailTokens.value;
       }
     }
   }
@@ -348,6 +401,7 @@ function packSection(
 function tailStart(source: string, floor: number, end: number, budget: number): number {
   let best = end;
   let used = 0;
+  tailTokens.value = 0;
   let i = end;
   while (i > floor) {
     while (i > floor && isSpace(source.charCodeAt(i - 1))) i--;
@@ -357,9 +411,13 @@ function tailStart(source: string, floor: number, end: number, budget: number): 
     used += estimateTokens(source, i, wordEnd);
     if (used > budget) break;
     best = i;
+    tailTokens.value = used;
   }
   return best;
 }
+
+/** Token count of the tail found by the last `tailStart` call. */
+const tailTokens = { value: 0 };
 
 // ---------------------------------------------------------------------------------------------
 

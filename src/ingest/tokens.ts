@@ -23,69 +23,87 @@ export function estimateTokens(text: string, start = 0, end = text.length): numb
   let tokens = 0;
   let i = start;
   while (i < end) {
-    const c = text.charCodeAt(i);
-    const kind = c < 128 ? ASCII_KIND[c]! : wideKind(c);
-    if (kind === SPACE) {
-      i++;
-    } else if (kind === SYMBOL) {
-      tokens++;
-      i++;
-    } else if (kind === DIGIT) {
+    const kind = KIND[text.charCodeAt(i)]!;
+    if (kind === LETTER) {
+      // Hot path: a run of ASCII letters (the bulk of English text).
       let j = i + 1;
-      while (j < end && isDigit(text.charCodeAt(j))) j++;
-      tokens += Math.ceil((j - i) / 3);
-      i = j;
-    } else if (kind === LETTER || kind === WIDE_LETTER) {
-      let nonAscii = kind === WIDE_LETTER;
-      let j = i + 1;
-      for (; j < end; j++) {
-        const d = text.charCodeAt(j);
-        if (d < 128) {
-          if (ASCII_KIND[d] !== LETTER) break;
-        } else if (wideKind(d) === WIDE_LETTER) nonAscii = true;
-        else break;
+      while (j < end && KIND[text.charCodeAt(j)] === LETTER) j++;
+      if (j >= end || KIND[text.charCodeAt(j)] !== WIDE_LETTER) {
+        tokens += letterRunTokens(j - i, false);
+        i = j;
+        continue;
       }
-      const length = j - i;
-      tokens += nonAscii ? Math.ceil(length / 2) : length <= 8 ? 1 : Math.ceil(length / 5);
-      i = j;
-    } else if (kind === CJK) {
-      tokens++;
+    } else if (kind === SPACE) {
       i++;
-    } else {
-      // Astral code point (high surrogate + its pair): emoji and rare scripts.
-      tokens += 2;
-      i += i + 1 < end && isLowSurrogate(text.charCodeAt(i + 1)) ? 2 : 1;
+      continue;
     }
+    tokens += scanRun(text, i, end);
+    i = run.end;
   }
   return tokens;
 }
 
-const SPACE = 0;
-const LETTER = 1;
+/** End (exclusive) of the run measured by the last `scanRun` call. */
+export const run = { end: 0 };
+
+/**
+ * Tokens of the run (word piece, number, symbol, CJK character...) starting at the non-space
+ * character `i`; sets `run.end`. Lets other scanners count tokens in the same pass.
+ */
+export function scanRun(text: string, i: number, end: number): number {
+  const kind = KIND[text.charCodeAt(i)]!;
+  if (kind === LETTER || kind === WIDE_LETTER) {
+    let nonAscii = kind === WIDE_LETTER;
+    let j = i + 1;
+    for (; j < end; j++) {
+      const next = KIND[text.charCodeAt(j)];
+      if (next === WIDE_LETTER) nonAscii = true;
+      else if (next !== LETTER) break;
+    }
+    run.end = j;
+    return letterRunTokens(j - i, nonAscii);
+  }
+  if (kind === DIGIT) {
+    let j = i + 1;
+    while (j < end && KIND[text.charCodeAt(j)] === DIGIT) j++;
+    run.end = j;
+    return ((j - i + 2) / 3) | 0;
+  }
+  if (kind === ASTRAL) {
+    // High surrogate and its pair: emoji and rare scripts.
+    run.end = i + 1 < end && isLowSurrogate(text.charCodeAt(i + 1)) ? i + 2 : i + 1;
+    return 2;
+  }
+  run.end = i + 1;
+  return kind === SPACE ? 0 : 1;
+}
+
+function letterRunTokens(length: number, nonAscii: boolean): number {
+  if (nonAscii) return ((length + 1) / 2) | 0;
+  return length <= 8 ? 1 : ((length + 4) / 5) | 0;
+}
+
+export const SPACE = 0;
+export const LETTER = 1;
 const DIGIT = 2;
 const SYMBOL = 3;
 const WIDE_LETTER = 4;
 const CJK = 5;
 const ASTRAL = 6;
 
-const ASCII_KIND = new Uint8Array(128).map((_, c) =>
-  c <= 32 || c === 127
-    ? SPACE
-    : (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
-      ? LETTER
-      : c >= 48 && c <= 57
-        ? DIGIT
-        : SYMBOL,
-);
+/** Character class of every UTF-16 code unit, so the hot loops do one table load per char. */
+export const KIND = new Uint8Array(65536);
+for (let c = 0; c < 65536; c++) KIND[c] = classify(c);
 
-function wideKind(c: number): number {
-  if (c >= 0xd800 && c <= 0xdfff) return c <= 0xdbff ? ASTRAL : SYMBOL;
+function classify(c: number): number {
+  if (c <= 32 || c === 127) return SPACE;
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) return LETTER;
+  if (c >= 48 && c <= 57) return DIGIT;
+  if (c < 128) return SYMBOL;
+  if (c >= 0xd800 && c <= 0xdbff) return ASTRAL;
+  if (c >= 0xdc00 && c <= 0xdfff) return SYMBOL; // a lone low surrogate
   if (isUnicodeSpace(c)) return SPACE;
   return c >= 0x2e80 ? CJK : WIDE_LETTER;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
 }
 
 function isLowSurrogate(c: number): boolean {
@@ -94,7 +112,7 @@ function isLowSurrogate(c: number): boolean {
 
 /** Whitespace as far as tokens and chunk boundaries are concerned. */
 export function isSpaceCode(c: number): boolean {
-  return c < 128 ? ASCII_KIND[c] === SPACE : isUnicodeSpace(c);
+  return KIND[c] === SPACE;
 }
 
 function isUnicodeSpace(c: number): boolean {
