@@ -1,0 +1,448 @@
+import {
+  KIND,
+  LETTER,
+  SPACE,
+  estimateTokens,
+  isSpaceCode as isSpace,
+  run,
+  scanRun,
+} from './tokens';
+
+export interface ChunkOptions {
+  /** Size the packer aims for. */
+  targetTokens?: number;
+  /** Hard ceiling; no chunk's estimate exceeds it. */
+  maxTokens?: number;
+  /** Share of targetTokens repeated at the start of the next chunk within a section. */
+  overlapRatio?: number;
+  /** Character ranges per page (from PDF extraction); chunks then carry their start page. */
+  pages?: ReadonlyArray<{ page: number; start: number; end: number }>;
+}
+
+export interface Chunk {
+  ordinal: number;
+  /** Always `source.slice(charStart, charEnd)`. */
+  text: string;
+  tokenCount: number;
+  /** Markdown heading titles enclosing the chunk, outermost first. */
+  headingPath: string[];
+  charStart: number;
+  charEnd: number;
+  page?: number;
+}
+
+interface Section {
+  start: number;
+  end: number;
+  headingPath: string[];
+  /** Only a heading line; merged into the next section when that one is a subsection. */
+  bodyless: boolean;
+}
+
+/** A span of text that is packed whole: paragraph, line, sentence, word or character slice. */
+interface Units {
+  starts: number[];
+  ends: number[];
+  tokens: number[];
+  /** Set when a run was cut mid-word; sums of unit estimates are then only approximate. */
+  cut: boolean;
+}
+
+const DEFAULTS = { targetTokens: 400, maxTokens: 512, overlapRatio: 0.15 };
+
+/**
+ * Splits extracted text into token-bounded, overlapping chunks that never cross a Markdown
+ * heading. Splitting is recursive (section → paragraph → line → sentence → word → characters)
+ * and works on offsets only, so every chunk maps back to an exact span of the source.
+ */
+export function chunkText(source: string, options: ChunkOptions = {}): Chunk[] {
+  const maxTokens = Math.max(1, Math.floor(options.maxTokens ?? DEFAULTS.maxTokens));
+  const targetTokens = Math.max(
+    1,
+    Math.min(maxTokens, Math.floor(options.targetTokens ?? DEFAULTS.targetTokens)),
+  );
+  const overlapRatio = Math.min(0.5, Math.max(0, options.overlapRatio ?? DEFAULTS.overlapRatio));
+  const overlapTokens = Math.floor(targetTokens * overlapRatio);
+
+  const chunks: Chunk[] = [];
+  for (const section of splitSections(source)) {
+    const units: Units = { starts: [], ends: [], tokens: [], cut: false };
+    splitParagraphs(source, section.start, section.end, targetTokens, units);
+    packSection(source, section, units, targetTokens, maxTokens, overlapTokens, chunks);
+  }
+  if (options.pages?.length) assignPages(chunks, options.pages);
+  return chunks;
+}
+
+/** SHA-256 hex of the text after NFC, whitespace collapsing and trimming: stable across re-extraction. */
+export async function hashChunkText(text: string): Promise<string> {
+  const normalised = text.normalize('NFC').replace(/\s+/g, ' ').trim();
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(normalised));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections: ATX headings outside fenced code blocks.
+
+function splitSections(source: string): Section[] {
+  const sections: Section[] = [];
+  const path: Array<{ level: number; title: string }> = [];
+  let sectionStart = 0;
+  let sectionPath: string[] = [];
+  let fence = '';
+  let lineStart = 0;
+  const length = source.length;
+
+  while (lineStart < length) {
+    let lineEnd = source.indexOf('\n', lineStart);
+    if (lineEnd === -1) lineEnd = length;
+    const heading = fence ? undefined : parseHeading(source, lineStart, lineEnd);
+    if (heading) {
+      pushSection(source, sections, sectionStart, lineStart, sectionPath);
+      while (path.length && path[path.length - 1]!.level >= heading.level) path.pop();
+      path.push(heading);
+      sectionStart = lineStart;
+      sectionPath = path.map((h) => h.title);
+    } else {
+      const marker = fenceMarker(source, lineStart, lineEnd);
+      if (marker && (!fence || marker.startsWith(fence))) fence = fence ? '' : marker;
+    }
+    lineStart = lineEnd + 1;
+  }
+  pushSection(source, sections, sectionStart, length, sectionPath);
+  return sections;
+}
+
+/** Adds a section unless it is blank; a heading with no body is carried into the next section. */
+function pushSection(
+  source: string,
+  sections: Section[],
+  start: number,
+  end: number,
+  headingPath: string[],
+) {
+  const [s, e] = trimRange(source, start, end);
+  if (s >= e) return;
+  const previous = sections[sections.length - 1];
+  if (previous?.bodyless && headingPath.length > previous.headingPath.length) {
+    previous.end = e;
+    previous.headingPath = headingPath;
+    previous.bodyless = isHeadingOnly(source, s, e);
+    return;
+  }
+  sections.push({ start: s, end: e, headingPath, bodyless: isHeadingOnly(source, s, e) });
+}
+
+function isHeadingOnly(source: string, start: number, end: number): boolean {
+  const newline = source.indexOf('\n', start);
+  return (newline === -1 || newline >= end) && parseHeading(source, start, end) !== undefined;
+}
+
+function parseHeading(
+  source: string,
+  lineStart: number,
+  lineEnd: number,
+): { level: number; title: string } | undefined {
+  let i = lineStart;
+  while (i < lineEnd && i - lineStart < 3 && source.charCodeAt(i) === 32) i++;
+  let level = 0;
+  while (i < lineEnd && source.charCodeAt(i) === 35 /* # */) {
+    level++;
+    i++;
+  }
+  if (level === 0 || level > 6) return undefined;
+  if (i < lineEnd && !isSpace(source.charCodeAt(i))) return undefined;
+  let [s, e] = trimRange(source, i, lineEnd);
+  // Optional closing sequence: "## Title ##".
+  let j = e;
+  while (j > s && source.charCodeAt(j - 1) === 35) j--;
+  if (j < e && (j === s || isSpace(source.charCodeAt(j - 1)))) [s, e] = trimRange(source, s, j);
+  return { level, title: source.slice(s, e) };
+}
+
+function fenceMarker(source: string, lineStart: number, lineEnd: number): string {
+  let i = lineStart;
+  while (i < lineEnd && i - lineStart < 3 && source.charCodeAt(i) === 32) i++;
+  const c = source.charCodeAt(i);
+  if (c !== 96 /* ` */ && c !== 126 /* ~ */) return '';
+  let j = i;
+  while (j < lineEnd && source.charCodeAt(j) === c) j++;
+  return j - i >= 3 ? source.slice(i, j) : '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recursive splitting into units no larger than the target.
+
+function splitParagraphs(source: string, start: number, end: number, target: number, out: Units) {
+  // Paragraphs are separated by lines that hold only whitespace.
+  let paragraphStart = -1;
+  let lineStart = start;
+  while (lineStart < end) {
+    let lineEnd = source.indexOf('\n', lineStart);
+    if (lineEnd === -1 || lineEnd > end) lineEnd = end;
+    const blank = isBlank(source, lineStart, lineEnd);
+    if (!blank && paragraphStart === -1) paragraphStart = lineStart;
+    if (blank && paragraphStart !== -1) {
+      splitParagraph(source, paragraphStart, lineStart, target, out);
+      paragraphStart = -1;
+    }
+    lineStart = lineEnd + 1;
+  }
+  if (paragraphStart !== -1) splitParagraph(source, paragraphStart, end, target, out);
+}
+
+/**
+ * One pass over the paragraph finds its sentences (and line ends) and their token counts; the
+ * paragraph is a unit if it fits, else each line that fits, else each sentence, else words.
+ */
+function splitParagraph(source: string, start: number, end: number, target: number, out: Units) {
+  const count = scanPieces(source, start, end);
+  if (count === 0) return;
+  const { starts, ends, tokens, lineEnds } = pieces;
+  let total = 0;
+  for (let k = 0; k < count; k++) total += tokens[k]!;
+  if (total <= target) {
+    pushUnit(out, starts[0]!, ends[count - 1]!, total);
+    return;
+  }
+  for (let first = 0; first < count;) {
+    let last = first;
+    let lineTokens = tokens[first]!;
+    while (!lineEnds[last] && last + 1 < count) lineTokens += tokens[++last]!;
+    if (lineTokens <= target) pushUnit(out, starts[first]!, ends[last]!, lineTokens);
+    else {
+      for (let k = first; k <= last; k++) {
+        if (tokens[k]! <= target) pushUnit(out, starts[k]!, ends[k]!, tokens[k]!);
+        else splitWords(source, starts[k]!, ends[k]!, target, out);
+      }
+    }
+    first = last + 1;
+  }
+}
+
+/** Scratch space for `scanPieces`, reused across calls (chunking is synchronous). */
+const pieces = {
+  starts: [] as number[],
+  ends: [] as number[],
+  tokens: [] as number[],
+  lineEnds: [] as boolean[],
+};
+
+/**
+ * Sentences of a paragraph, trimmed, with token counts; a sentence ends at . ! ? followed by
+ * whitespace, at CJK 。！？, or at a line break (which also sets `lineEnds`). Returns the count.
+ */
+function scanPieces(source: string, start: number, end: number): number {
+  const { starts, ends, tokens, lineEnds } = pieces;
+  let count = 0;
+  let pieceStart = -1;
+  let pieceEnd = 0;
+  let pieceTokens = 0;
+  const emit = (lineEnd: boolean) => {
+    starts[count] = pieceStart;
+    ends[count] = pieceEnd;
+    tokens[count] = pieceTokens;
+    lineEnds[count++] = lineEnd;
+    pieceStart = -1;
+  };
+  let i = start;
+  while (i < end) {
+    const c = source.charCodeAt(i);
+    const kind = KIND[c];
+    if (kind === SPACE) {
+      if (c === 10) {
+        if (pieceStart !== -1) emit(true);
+        else if (count > 0) lineEnds[count - 1] = true;
+      }
+      i++;
+      continue;
+    }
+    if (pieceStart === -1) {
+      pieceStart = i;
+      pieceTokens = 0;
+    }
+    if (kind === LETTER) {
+      // Hot path, as in estimateTokens: ASCII letters not continued by a wider letter.
+      let j = i + 1;
+      while (j < end && KIND[source.charCodeAt(j)] === LETTER) j++;
+      if (j >= end || source.charCodeAt(j) < 128) {
+        pieceTokens += j - i <= 8 ? 1 : ((j - i + 4) / 5) | 0;
+        i = pieceEnd = j;
+        continue;
+      }
+    }
+    pieceTokens += scanRun(source, i, end);
+    i = pieceEnd = run.end;
+    if (c === 46 || c === 33 || c === 63) {
+      if (i >= end || isSpace(source.charCodeAt(i))) emit(false);
+    } else if (c === 0x3002 || c === 0xff01 || c === 0xff1f) emit(false);
+  }
+  if (pieceStart !== -1) emit(true);
+  return count;
+}
+
+/** Groups whole words into units of at most the target; a single oversized word is cut. */
+function splitWords(source: string, start: number, end: number, target: number, out: Units) {
+  let groupStart = -1;
+  let groupEnd = -1;
+  let groupTokens = 0;
+  let i = start;
+  while (i < end) {
+    while (i < end && isSpace(source.charCodeAt(i))) i++;
+    if (i >= end) break;
+    const wordStart = i;
+    while (i < end && !isSpace(source.charCodeAt(i))) i++;
+    const wordTokens = estimateTokens(source, wordStart, i);
+    if (groupStart !== -1 && groupTokens + wordTokens > target) {
+      pushUnit(out, groupStart, groupEnd, groupTokens);
+      groupStart = -1;
+    }
+    if (wordTokens > target) {
+      splitCharacters(source, wordStart, i, target, out);
+      continue;
+    }
+    if (groupStart === -1) {
+      groupStart = wordStart;
+      groupTokens = 0;
+    }
+    groupEnd = i;
+    groupTokens += wordTokens;
+  }
+  if (groupStart !== -1) pushUnit(out, groupStart, groupEnd, groupTokens);
+}
+
+/** Last resort: cut a run with no spaces into slices that fit, never inside a surrogate pair. */
+function splitCharacters(source: string, start: number, end: number, target: number, out: Units) {
+  out.cut = true;
+  let sliceStart = start;
+  while (sliceStart < end) {
+    // Estimates are at most one token per char (two per astral pair), so `target` chars fit.
+    let sliceEnd = Math.min(end, sliceStart + Math.max(1, target));
+    let tokens = estimateTokens(source, sliceStart, sliceEnd);
+    while (tokens > target && sliceEnd - sliceStart > 1) {
+      sliceEnd = sliceStart + Math.max(1, Math.floor((sliceEnd - sliceStart) / 2));
+      tokens = estimateTokens(source, sliceStart, sliceEnd);
+    }
+    if (sliceEnd < end && isHighSurrogate(source.charCodeAt(sliceEnd - 1))) {
+      sliceEnd += sliceEnd - sliceStart > 1 ? -1 : 1;
+      tokens = estimateTokens(source, sliceStart, sliceEnd);
+    }
+    pushUnit(out, sliceStart, sliceEnd, tokens);
+    sliceStart = sliceEnd;
+  }
+}
+
+function pushUnit(out: Units, start: number, end: number, tokens: number) {
+  out.starts.push(start);
+  out.ends.push(end);
+  out.tokens.push(tokens);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing units into chunks with overlap.
+
+function packSection(
+  source: string,
+  section: Section,
+  units: Units,
+  target: number,
+  max: number,
+  overlapTokens: number,
+  chunks: Chunk[],
+) {
+  const { starts, ends, tokens } = units;
+  const count = starts.length;
+  let next = 0;
+  let carryStart = -1; // start of the previous chunk's tail repeated in this one
+  let carryTokens = 0;
+  while (next < count) {
+    if (carryStart !== -1 && carryTokens + tokens[next]! > max) carryStart = -1;
+    let start = carryStart === -1 ? starts[next]! : carryStart;
+    let budget = (carryStart === -1 ? 0 : carryTokens) + tokens[next]!;
+    let last = next;
+    while (last + 1 < count && budget + tokens[last + 1]! <= target) budget += tokens[++last]!;
+
+    // Unit estimates add up exactly (units meet at whitespace or class changes) unless a hard
+    // character cut split a run; then re-count the real span and give back overlap, then units.
+    let tokenCount = units.cut ? estimateTokens(source, start, ends[last]!) : budget;
+    if (tokenCount > max && start !== starts[next]) {
+      start = starts[next]!;
+      tokenCount = estimateTokens(source, start, ends[last]!);
+    }
+    while (tokenCount > max && last > next) {
+      last--;
+      tokenCount = estimateTokens(source, start, ends[last]!);
+    }
+    const end = ends[last]!;
+    chunks.push({
+      ordinal: chunks.length,
+      text: source.slice(start, end),
+      tokenCount,
+      headingPath: section.headingPath,
+      charStart: start,
+      charEnd: end,
+    });
+    next = last + 1;
+    carryStart = -1;
+    if (next < count && overlapTokens > 0) {
+      const tail = tailStart(source, start, end, overlapTokens);
+      if (tail > start && tail < end) {
+        carryStart = tail;
+        carryTokens = tailTokens.value;
+      }
+    }
+  }
+}
+
+/**
+ * Walks back from `end` word by word while the tail stays within `budget` tokens and returns
+ * where that tail starts (always a word start, never before `floor`); `end` if no word fits.
+ */
+function tailStart(source: string, floor: number, end: number, budget: number): number {
+  let best = end;
+  let used = 0;
+  tailTokens.value = 0;
+  let i = end;
+  while (i > floor) {
+    while (i > floor && isSpace(source.charCodeAt(i - 1))) i--;
+    const wordEnd = i;
+    while (i > floor && !isSpace(source.charCodeAt(i - 1))) i--;
+    if (i === wordEnd) break;
+    used += estimateTokens(source, i, wordEnd);
+    if (used > budget) break;
+    best = i;
+    tailTokens.value = used;
+  }
+  return best;
+}
+
+/** Token count of the tail found by the last `tailStart` call. */
+const tailTokens = { value: 0 };
+
+// ---------------------------------------------------------------------------------------------
+
+function assignPages(
+  chunks: Chunk[],
+  pages: ReadonlyArray<{ page: number; start: number; end: number }>,
+) {
+  let p = 0;
+  for (const chunk of chunks) {
+    while (p + 1 < pages.length && pages[p + 1]!.start <= chunk.charStart) p++;
+    chunk.page = pages[p]!.page;
+  }
+}
+
+function trimRange(source: string, start: number, end: number): [number, number] {
+  while (start < end && isSpace(source.charCodeAt(start))) start++;
+  while (end > start && isSpace(source.charCodeAt(end - 1))) end--;
+  return [start, end];
+}
+
+function isBlank(source: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!isSpace(source.charCodeAt(i))) return false;
+  return true;
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}

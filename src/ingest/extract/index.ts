@@ -1,0 +1,56 @@
+import { extractCsv } from './csv';
+import { MIME, resolveType } from './detect';
+import { extractDocx } from './docx';
+import { ExtractionError } from './errors';
+import { extractHtml } from './html';
+import { extractJson } from './json';
+import { extractMarkdown } from './markdown';
+import { extractPdf } from './pdf';
+import { extractPlain } from './plain';
+import type { Extracted } from './types';
+
+export { ExtractionError, type ExtractionErrorCode } from './errors';
+export type { Extracted, PageRange } from './types';
+export { MIME, resolveType, sniff, type SniffedKind, type SupportedMime } from './detect';
+export { decodeTextSlice, type TextSlice } from './slice';
+
+/**
+ * Text of a document from its bytes and declared MIME type (parameters such as charset
+ * allowed). Every failure is an `ExtractionError` with a stable code.
+ */
+export async function extract(bytes: Uint8Array, declaredMime: string): Promise<Extracted> {
+  try {
+    const { mime, charset } = resolveType(bytes, declaredMime);
+    const extracted = await extractAs(mime, bytes, charset);
+    if (!/\S/.test(extracted.text)) {
+      throw new ExtractionError('no_text', 'The document contains no text');
+    }
+    return extracted;
+  } catch (error) {
+    if (error instanceof ExtractionError) throw error;
+    throw new ExtractionError('corrupt_file', 'The file could not be read', { cause: error });
+  }
+}
+
+function extractAs(
+  mime: string,
+  bytes: Uint8Array,
+  charset?: string,
+): Extracted | Promise<Extracted> {
+  switch (mime) {
+    case MIME.pdf:
+      return extractPdf(bytes);
+    case MIME.docx:
+      return extractDocx(bytes);
+    case MIME.html:
+      return extractHtml(bytes, charset);
+    case MIME.markdown:
+      return extractMarkdown(bytes, charset);
+    case MIME.csv:
+      return extractCsv(bytes, charset);
+    case MIME.json:
+      return extractJson(bytes, charset);
+    default:
+      return extractPlain(bytes, charset);
+  }
+}

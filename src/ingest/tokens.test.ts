@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { estimateTokens, isSpaceCode } from './tokens';
+
+describe('estimateTokens', () => {
+  it('counts short words as one token and ignores whitespace', () => {
+    expect(estimateTokens('')).toBe(0);
+    expect(estimateTokens('   \n\t ')).toBe(0);
+    expect(estimateTokens('the cat sat')).toBe(3);
+    expect(estimateTokens('  the   cat  ')).toBe(2);
+  });
+
+  it('splits long words into pieces of about five characters', () => {
+    expect(estimateTokens('aerodyna')).toBe(1); // 8 letters
+    expect(estimateTokens('aerodynamics')).toBe(3); // 12 letters → ceil(12 / 5)
+    expect(estimateTokens('a'.repeat(50))).toBe(10);
+  });
+
+  it('counts each punctuation mark and groups digits by three', () => {
+    expect(estimateTokens('Hello, world!')).toBe(4);
+    expect(estimateTokens('1234567')).toBe(3);
+    expect(estimateTokens('$3,400')).toBe(4); // $ 3 , 400
+  });
+
+  it('costs more for non-Latin scripts and emoji', () => {
+    expect(estimateTokens('café')).toBe(2); // non-ASCII run of 4 → ceil(4 / 2)
+    expect(estimateTokens('東京は日本')).toBe(5);
+    expect(estimateTokens('😀🎉')).toBe(4);
+  });
+
+  it('lands near 1.3 tokens per word on English prose', () => {
+    const prose =
+      'The committee reviewed the proposal carefully, noting that the experimental results ' +
+      'were consistent with earlier measurements. However, several members questioned whether ' +
+      'the sample size was large enough to support the conclusions drawn in the final report.';
+    const words = prose.split(/\s+/).length;
+    const ratio = estimateTokens(prose) / words;
+    expect(ratio).toBeGreaterThan(1.1);
+    expect(ratio).toBeLessThan(1.6);
+  });
+
+  it('is additive over pieces split at whitespace', () => {
+    const text = 'Alpha beta, gamma-delta 12345 épée 東京 😀 end.';
+    const whole = estimateTokens(text);
+    for (let cut = 0; cut <= text.length; cut++) {
+      if (cut > 0 && cut < text.length && !isSpaceCode(text.charCodeAt(cut))) continue;
+      expect(estimateTokens(text, 0, cut) + estimateTokens(text, cut)).toBe(whole);
+    }
+  });
+
+  it('counts a range of the string without slicing', () => {
+    expect(estimateTokens('xx hello world yy', 3, 14)).toBe(estimateTokens('hello world'));
+  });
+});
