@@ -27,18 +27,29 @@ async function ensureLocalKey(db: LocalDatabase): Promise<string> {
     );
     if (row && row.n > 0) return saved;
   }
-  const { secret } = await createTenantKey(db.query, { tenant: 'local', role: 'owner', name: 'local dev', environment: 'dev' });
+  const { secret } = await createTenantKey(db.query, {
+    tenant: 'local',
+    role: 'owner',
+    name: 'local dev',
+    environment: 'dev',
+  });
   writeFileSync(KEY_FILE, `${secret}\n`, { mode: 0o600 });
   return secret;
 }
 
 if (process.env.DATABASE_URL) {
-  log('DATABASE_URL is set: run `wrangler dev` with your own .dev.vars against it; npm run dev uses the embedded Postgres.');
+  log(
+    'DATABASE_URL is set: run `wrangler dev` with your own .dev.vars against it; npm run dev uses the embedded Postgres.',
+  );
 }
 
 const vars: Record<string, string> = {};
 if (!existsSync(SIGNING_FILE)) {
-  writeFileSync(SIGNING_FILE, crypto.randomUUID().replace(/-/g, '') + crypto.randomUUID().replace(/-/g, ''), { mode: 0o600 });
+  writeFileSync(
+    SIGNING_FILE,
+    crypto.randomUUID().replace(/-/g, '') + crypto.randomUUID().replace(/-/g, ''),
+    { mode: 0o600 },
+  );
 }
 vars.SIGNING_KEYS = `dev1:${readFileSync(SIGNING_FILE, 'utf8').trim()}`;
 
@@ -66,7 +77,9 @@ const key = await ensureLocalKey(stack.database);
 log(`embedded Postgres on 127.0.0.1:${DEV_PG_PORT} (data in .data/pg)`);
 log(`API:       http://localhost:${flags.port}`);
 log(`API key:   ${key}   (local dev only; owner of tenant "local")`);
-log(`try:       curl -H "Authorization: Bearer ${key}" http://localhost:${flags.port}/v1/documents`);
+log(
+  `try:       curl -H "Authorization: Bearer ${key}" http://localhost:${flags.port}/v1/documents`,
+);
 
 const shutdown = async () => {
   await stack.stop();

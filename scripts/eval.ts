@@ -35,9 +35,17 @@ async function pool<T>(items: T[], limit: number, work: (item: T, index: number)
   );
 }
 
-async function request(url: string, key: string, init: RequestInit = {}, attempts = 5): Promise<Response> {
+async function request(
+  url: string,
+  key: string,
+  init: RequestInit = {},
+  attempts = 5,
+): Promise<Response> {
   for (let i = 1; ; i++) {
-    const res = await fetch(url, { ...init, headers: { authorization: `Bearer ${key}`, ...init.headers } });
+    const res = await fetch(url, {
+      ...init,
+      headers: { authorization: `Bearer ${key}`, ...init.headers },
+    });
     if (res.status < 500 && res.status !== 429) return res;
     if (i >= attempts) return res;
     await new Promise((r) => setTimeout(r, 200 * i));
@@ -48,13 +56,24 @@ const documentText = (d: BeirDoc) => (d.title ? `${d.title}\n\n${d.text}` : d.te
 
 const { corpus: fullCorpus, queries: allQueries, qrels: allQrels } = loadBeir(dir);
 const corpus = values['max-docs'] ? fullCorpus.slice(0, Number(values['max-docs'])) : fullCorpus;
-const queryIds = [...allQrels.keys()].slice(0, values['max-queries'] ? Number(values['max-queries']) : undefined);
+const queryIds = [...allQrels.keys()].slice(
+  0,
+  values['max-queries'] ? Number(values['max-queries']) : undefined,
+);
 const qrels = new Map(queryIds.map((id) => [id, allQrels.get(id)!]));
 say(`collection ${dir}: ${corpus.length} documents, ${queryIds.length} judged queries`);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'vellum-eval-'));
-const stack = await startStack({ dataDir, port: Number(values.port), vars: { SIGNING_KEYS: 'eval:eval-signing-key-0123456789abcdef' } });
-const output: { modes: Record<string, ModeScores>; peer: Record<string, ModeScores>; ingest: Record<string, number> } = {
+const stack = await startStack({
+  dataDir,
+  port: Number(values.port),
+  vars: { SIGNING_KEYS: 'eval:eval-signing-key-0123456789abcdef' },
+});
+const output: {
+  modes: Record<string, ModeScores>;
+  peer: Record<string, ModeScores>;
+  ingest: Record<string, number>;
+} = {
   modes: {},
   peer: {},
   ingest: {},
@@ -66,13 +85,18 @@ try {
   // Ingest.
   const ingestStart = performance.now();
   await pool(corpus, Number(values.concurrency), async (doc) => {
-    const res = await request(`${stack.url}/v1/documents?title=${encodeURIComponent(doc.title.slice(0, 500) || doc.id)}`, key, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain' },
-      body: documentText(doc),
-    });
+    const res = await request(
+      `${stack.url}/v1/documents?title=${encodeURIComponent(doc.title.slice(0, 500) || doc.id)}`,
+      key,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: documentText(doc),
+      },
+    );
     const body = (await res.json()) as { document?: { id: string }; error?: { code: string } };
-    if (!body.document) throw new Error(`upload of ${doc.id} failed: ${res.status} ${JSON.stringify(body)}`);
+    if (!body.document)
+      throw new Error(`upload of ${doc.id} failed: ${res.status} ${JSON.stringify(body)}`);
     byDocument.set(body.document.id, doc.id);
   });
   const uploadSeconds = (performance.now() - ingestStart) / 1000;
@@ -98,7 +122,9 @@ try {
     ready_seconds: Math.round(readySeconds * 100) / 100,
     docs_per_second: Math.round((corpus.length / readySeconds) * 100) / 100,
   };
-  say(`ingested ${corpus.length} documents: uploads ${uploadSeconds.toFixed(1)} s, all ready after ${readySeconds.toFixed(1)} s (${output.ingest.docs_per_second} docs/s)`);
+  say(
+    `ingested ${corpus.length} documents: uploads ${uploadSeconds.toFixed(1)} s, all ready after ${readySeconds.toFixed(1)} s (${output.ingest.docs_per_second} docs/s)`,
+  );
 
   // Query every mode.
   const modes: Array<{ name: string; body: Record<string, unknown> }> = [
@@ -106,8 +132,14 @@ try {
     { name: 'semantic', body: { mode: 'semantic' } },
     { name: 'hybrid', body: { mode: 'hybrid' } },
     { name: 'hybrid_rrf', body: { mode: 'hybrid', fusion: { method: 'rrf', k: 60 } } },
-    { name: 'hybrid_convex_0.3', body: { mode: 'hybrid', fusion: { method: 'convex', alpha: 0.3 } } },
-    { name: 'hybrid_convex_0.5', body: { mode: 'hybrid', fusion: { method: 'convex', alpha: 0.5 } } },
+    {
+      name: 'hybrid_convex_0.3',
+      body: { mode: 'hybrid', fusion: { method: 'convex', alpha: 0.3 } },
+    },
+    {
+      name: 'hybrid_convex_0.5',
+      body: { mode: 'hybrid', fusion: { method: 'convex', alpha: 0.5 } },
+    },
   ];
   for (const mode of modes) {
     const runs = new Map<string, string[]>();
@@ -117,9 +149,17 @@ try {
       const res = await request(`${stack.url}/v1/search`, key, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: allQueries.get(queryId), topK: 100, highlight: false, ...mode.body }),
+        body: JSON.stringify({
+          query: allQueries.get(queryId),
+          topK: 100,
+          highlight: false,
+          ...mode.body,
+        }),
       });
-      const body = (await res.json()) as { results?: Array<{ documentId: string }>; error?: unknown };
+      const body = (await res.json()) as {
+        results?: Array<{ documentId: string }>;
+        error?: unknown;
+      };
       latencies.push(performance.now() - started);
       if (!body.results) throw new Error(`search failed: ${JSON.stringify(body)}`);
       const ranked: string[] = [];
@@ -134,14 +174,24 @@ try {
 
   // Peer: Orama BM25 full-text over the same documents.
   const orama = create({ schema: { id: 'string', title: 'string', text: 'string' } as const });
-  await insertMultiple(orama, corpus.map((d) => ({ id: d.id, title: d.title, text: d.text })));
+  await insertMultiple(
+    orama,
+    corpus.map((d) => ({ id: d.id, title: d.title, text: d.text })),
+  );
   const oramaRuns = new Map<string, string[]>();
   const oramaLatencies: number[] = [];
   for (const queryId of queryIds) {
     const started = performance.now();
-    const result = await oramaSearch(orama, { term: allQueries.get(queryId)!, properties: ['title', 'text'], limit: 100 });
+    const result = await oramaSearch(orama, {
+      term: allQueries.get(queryId)!,
+      properties: ['title', 'text'],
+      limit: 100,
+    });
     oramaLatencies.push(performance.now() - started);
-    oramaRuns.set(queryId, result.hits.map((h) => (h.document as { id: string }).id));
+    oramaRuns.set(
+      queryId,
+      result.hits.map((h) => (h.document as { id: string }).id),
+    );
   }
   output.peer.orama = score(oramaRuns, qrels, oramaLatencies);
 } finally {
@@ -152,12 +202,17 @@ try {
 if (values.json) {
   console.log(JSON.stringify(output));
 } else {
-  const rows = [...Object.entries(output.modes), ...Object.entries(output.peer).map(([k, v]) => [`peer:${k}`, v] as const)];
+  const rows = [
+    ...Object.entries(output.modes),
+    ...Object.entries(output.peer).map(([k, v]) => [`peer:${k}`, v] as const),
+  ];
   console.log('\nmode                 nDCG@10  Recall@100  MRR@10   p50 ms   p95 ms');
   for (const [name, s] of rows) {
     console.log(
       `${name.padEnd(20)} ${s['ndcg@10'].toFixed(4).padStart(7)}  ${s['recall@100'].toFixed(4).padStart(10)}  ${s['mrr@10'].toFixed(4).padStart(6)}  ${s.p50_ms.toFixed(1).padStart(7)}  ${s.p95_ms.toFixed(1).padStart(7)}`,
     );
   }
-  console.log('(Orama latencies are in-process, without HTTP; Vellum latencies are HTTP round trips on wrangler dev.)');
+  console.log(
+    '(Orama latencies are in-process, without HTTP; Vellum latencies are HTTP round trips on wrangler dev.)',
+  );
 }

@@ -15,7 +15,11 @@ async function waitReady(client: TestClient, ids: string[]) {
 }
 
 const search = (client: TestClient, body: Record<string, unknown>) =>
-  client.json('/v1/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  client.json('/v1/search', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 const DOCS = {
   wing: '# Wing design\n\nSupersonic wings use thin airfoils to reduce wave drag at high Mach numbers.',
@@ -33,32 +37,53 @@ beforeAll(async () => {
   b = await newTenant('editor', 'search-b');
   for (const [name, text] of Object.entries(DOCS)) {
     const tags = name === 'cake' ? 'kitchen' : 'aero';
-    const { body } = await uploadText(a, text, `?title=${name}&tags=${tags}&metadata=${encodeURIComponent(JSON.stringify({ kind: name }))}`, 'text/markdown');
+    const { body } = await uploadText(
+      a,
+      text,
+      `?title=${name}&tags=${tags}&metadata=${encodeURIComponent(JSON.stringify({ kind: name }))}`,
+      'text/markdown',
+    );
     ids[name] = body.document.id;
   }
-  const { body } = await uploadText(b, '# Secret\n\nTenant B supersonic wing notes about wave drag.', '?title=b-secret', 'text/markdown');
+  const { body } = await uploadText(
+    b,
+    '# Secret\n\nTenant B supersonic wing notes about wave drag.',
+    '?title=b-secret',
+    'text/markdown',
+  );
   await waitReady(a, Object.values(ids));
   await waitReady(b, [body.document.id]);
 }, 60_000);
 
 describe('POST /v1/search', () => {
-  it.each(['keyword', 'semantic', 'hybrid'])('%s mode finds the relevant document first', async (mode) => {
-    const res = await search(a, { query: 'supersonic wing wave drag', mode, topK: 3 });
-    expect(res.status).toBe(200);
-    expect(res.body.results[0].documentId).toBe(ids.wing);
-    expect(res.body.results[0].title).toBe('wing');
-    expect(res.body.results[0].headingPath).toEqual(['Wing design']);
-    expect(typeof res.body.took_ms).toBe('number');
-    if (mode === 'hybrid') expect(res.body.results[0].scores).toHaveProperty('fused');
-  });
+  it.each(['keyword', 'semantic', 'hybrid'])(
+    '%s mode finds the relevant document first',
+    async (mode) => {
+      const res = await search(a, { query: 'supersonic wing wave drag', mode, topK: 3 });
+      expect(res.status).toBe(200);
+      expect(res.body.results[0].documentId).toBe(ids.wing);
+      expect(res.body.results[0].title).toBe('wing');
+      expect(res.body.results[0].headingPath).toEqual(['Wing design']);
+      expect(typeof res.body.took_ms).toBe('number');
+      if (mode === 'hybrid') expect(res.body.results[0].scores).toHaveProperty('fused');
+    },
+  );
 
-  it.each(['keyword', 'semantic', 'hybrid'])('%s mode never returns another tenant\'s chunks, even when asked', async (mode) => {
-    const res = await search(b, { query: 'supersonic wing wave drag', mode, topK: 20, filters: { documentIds: Object.values(ids) } });
-    expect(res.status).toBe(200);
-    expect(res.body.results).toHaveLength(0);
-    const own = await search(b, { query: 'supersonic wing wave drag', mode, topK: 20 });
-    expect(own.body.results.map((r: any) => r.title)).toEqual(['b-secret']);
-  });
+  it.each(['keyword', 'semantic', 'hybrid'])(
+    "%s mode never returns another tenant's chunks, even when asked",
+    async (mode) => {
+      const res = await search(b, {
+        query: 'supersonic wing wave drag',
+        mode,
+        topK: 20,
+        filters: { documentIds: Object.values(ids) },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.results).toHaveLength(0);
+      const own = await search(b, { query: 'supersonic wing wave drag', mode, topK: 20 });
+      expect(own.body.results.map((r: any) => r.title)).toEqual(['b-secret']);
+    },
+  );
 
   it('matches identifiers verbatim in keyword mode and highlights them', async () => {
     const res = await search(a, { query: 'ZX-4471', mode: 'keyword', topK: 5 });
@@ -67,27 +92,62 @@ describe('POST /v1/search', () => {
   });
 
   it('applies tag, metadata, mime and id filters', async () => {
-    const tagged = await search(a, { query: 'eggs flour wing heat', topK: 10, filters: { tags: ['kitchen'] } });
+    const tagged = await search(a, {
+      query: 'eggs flour wing heat',
+      topK: 10,
+      filters: { tags: ['kitchen'] },
+    });
     expect(tagged.body.results.map((r: any) => r.documentId)).toEqual([ids.cake]);
-    const meta = await search(a, { query: 'boundary layer', mode: 'semantic', topK: 10, filters: { metadata: { kind: 'heat' } } });
+    const meta = await search(a, {
+      query: 'boundary layer',
+      mode: 'semantic',
+      topK: 10,
+      filters: { metadata: { kind: 'heat' } },
+    });
     expect(new Set(meta.body.results.map((r: any) => r.documentId))).toEqual(new Set([ids.heat]));
-    const none = await search(a, { query: 'wing', topK: 10, filters: { mimeTypes: ['application/pdf'] } });
+    const none = await search(a, {
+      query: 'wing',
+      topK: 10,
+      filters: { mimeTypes: ['application/pdf'] },
+    });
     expect(none.body.results).toHaveLength(0);
-    const byId = await search(a, { query: 'pump pressure', mode: 'keyword', topK: 10, filters: { documentIds: [ids.heat] } });
+    const byId = await search(a, {
+      query: 'pump pressure',
+      mode: 'keyword',
+      topK: 10,
+      filters: { documentIds: [ids.heat] },
+    });
     expect(byId.body.results).toHaveLength(0);
   });
 
   it('supports convex fusion, rerank and cursor paging', async () => {
-    const convex = await search(a, { query: 'heat transfer boundary layer', fusion: { method: 'convex', alpha: 0.3 }, topK: 1 });
+    const convex = await search(a, {
+      query: 'heat transfer boundary layer',
+      fusion: { method: 'convex', alpha: 0.3 },
+      topK: 1,
+    });
     expect(convex.body.results[0].documentId).toBe(ids.heat);
-    const reranked = await search(a, { query: 'heat transfer boundary layer', rerank: true, topK: 2 });
+    const reranked = await search(a, {
+      query: 'heat transfer boundary layer',
+      rerank: true,
+      topK: 2,
+    });
     expect(reranked.body.results[0].scores).toHaveProperty('rerank');
     const first = await search(a, { query: 'wing heat pump cake', mode: 'semantic', topK: 2 });
     expect(first.body.nextCursor).toBeTruthy();
-    const second = await search(a, { query: 'wing heat pump cake', mode: 'semantic', topK: 2, cursor: first.body.nextCursor });
+    const second = await search(a, {
+      query: 'wing heat pump cake',
+      mode: 'semantic',
+      topK: 2,
+      cursor: first.body.nextCursor,
+    });
     const seen = [...first.body.results, ...second.body.results].map((r: any) => r.chunkId);
     expect(new Set(seen).size).toBe(4);
-    const foreign = await search(a, { query: 'something else', topK: 2, cursor: first.body.nextCursor });
+    const foreign = await search(a, {
+      query: 'something else',
+      topK: 2,
+      cursor: first.body.nextCursor,
+    });
     expect(foreign.status).toBe(400);
   });
 
@@ -103,7 +163,11 @@ describe('POST /v1/search', () => {
     expect(hit.body.cache).toBe('hit');
     expect(hit.headers.get('x-cache')).toBe('HIT');
     expect(hit.body.results).toEqual(miss.body.results);
-    await a.json(`/v1/documents/${ids.cake}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"title":"cake-renamed"}' });
+    await a.json(`/v1/documents/${ids.cake}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: '{"title":"cake-renamed"}',
+    });
     const after = await search(a, query);
     expect(after.body.cache).toBe('miss');
     expect(after.body.results[0].title).toBe('cake-renamed');
@@ -113,6 +177,8 @@ describe('POST /v1/search', () => {
     expect((await search(a, { query: '' })).body.error.code).toBe('validation_failed');
     expect((await search(a, { query: 'x', topK: 101 })).status).toBe(400);
     expect((await search(a, { query: 'x', mode: 'fuzzy' })).status).toBe(400);
-    expect((await search(a, { query: 'x', tenantId: 'other' })).body.error.code).toBe('validation_failed');
+    expect((await search(a, { query: 'x', tenantId: 'other' })).body.error.code).toBe(
+      'validation_failed',
+    );
   });
 });

@@ -28,7 +28,11 @@ function rssKiB(pid: number): number {
   }
 }
 
-export async function benchIngestMemory(options: { sharedDir: string; port?: number; megabytes?: number }) {
+export async function benchIngestMemory(options: {
+  sharedDir: string;
+  port?: number;
+  megabytes?: number;
+}) {
   const corpus = readFileSync(resolve(options.sharedDir, 'data/cranfield/corpus.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -46,14 +50,21 @@ export async function benchIngestMemory(options: { sharedDir: string; port?: num
   }
   const body = Buffer.from(parts.join(''));
   const dataDir = mkdtempSync(join(tmpdir(), 'vellum-bench-mem-'));
-  const stack = await startStack({ dataDir, port: options.port ?? 8799, vars: { SIGNING_KEYS: 'bench:bench-signing-key-0123456789ab' } });
+  const stack = await startStack({
+    dataDir,
+    port: options.port ?? 8799,
+    vars: { SIGNING_KEYS: 'bench:bench-signing-key-0123456789ab' },
+  });
   try {
     const key = await stack.newKey(`mem-${Date.now()}`, 'owner');
     const pids = workerdPids();
     const baseline = pids.reduce((sum, pid) => sum + rssKiB(pid), 0);
     let peak = baseline;
     const sampler = setInterval(() => {
-      peak = Math.max(peak, pids.reduce((sum, pid) => sum + rssKiB(pid), 0));
+      peak = Math.max(
+        peak,
+        pids.reduce((sum, pid) => sum + rssKiB(pid), 0),
+      );
     }, 100);
     const started = performance.now();
     const res = await fetch(`${stack.url}/v1/documents?title=big`, {
@@ -67,15 +78,25 @@ export async function benchIngestMemory(options: { sharedDir: string; port?: num
     let detail: any;
     while (status !== 'ready' && status !== 'failed') {
       await new Promise((r) => setTimeout(r, 1000));
-      detail = await (await fetch(`${stack.url}/v1/documents/${document.id}`, { headers: { authorization: `Bearer ${key}` } })).json();
+      detail = await (
+        await fetch(`${stack.url}/v1/documents/${document.id}`, {
+          headers: { authorization: `Bearer ${key}` },
+        })
+      ).json();
       status = detail.status;
     }
     clearInterval(sampler);
     const v = detail.versions[0];
     console.log(`\ningest of a ${(body.length / 1e6).toFixed(1)} MB text file on wrangler dev`);
-    console.log(`  upload ${(uploaded - started).toFixed(0)} ms; ready after ${((performance.now() - started) / 1000).toFixed(1)} s; status ${status}${detail.failureReason ? ` (${detail.failureReason})` : ''}`);
-    console.log(`  slices ${v.sliceCount}, chunks ${v.chunkCount}, embedded ${v.chunksEmbedded}, reused ${v.chunksReused}`);
-    console.log(`  workerd RSS: baseline ${(baseline / 1024).toFixed(0)} MiB, peak ${(peak / 1024).toFixed(0)} MiB (+${((peak - baseline) / 1024).toFixed(0)} MiB)`);
+    console.log(
+      `  upload ${(uploaded - started).toFixed(0)} ms; ready after ${((performance.now() - started) / 1000).toFixed(1)} s; status ${status}${detail.failureReason ? ` (${detail.failureReason})` : ''}`,
+    );
+    console.log(
+      `  slices ${v.sliceCount}, chunks ${v.chunkCount}, embedded ${v.chunksEmbedded}, reused ${v.chunksReused}`,
+    );
+    console.log(
+      `  workerd RSS: baseline ${(baseline / 1024).toFixed(0)} MiB, peak ${(peak / 1024).toFixed(0)} MiB (+${((peak - baseline) / 1024).toFixed(0)} MiB)`,
+    );
   } finally {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -48,9 +48,15 @@ export async function load(
   };
 }
 
-export function printLoadTable(title: string, rows: LoadResult[], baseline?: (row: LoadResult) => LoadResult | undefined) {
+export function printLoadTable(
+  title: string,
+  rows: LoadResult[],
+  baseline?: (row: LoadResult) => LoadResult | undefined,
+) {
   console.log(`\n${title}`);
-  console.log('target                               conns   req/s   p50 ms   p99 ms   errors  p50 ratio');
+  console.log(
+    'target                               conns   req/s   p50 ms   p99 ms   errors  p50 ratio',
+  );
   for (const row of rows) {
     const base = baseline?.(row);
     const ratio = base && base !== row && base.p50 > 0 ? (row.p50 / base.p50).toFixed(2) + '×' : '';
@@ -60,7 +66,11 @@ export function printLoadTable(title: string, rows: LoadResult[], baseline?: (ro
   }
 }
 
-export async function pool<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>) {
+export async function pool<T>(
+  items: T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+) {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {

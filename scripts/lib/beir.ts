@@ -17,16 +17,23 @@ function jsonl<T>(path: string): T[] {
 }
 
 export function loadBeir(dir: string) {
-  const corpus = jsonl<{ _id: string; title?: string; text?: string }>(join(dir, 'corpus.jsonl')).map((d) => ({
+  const corpus = jsonl<{ _id: string; title?: string; text?: string }>(
+    join(dir, 'corpus.jsonl'),
+  ).map((d) => ({
     id: String(d._id),
     title: (d.title ?? '').trim(),
     text: (d.text ?? '').trim(),
   }));
   const queries = new Map(
-    jsonl<{ _id: string; text: string }>(join(dir, 'queries.jsonl')).map((q) => [String(q._id), q.text]),
+    jsonl<{ _id: string; text: string }>(join(dir, 'queries.jsonl')).map((q) => [
+      String(q._id),
+      q.text,
+    ]),
   );
   const qrels: Qrels = new Map();
-  const lines = readFileSync(join(dir, 'qrels', 'test.tsv'), 'utf8').split('\n').slice(1);
+  const lines = readFileSync(join(dir, 'qrels', 'test.tsv'), 'utf8')
+    .split('\n')
+    .slice(1);
   for (const line of lines) {
     const [queryId, docId, score] = line.trim().split('\t');
     if (!queryId || !docId || score === undefined) continue;

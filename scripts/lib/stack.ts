@@ -38,31 +38,50 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   const envFile = resolve(options.dataDir, 'worker.env');
   const vars = { DATABASE_URL: database.url, DB_WS_PROXY: database.wsProxy, ...options.vars };
-  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n', {
-    mode: 0o600,
-  });
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join('\n') + '\n',
+    {
+      mode: 0o600,
+    },
+  );
   const wrangler = spawn(
     resolve(ROOT, 'node_modules/.bin/wrangler'),
     [
       'dev',
-      '-c', 'wrangler.toml',
-      '-c', 'workers/ingest/wrangler.toml',
+      '-c',
+      'wrangler.toml',
+      '-c',
+      'workers/ingest/wrangler.toml',
       '--local',
-      '--port', String(options.port),
-      '--persist-to', resolve(options.dataDir, 'wrangler'),
-      '--env-file', envFile,
+      '--port',
+      String(options.port),
+      '--persist-to',
+      resolve(options.dataDir, 'wrangler'),
+      '--env-file',
+      envFile,
       '--show-interactive-dev-session=false',
     ],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', options.inheritOutput ? 'inherit' : 'pipe'],
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: 'false',
+        CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+        CI: 'true',
+      },
     },
   );
   const url = `http://127.0.0.1:${options.port}`;
   let output = '';
   await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`wrangler dev did not start:\n${output.slice(-2000)}`)), 90_000);
+    const timer = setTimeout(
+      () => fail(new Error(`wrangler dev did not start:\n${output.slice(-2000)}`)),
+      90_000,
+    );
     wrangler.stdout!.on('data', (chunk: Buffer) => {
       if (options.inheritOutput) process.stdout.write(chunk);
       output += chunk.toString();
@@ -83,7 +102,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     database,
     wrangler,
     async newKey(tenant, role = 'owner') {
-      const { secret } = await createTenantKey(database.query, { tenant, role, name: 'stack', environment: 'dev' });
+      const { secret } = await createTenantKey(database.query, {
+        tenant,
+        role,
+        name: 'stack',
+        environment: 'dev',
+      });
       return secret;
     },
     async stop() {

@@ -354,10 +354,21 @@ documentsRouter.openapi(
       await tx
         .update(documentVersions)
         .set({ status: 'queued', failureReason: null })
-        .where(and(eq(documentVersions.documentId, row.id), eq(documentVersions.version, row.currentVersion)));
+        .where(
+          and(
+            eq(documentVersions.documentId, row.id),
+            eq(documentVersions.version, row.currentVersion),
+          ),
+        );
       const [doc] = await tx
         .update(documents)
-        .set({ status: 'queued', stage: 'queued', failureReason: null, chunksDone: 0, updatedAt: new Date() })
+        .set({
+          status: 'queued',
+          stage: 'queued',
+          failureReason: null,
+          chunksDone: 0,
+          updatedAt: new Date(),
+        })
         .where(and(eq(documents.tenantId, principal.tenantId), eq(documents.id, row.id)))
         .returning();
       await tx.insert(ingestionEvents).values({
@@ -375,7 +386,11 @@ documentsRouter.openapi(
       });
       return doc!;
     });
-    await enqueueIngest(c.env, { tenantId: principal.tenantId, documentId: row.id, version: row.currentVersion });
+    await enqueueIngest(c.env, {
+      tenantId: principal.tenantId,
+      documentId: row.id,
+      version: row.currentVersion,
+    });
     return c.json(toDocumentDto(updated), 202);
   },
 );

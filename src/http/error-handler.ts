@@ -41,7 +41,8 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
         route: c.req.routePath,
         code: apiError.code,
         error: err.name,
-        message: err.message,
+        // Drizzle appends query parameters to messages; they may hold document text.
+        message: err.message.replace(/\nparams:[\s\S]*$/, '').slice(0, 500),
         stack: err.stack,
       }),
     );

@@ -1,15 +1,28 @@
 import { openDatabase } from '../db/client';
 import type { Env, IngestMessage } from '../env';
 import { processIngestMessage } from './pipeline';
-import { DEFAULT_RETRY_BASE_SECONDS, describeError, PermanentIngestError, retryDelaySeconds } from './retry';
+import {
+  DEFAULT_RETRY_BASE_SECONDS,
+  describeError,
+  PermanentIngestError,
+  retryDelaySeconds,
+} from './retry';
 import { failVersion, recordEvent, versionStatus, type VersionRef } from './status';
 
 /** Messages of one batch processed at once; the pool is shared. */
 const CONCURRENCY = 4;
 
-const refOf = (m: IngestMessage): VersionRef => ({ tenantId: m.tenantId, documentId: m.documentId, version: m.version });
+const refOf = (m: IngestMessage): VersionRef => ({
+  tenantId: m.tenantId,
+  documentId: m.documentId,
+  version: m.version,
+});
 
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+) {
   let next = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await work(items[next++]!);
@@ -21,7 +34,11 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
  * Queue consumer for `vellum-ingest` and its dead-letter queue. Permanent failures fail the
  * document at once; transient ones retry with backoff until the queue dead-letters them.
  */
-export async function handleIngestBatch(batch: MessageBatch<IngestMessage>, env: Env, ctx: ExecutionContext) {
+export async function handleIngestBatch(
+  batch: MessageBatch<IngestMessage>,
+  env: Env,
+  ctx: ExecutionContext,
+) {
   const { db, close } = openDatabase(env);
   const retryBase = Number(env.INGEST_RETRY_BASE_SECONDS ?? DEFAULT_RETRY_BASE_SECONDS);
   try {

@@ -42,17 +42,30 @@ async function loadVersion(db: Database, ref: VersionRef) {
 }
 
 /** Handles one ingest message: the whole version, a slicing plan, or one slice. Idempotent. */
-export async function processIngestMessage(ctx: IngestContext, message: IngestMessage): Promise<Outcome> {
-  const ref: VersionRef = { tenantId: message.tenantId, documentId: message.documentId, version: message.version };
+export async function processIngestMessage(
+  ctx: IngestContext,
+  message: IngestMessage,
+): Promise<Outcome> {
+  const ref: VersionRef = {
+    tenantId: message.tenantId,
+    documentId: message.documentId,
+    version: message.version,
+  };
   const row = await loadVersion(ctx.db, ref);
   if (!row) return 'skipped'; // deleted since it was queued
   const { version } = row;
-  if (version.status === 'ready' || version.status === 'failed' || version.status === 'superseded') return 'skipped';
+  if (version.status === 'ready' || version.status === 'failed' || version.status === 'superseded')
+    return 'skipped';
   if (row.currentVersion > ref.version && !message.slice) {
     await ctx.db
       .update(documentVersions)
       .set({ status: 'superseded' })
-      .where(and(eq(documentVersions.documentId, ref.documentId), eq(documentVersions.version, ref.version)));
+      .where(
+        and(
+          eq(documentVersions.documentId, ref.documentId),
+          eq(documentVersions.version, ref.version),
+        ),
+      );
     await recordEvent(ctx.db, ref, 'superseded', 'skipped', { by: row.currentVersion });
     return 'skipped';
   }
@@ -83,8 +96,15 @@ export async function processIngestMessage(ctx: IngestContext, message: IngestMe
     if (error instanceof ExtractionError) throw new PermanentIngestError(error.code, error.message);
     throw error;
   }
-  await recordEvent(ctx.db, ref, 'extract', 'done', { chars: extracted.text.length, ms: Date.now() - started });
-  const result = await indexText(ctx, ref, extracted.text, { pages: extracted.pages, ordinalBase: 0, charBase: 0 });
+  await recordEvent(ctx.db, ref, 'extract', 'done', {
+    chars: extracted.text.length,
+    ms: Date.now() - started,
+  });
+  const result = await indexText(ctx, ref, extracted.text, {
+    pages: extracted.pages,
+    ordinalBase: 0,
+    charBase: 0,
+  });
   await completeVersion(ctx, ref, { ...result, sliceCount: 1 });
   return 'done';
 }
@@ -93,7 +113,12 @@ async function markProcessing(db: Database, ref: VersionRef) {
   await db
     .update(documentVersions)
     .set({ status: 'processing', attempts: sql`${documentVersions.attempts} + 1` })
-    .where(and(eq(documentVersions.documentId, ref.documentId), eq(documentVersions.version, ref.version)));
+    .where(
+      and(
+        eq(documentVersions.documentId, ref.documentId),
+        eq(documentVersions.version, ref.version),
+      ),
+    );
   await setProgress(db, ref, { status: 'processing', stage: 'extract', chunksDone: 0 });
   await recordEvent(db, ref, 'processing', 'started');
 }
@@ -111,12 +136,25 @@ async function planAndEnqueueSlices(
   const plans = await planSlices(object.body, sliceBytes);
   await ctx.db
     .insert(ingestSlices)
-    .values(plans.map((p) => ({ ...ref, sliceIndex: p.index, byteStart: p.byteStart, byteEnd: p.byteEnd, charStart: p.charStart })))
+    .values(
+      plans.map((p) => ({
+        ...ref,
+        sliceIndex: p.index,
+        byteStart: p.byteStart,
+        byteEnd: p.byteEnd,
+        charStart: p.charStart,
+      })),
+    )
     .onConflictDoNothing();
   await ctx.db
     .update(documentVersions)
     .set({ sliceCount: plans.length })
-    .where(and(eq(documentVersions.documentId, ref.documentId), eq(documentVersions.version, ref.version)));
+    .where(
+      and(
+        eq(documentVersions.documentId, ref.documentId),
+        eq(documentVersions.version, ref.version),
+      ),
+    );
   await recordEvent(ctx.db, ref, 'plan', 'done', { slices: plans.length, bytes: version.byteSize });
   await setProgress(ctx.db, ref, { stage: `slices 0/${plans.length}` });
   const messages = plans.map((p) => ({
@@ -129,10 +167,16 @@ async function planAndEnqueueSlices(
     },
     contentType: 'json' as const,
   }));
-  for (let i = 0; i < messages.length; i += 100) await ctx.env.INGEST_QUEUE.sendBatch(messages.slice(i, i + 100));
+  for (let i = 0; i < messages.length; i += 100)
+    await ctx.env.INGEST_QUEUE.sendBatch(messages.slice(i, i + 100));
 }
 
-async function processSlice(ctx: IngestContext, ref: VersionRef, version: VersionRow, index: number): Promise<Outcome> {
+async function processSlice(
+  ctx: IngestContext,
+  ref: VersionRef,
+  version: VersionRow,
+  index: number,
+): Promise<Outcome> {
   const [slice] = await ctx.db
     .select()
     .from(ingestSlices)
@@ -149,14 +193,21 @@ async function processSlice(ctx: IngestContext, ref: VersionRef, version: Versio
       range: { offset: slice.byteStart, length: slice.byteEnd - slice.byteStart },
     });
     if (!object) throw new PermanentIngestError('corrupt_file', 'the stored file is missing');
-    const text = new TextDecoder('utf-8', { ignoreBOM: index > 0, fatal: false }).decode(await object.arrayBuffer());
+    const text = new TextDecoder('utf-8', { ignoreBOM: index > 0, fatal: false }).decode(
+      await object.arrayBuffer(),
+    );
     const result = await indexText(ctx, ref, text, {
       ordinalBase: index * ORDINAL_STRIDE,
       charBase: slice.charStart,
     });
     await ctx.db
       .update(ingestSlices)
-      .set({ doneAt: new Date(), chunkCount: result.count, chunksReused: result.reused, chunksEmbedded: result.embedded })
+      .set({
+        doneAt: new Date(),
+        chunkCount: result.count,
+        chunksReused: result.reused,
+        chunksEmbedded: result.embedded,
+      })
       .where(
         and(
           eq(ingestSlices.documentId, ref.documentId),
@@ -187,13 +238,25 @@ async function indexText(
   ctx: IngestContext,
   ref: VersionRef,
   text: string,
-  options: { pages?: Array<{ page: number; start: number; end: number }>; ordinalBase: number; charBase: number },
+  options: {
+    pages?: Array<{ page: number; start: number; end: number }>;
+    ordinalBase: number;
+    charBase: number;
+  },
 ) {
   const started = Date.now();
   const drafts = chunkText(text, options.pages ? { pages: options.pages } : {});
-  if (drafts.length === 0) throw new PermanentIngestError('no_text', 'the document has no extractable text');
-  await setProgress(ctx.db, ref, { stage: 'embed', chunksTotal: options.ordinalBase === 0 && options.charBase === 0 ? drafts.length : undefined });
-  await recordEvent(ctx.db, ref, 'chunk', 'done', { chunks: drafts.length, ms: Date.now() - started, ordinalBase: options.ordinalBase });
+  if (drafts.length === 0)
+    throw new PermanentIngestError('no_text', 'the document has no extractable text');
+  await setProgress(ctx.db, ref, {
+    stage: 'embed',
+    chunksTotal: options.ordinalBase === 0 && options.charBase === 0 ? drafts.length : undefined,
+  });
+  await recordEvent(ctx.db, ref, 'chunk', 'done', {
+    chunks: drafts.length,
+    ms: Date.now() - started,
+    ordinalBase: options.ordinalBase,
+  });
   const embedder = createEmbedder(ctx.env);
   const vectors = createVectorStore(ctx.env, ctx.db);
   const [document] = await ctx.db
@@ -248,7 +311,12 @@ async function indexText(
       rows.map((r) => ({
         id: r.id,
         values: result.vectors.get(r.contentHash)!,
-        metadata: { documentId: ref.documentId, version: ref.version, tags: document?.tags ?? [], mimeType: document?.mimeType },
+        metadata: {
+          documentId: ref.documentId,
+          version: ref.version,
+          tags: document?.tags ?? [],
+          mimeType: document?.mimeType,
+        },
       })),
     );
     await addChunksDone(ctx.db, ref, batch.length);
@@ -280,7 +348,12 @@ async function completeVersion(
         sliceCount: result.sliceCount,
         readyAt: new Date(),
       })
-      .where(and(eq(documentVersions.documentId, ref.documentId), eq(documentVersions.version, ref.version)));
+      .where(
+        and(
+          eq(documentVersions.documentId, ref.documentId),
+          eq(documentVersions.version, ref.version),
+        ),
+      );
     const updated = await tx
       .update(documents)
       .set({
@@ -317,12 +390,20 @@ async function retireOlderVersions(ctx: IngestContext, ref: VersionRef) {
     const stale = await ctx.db
       .select({ id: chunks.id })
       .from(chunks)
-      .where(and(eq(chunks.tenantId, ref.tenantId), eq(chunks.documentId, ref.documentId), lt(chunks.version, ref.version)))
+      .where(
+        and(
+          eq(chunks.tenantId, ref.tenantId),
+          eq(chunks.documentId, ref.documentId),
+          lt(chunks.version, ref.version),
+        ),
+      )
       .limit(1000);
     if (stale.length === 0) return;
     const ids = stale.map((r) => r.id);
     await vectors.deleteByIds(ref.tenantId, ids);
-    await ctx.db.delete(chunks).where(and(eq(chunks.tenantId, ref.tenantId), inArray(chunks.id, ids)));
+    await ctx.db
+      .delete(chunks)
+      .where(and(eq(chunks.tenantId, ref.tenantId), inArray(chunks.id, ids)));
   }
 }
 

@@ -15,7 +15,12 @@ describe('retryDelaySeconds', () => {
 
 describe('describeError', () => {
   it('keeps the first line and drops query parameters', () => {
-    const error = new Error('Failed query: insert into chunks ... params: secret document text\nmore');
-    expect(describeError(error)).toEqual({ name: 'Error', message: 'Failed query: insert into chunks ... ' });
+    const error = new Error(
+      'Failed query: insert into chunks ... params: secret document text\nmore',
+    );
+    expect(describeError(error)).toEqual({
+      name: 'Error',
+      message: 'Failed query: insert into chunks ... ',
+    });
   });
 });

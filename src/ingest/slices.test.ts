@@ -4,7 +4,8 @@ import { planSlices } from './slices';
 const streamOf = (bytes: Uint8Array, chunk = 7) =>
   new ReadableStream<Uint8Array>({
     start(controller) {
-      for (let i = 0; i < bytes.length; i += chunk) controller.enqueue(bytes.subarray(i, i + chunk));
+      for (let i = 0; i < bytes.length; i += chunk)
+        controller.enqueue(bytes.subarray(i, i + chunk));
       controller.close();
     },
   });
@@ -33,7 +34,13 @@ describe('planSlices', () => {
     const bytes = new TextEncoder().encode(text);
     const plans = await planSlices(streamOf(bytes, 4096), 50_000);
     expect(plans.length).toBeGreaterThan(1);
-    const joined = plans.map((p) => new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes.subarray(p.byteStart, p.byteEnd))).join('');
+    const joined = plans
+      .map((p) =>
+        new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(
+          bytes.subarray(p.byteStart, p.byteEnd),
+        ),
+      )
+      .join('');
     expect(joined).toBe(text);
   });
 

@@ -22,7 +22,10 @@ export interface SlicePlan {
  * the way so each slice knows its character offset. A leading BOM is not counted, as
  * TextDecoder drops it. Memory stays at one stream chunk.
  */
-export async function planSlices(body: ReadableStream<Uint8Array>, sliceBytes = SLICE_BYTES): Promise<SlicePlan[]> {
+export async function planSlices(
+  body: ReadableStream<Uint8Array>,
+  sliceBytes = SLICE_BYTES,
+): Promise<SlicePlan[]> {
   const plans: SlicePlan[] = [];
   let offset = 0;
   let chars = 0;
@@ -43,9 +46,18 @@ export async function planSlices(body: ReadableStream<Uint8Array>, sliceBytes = 
     for (; i < value.length; i++) {
       const byte = value[i]!;
       // No line feed for a long stretch: cut before a UTF-8 lead byte instead.
-      if (offset + i >= nextTarget + HARD_CUT_SLACK && (byte & 0xc0) !== 0x80 && offset + i > sliceStart) {
+      if (
+        offset + i >= nextTarget + HARD_CUT_SLACK &&
+        (byte & 0xc0) !== 0x80 &&
+        offset + i > sliceStart
+      ) {
         const end = offset + i;
-        plans.push({ index: plans.length, byteStart: sliceStart, byteEnd: end, charStart: sliceCharStart });
+        plans.push({
+          index: plans.length,
+          byteStart: sliceStart,
+          byteEnd: end,
+          charStart: sliceCharStart,
+        });
         sliceStart = end;
         sliceCharStart = chars;
         nextTarget = end + sliceBytes;
@@ -57,7 +69,12 @@ export async function planSlices(body: ReadableStream<Uint8Array>, sliceBytes = 
       }
       if (byte === 0x0a && offset + i + 1 >= nextTarget) {
         const end = offset + i + 1;
-        plans.push({ index: plans.length, byteStart: sliceStart, byteEnd: end, charStart: sliceCharStart });
+        plans.push({
+          index: plans.length,
+          byteStart: sliceStart,
+          byteEnd: end,
+          charStart: sliceCharStart,
+        });
         sliceStart = end;
         sliceCharStart = chars;
         nextTarget = end + sliceBytes;
@@ -66,7 +83,12 @@ export async function planSlices(body: ReadableStream<Uint8Array>, sliceBytes = 
     offset += value.length;
   }
   if (offset > sliceStart || plans.length === 0) {
-    plans.push({ index: plans.length, byteStart: sliceStart, byteEnd: offset, charStart: sliceCharStart });
+    plans.push({
+      index: plans.length,
+      byteStart: sliceStart,
+      byteEnd: offset,
+      charStart: sliceCharStart,
+    });
   }
   return plans;
 }

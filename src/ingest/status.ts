@@ -50,7 +50,12 @@ export async function addChunksDone(db: Pick<Database, 'update'>, ref: VersionRe
 }
 
 /** Fails a version (and the document, when it is the latest) with a stable reason code. */
-export async function failVersion(db: Database, ref: VersionRef, reason: string, detail?: Record<string, unknown>) {
+export async function failVersion(
+  db: Database,
+  ref: VersionRef,
+  reason: string,
+  detail?: Record<string, unknown>,
+) {
   await db.transaction(async (tx) => {
     await tx
       .update(documentVersions)

@@ -8,7 +8,11 @@ const ORIGIN = 'https://search-cache.vellum.internal';
  * Cache API keys embed the tenant's corpus version, which every document change bumps, so
  * stale entries are never read again and simply expire.
  */
-export async function searchCacheKey(tenantId: string, corpusVersion: number, params: unknown): Promise<Request> {
+export async function searchCacheKey(
+  tenantId: string,
+  corpusVersion: number,
+  params: unknown,
+): Promise<Request> {
   const digest = await sha256Hex(JSON.stringify(params));
   return new Request(`${ORIGIN}/${tenantId}/${corpusVersion}/${digest}`);
 }
@@ -22,7 +26,10 @@ export async function writeCachedSearch(key: Request, body: unknown): Promise<vo
   await caches.default.put(
     key,
     new Response(JSON.stringify(body), {
-      headers: { 'content-type': 'application/json', 'cache-control': `max-age=${SEARCH_CACHE_TTL_SECONDS}` },
+      headers: {
+        'content-type': 'application/json',
+        'cache-control': `max-age=${SEARCH_CACHE_TTL_SECONDS}`,
+      },
     }),
   );
 }

@@ -1,8 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { convexFusion, normaliseScores, reciprocalRankFusion } from './fusion';
 
-const semantic = { name: 'semantic', items: [{ id: 'a', score: 0.9 }, { id: 'b', score: 0.5 }, { id: 'c', score: 0.1 }] };
-const keyword = { name: 'keyword', items: [{ id: 'c', score: 12 }, { id: 'a', score: 6 }, { id: 'd', score: 3 }] };
+const semantic = {
+  name: 'semantic',
+  items: [
+    { id: 'a', score: 0.9 },
+    { id: 'b', score: 0.5 },
+    { id: 'c', score: 0.1 },
+  ],
+};
+const keyword = {
+  name: 'keyword',
+  items: [
+    { id: 'c', score: 12 },
+    { id: 'a', score: 6 },
+    { id: 'd', score: 3 },
+  ],
+};
 
 describe('reciprocalRankFusion', () => {
   it('rewards ids ranked well in both lists and keeps components', () => {
@@ -27,7 +41,12 @@ describe('convexFusion', () => {
   });
 
   it('normalises a flat list to ones and an empty list to nothing', () => {
-    expect([...normaliseScores([{ id: 'x', score: 2 }, { id: 'y', score: 2 }]).values()]).toEqual([1, 1]);
+    expect([
+      ...normaliseScores([
+        { id: 'x', score: 2 },
+        { id: 'y', score: 2 },
+      ]).values(),
+    ]).toEqual([1, 1]);
     expect(normaliseScores([]).size).toBe(0);
   });
 });

@@ -65,7 +65,9 @@ export function convexFusion(lists: [RankedList, RankedList], alpha: number): Fu
 }
 
 export function fuse(lists: [RankedList, RankedList], config: FusionConfig): FusedItem[] {
-  return config.method === 'rrf' ? reciprocalRankFusion(lists, config.k) : convexFusion(lists, config.alpha);
+  return config.method === 'rrf'
+    ? reciprocalRankFusion(lists, config.k)
+    : convexFusion(lists, config.alpha);
 }
 
 /** Deterministic order: score, then id. */

@@ -8,7 +8,33 @@ export interface Snippet {
 }
 
 const WORD = /[\p{L}\p{N}]+/gu;
-const STOP = new Set(['the', 'a', 'an', 'of', 'and', 'or', 'to', 'in', 'on', 'for', 'is', 'are', 'was', 'be', 'with', 'by', 'at', 'as', 'it', 'that', 'this', 'what', 'how', 'which', 'from']);
+const STOP = new Set([
+  'the',
+  'a',
+  'an',
+  'of',
+  'and',
+  'or',
+  'to',
+  'in',
+  'on',
+  'for',
+  'is',
+  'are',
+  'was',
+  'be',
+  'with',
+  'by',
+  'at',
+  'as',
+  'it',
+  'that',
+  'this',
+  'what',
+  'how',
+  'which',
+  'from',
+]);
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -69,11 +95,20 @@ export function highlight(text: string, query: string, width = 240): Snippet {
   let cursor = start;
   for (const hit of hits) {
     if (hit.start < start || hit.end > end) continue;
-    html += escapeHtml(text.slice(cursor, hit.start)) + '<mark>' + escapeHtml(text.slice(hit.start, hit.end)) + '</mark>';
+    html +=
+      escapeHtml(text.slice(cursor, hit.start)) +
+      '<mark>' +
+      escapeHtml(text.slice(hit.start, hit.end)) +
+      '</mark>';
     cursor = hit.end;
   }
   html += escapeHtml(text.slice(cursor, end));
   const prefix = start > 0 ? '…' : '';
   const suffix = end < text.length ? '…' : '';
-  return { text: prefix + text.slice(start, end) + suffix, html: prefix + html + suffix, start, end };
+  return {
+    text: prefix + text.slice(start, end) + suffix,
+    html: prefix + html + suffix,
+    start,
+    end,
+  };
 }

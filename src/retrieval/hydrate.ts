@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { pgArray } from '../db/sql';
 
 export interface ChunkHit {
   id: string;
@@ -19,7 +20,11 @@ export interface ChunkHit {
  * Loads chunk rows for ids, re-checking the tenant and the served version, so an id from any
  * store that is foreign or stale is dropped here.
  */
-export async function hydrateChunks(db: Database, tenantId: string, ids: string[]): Promise<Map<string, ChunkHit>> {
+export async function hydrateChunks(
+  db: Database,
+  tenantId: string,
+  ids: string[],
+): Promise<Map<string, ChunkHit>> {
   if (ids.length === 0) return new Map();
   const result = await db.execute<{
     id: string;
@@ -38,7 +43,7 @@ export async function hydrateChunks(db: Database, tenantId: string, ids: string[
            c.char_start, c.char_end, c.page
     from chunks c
     join documents d on d.id = c.document_id and d.tenant_id = c.tenant_id and c.version = d.ready_version
-    where c.tenant_id = ${tenantId} and c.id = any(${ids}::uuid[])
+    where c.tenant_id = ${tenantId}::uuid and c.id = any(${pgArray(ids)}::uuid[])
   `);
   return new Map(
     result.rows.map((r) => [

@@ -20,15 +20,15 @@ export async function keywordSearch(
 ): Promise<Array<{ id: string; score: number }>> {
   if (!/[\p{L}\p{N}]/u.test(query)) return [];
   const docFilter = documentPredicates(options.filters);
-  const where = sql.join([sql`c.tenant_id = ${tenantId}`, ...docFilter], sql` and `);
+  const where = sql.join([sql`c.tenant_id = ${tenantId}::uuid`, ...docFilter], sql` and `);
   const result = await db.execute<{ id: string; score: number }>(sql`
     with terms as (
       select array(
         select distinct lexeme from (
-          select unnest(tsvector_to_array(to_tsvector('english', ${query}))) as lexeme
+          select unnest(tsvector_to_array(to_tsvector('english'::regconfig, ${query}::text))) as lexeme
           union
-          select t from unnest(tsvector_to_array(to_tsvector('simple', ${query}))) as t
-          where to_tsvector('english', t) <> ''::tsvector
+          select t from unnest(tsvector_to_array(to_tsvector('simple'::regconfig, ${query}::text))) as t
+          where to_tsvector('english'::regconfig, t) <> ''::tsvector
         ) s
       ) as list
     ),
@@ -47,7 +47,7 @@ export async function keywordSearch(
       cross join terms
       cross join lateral unnest(s.tsv) as u
       where cardinality(terms.list) > 0
-        and s.tsv @@ to_tsquery('simple', array_to_string(array(select quote_literal(t) from unnest(terms.list) t), ' | '))
+        and s.tsv @@ to_tsquery('simple'::regconfig, array_to_string(array(select quote_literal(t) from unnest(terms.list) t), ' | '))
         and u.lexeme = any(terms.list)
     ),
     df as (
@@ -56,14 +56,14 @@ export async function keywordSearch(
     select m.id,
       sum(
         ln(1 + (st.n - df.df + 0.5) / (df.df + 0.5))
-        * m.tf * ${BM25.k1 + 1} / (m.tf + ${BM25.k1} * (1 - ${BM25.b} + ${BM25.b} * m.dl / st.avgdl))
+        * m.tf * ${BM25.k1 + 1}::float8 / (m.tf + ${BM25.k1}::float8 * (1 - ${BM25.b}::float8 + ${BM25.b}::float8 * m.dl / st.avgdl))
       )::float8 as score
     from matches m
     join df using (lexeme)
     cross join stats st
     group by m.id
     order by score desc, m.id
-    limit ${options.limit}
+    limit ${options.limit}::int
   `);
   return result.rows.map((r) => ({ id: r.id, score: Number(r.score) }));
 }

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { pgArray } from '../db/sql';
 
 /** Document-level filters a client may narrow search with. They can never widen the tenant. */
 export interface SearchFilters {
@@ -12,16 +13,21 @@ export interface SearchFilters {
 }
 
 export function hasDocumentFilters(filters: SearchFilters | undefined): boolean {
-  return !!filters && Object.values(filters).some((v) => v !== undefined && (!Array.isArray(v) || v.length > 0));
+  return (
+    !!filters &&
+    Object.values(filters).some((v) => v !== undefined && (!Array.isArray(v) || v.length > 0))
+  );
 }
 
 /** SQL predicates over `d` (documents). Always combined with `d.tenant_id = <tenant>` by callers. */
 export function documentPredicates(filters: SearchFilters | undefined): SQL[] {
   const out: SQL[] = [];
   if (!filters) return out;
-  if (filters.documentIds?.length) out.push(sql`d.id = any(${filters.documentIds}::uuid[])`);
-  if (filters.tags?.length) out.push(sql`d.tags && ${filters.tags}::text[]`);
-  if (filters.mimeTypes?.length) out.push(sql`d.mime_type = any(${filters.mimeTypes}::text[])`);
+  if (filters.documentIds?.length)
+    out.push(sql`d.id = any(${pgArray(filters.documentIds)}::uuid[])`);
+  if (filters.tags?.length) out.push(sql`d.tags && ${pgArray(filters.tags)}::text[]`);
+  if (filters.mimeTypes?.length)
+    out.push(sql`d.mime_type = any(${pgArray(filters.mimeTypes)}::text[])`);
   if (filters.metadata && Object.keys(filters.metadata).length) {
     out.push(sql`d.metadata @> ${JSON.stringify(filters.metadata)}::jsonb`);
   }
@@ -31,8 +37,22 @@ export function documentPredicates(filters: SearchFilters | undefined): SQL[] {
 }
 
 /** The tenant's document ids matching the filters (for stores that filter by id). */
-export async function resolveDocumentIds(db: Database, tenantId: string, filters: SearchFilters, limit = 10_000) {
-  const where = sql.join([sql`d.tenant_id = ${tenantId}`, sql`d.ready_version is not null`, ...documentPredicates(filters)], sql` and `);
-  const rows = await db.execute<{ id: string }>(sql`select d.id from documents d where ${where} limit ${limit}`);
+export async function resolveDocumentIds(
+  db: Database,
+  tenantId: string,
+  filters: SearchFilters,
+  limit = 10_000,
+) {
+  const where = sql.join(
+    [
+      sql`d.tenant_id = ${tenantId}::uuid`,
+      sql`d.ready_version is not null`,
+      ...documentPredicates(filters),
+    ],
+    sql` and `,
+  );
+  const rows = await db.execute<{ id: string }>(
+    sql`select d.id from documents d where ${where} limit ${limit}::int`,
+  );
   return rows.rows.map((r) => r.id);
 }

@@ -39,7 +39,14 @@ export interface SearchResult extends ChunkHit {
 export interface SearchResponse {
   results: SearchResult[];
   total: number;
-  timings: { embed: number; vector: number; keyword: number; fusion: number; hydrate: number; rerank: number };
+  timings: {
+    embed: number;
+    vector: number;
+    keyword: number;
+    fusion: number;
+    hydrate: number;
+    rerank: number;
+  };
 }
 
 const queryVectors = new Map<string, number[]>();
@@ -57,7 +64,12 @@ async function embedQuery(env: Env, text: string): Promise<number[]> {
 const since = (start: number) => Math.round((performance.now() - start) * 100) / 100;
 
 /** Runs one search inside one tenant. The tenant comes from the caller's key, never the request. */
-export async function search(env: Env, db: Database, tenantId: string, request: SearchRequest): Promise<SearchResponse> {
+export async function search(
+  env: Env,
+  db: Database,
+  tenantId: string,
+  request: SearchRequest,
+): Promise<SearchResponse> {
   const timings = { embed: 0, vector: 0, keyword: 0, fusion: 0, hydrate: 0, rerank: 0 };
   const depth = Math.min(MAX_DEPTH, Math.max(MIN_CANDIDATES, request.offset + request.topK));
   const wantSemantic = request.mode !== 'keyword';
@@ -83,7 +95,10 @@ export async function search(env: Env, db: Database, tenantId: string, request: 
   };
   const keywordLeg = async (): Promise<RankedList> => {
     const start = performance.now();
-    const items = await keywordSearch(db, tenantId, request.query, { limit: depth, filters: request.filters });
+    const items = await keywordSearch(db, tenantId, request.query, {
+      limit: depth,
+      filters: request.filters,
+    });
     timings.keyword = since(start);
     return { name: 'keyword', items };
   };
@@ -99,7 +114,11 @@ export async function search(env: Env, db: Database, tenantId: string, request: 
     ranked = fuse([semantic, keyword], request.fusion ?? DEFAULT_FUSION);
   } else {
     const only = request.mode === 'semantic' ? semantic : keyword;
-    ranked = only.items.map((i) => ({ id: i.id, score: i.score, components: { [only.name]: i.score } }));
+    ranked = only.items.map((i) => ({
+      id: i.id,
+      score: i.score,
+      components: { [only.name]: i.score },
+    }));
   }
   timings.fusion = since(start);
 
@@ -107,7 +126,11 @@ export async function search(env: Env, db: Database, tenantId: string, request: 
   if (request.rerank && ranked.length > 1 && request.offset < RERANK_DEPTH) {
     start = performance.now();
     const head = ranked.slice(0, RERANK_DEPTH);
-    const texts = await hydrateChunks(db, tenantId, head.map((r) => r.id));
+    const texts = await hydrateChunks(
+      db,
+      tenantId,
+      head.map((r) => r.id),
+    );
     const reranked = await createReranker(env).rerank(
       request.query,
       head.filter((r) => texts.has(r.id)).map((r) => ({ id: r.id, text: texts.get(r.id)!.text })),
@@ -123,7 +146,11 @@ export async function search(env: Env, db: Database, tenantId: string, request: 
 
   const page = ranked.slice(request.offset, request.offset + request.topK);
   start = performance.now();
-  const hits = await hydrateChunks(db, tenantId, page.map((p) => p.id));
+  const hits = await hydrateChunks(
+    db,
+    tenantId,
+    page.map((p) => p.id),
+  );
   timings.hydrate = since(start);
   const results: SearchResult[] = [];
   for (const item of page) {

@@ -6,7 +6,12 @@ import { ErrorSchema } from '../documents/schemas';
 import { createRouter } from '../http/router';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { authorize } from '../middleware/auth';
-import { normaliseQuery, readCachedSearch, searchCacheKey, writeCachedSearch } from '../retrieval/cache';
+import {
+  normaliseQuery,
+  readCachedSearch,
+  searchCacheKey,
+  writeCachedSearch,
+} from '../retrieval/cache';
 import { MAX_DEPTH, search } from '../retrieval/search';
 import { SearchBody, SearchResponseSchema } from './schemas';
 
@@ -14,18 +19,27 @@ export const searchRouter = createRouter();
 
 type Cursor = { o: number; f: string };
 const isCursor = (v: unknown): v is Cursor =>
-  typeof v === 'object' && v !== null && Number.isInteger((v as Cursor).o) && typeof (v as Cursor).f === 'string';
+  typeof v === 'object' &&
+  v !== null &&
+  Number.isInteger((v as Cursor).o) &&
+  typeof (v as Cursor).f === 'string';
 
 searchRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/search',
-    summary: 'Semantic, keyword or hybrid search over the tenant\'s ready documents',
+    summary: "Semantic, keyword or hybrid search over the tenant's ready documents",
     middleware: [authorize('search')] as const,
     request: { body: { content: { 'application/json': { schema: SearchBody } }, required: true } },
     responses: {
-      200: { content: { 'application/json': { schema: SearchResponseSchema } }, description: 'Ranked chunks' },
-      400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid input' },
+      200: {
+        content: { 'application/json': { schema: SearchResponseSchema } },
+        description: 'Ranked chunks',
+      },
+      400: {
+        content: { 'application/json': { schema: ErrorSchema } },
+        description: 'Invalid input',
+      },
     },
   }),
   async (c) => {
@@ -40,18 +54,26 @@ searchRouter.openapi(
       rerank: body.rerank,
       highlight: body.highlight,
     };
-    const fingerprint = (await searchCacheKey(principal.tenantId, 0, params)).url.split('/').pop()!.slice(0, 16);
+    const fingerprint = (await searchCacheKey(principal.tenantId, 0, params)).url
+      .split('/')
+      .pop()!
+      .slice(0, 16);
     let offset = 0;
     if (body.cursor) {
       const cursor = decodeCursor(body.cursor, isCursor);
-      if (cursor.f !== fingerprint) throw new ApiError(400, 'bad_request', 'the cursor belongs to another search');
+      if (cursor.f !== fingerprint)
+        throw new ApiError(400, 'bad_request', 'the cursor belongs to another search');
       offset = cursor.o;
     }
     const [tenant] = await db
       .select({ corpusVersion: tenants.corpusVersion })
       .from(tenants)
       .where(eq(tenants.id, principal.tenantId));
-    const key = await searchCacheKey(principal.tenantId, tenant?.corpusVersion ?? 0, { ...params, topK: body.topK, offset });
+    const key = await searchCacheKey(principal.tenantId, tenant?.corpusVersion ?? 0, {
+      ...params,
+      topK: body.topK,
+      offset,
+    });
     type Payload = Omit<typeof SearchResponseSchema._output, 'took_ms' | 'cache'>;
     let payload = await readCachedSearch<Payload>(key);
     const cache: 'hit' | 'miss' = payload ? 'hit' : 'miss';
@@ -68,15 +90,23 @@ searchRouter.openapi(
       });
       const nextOffset = offset + body.topK;
       payload = {
-        results: result.results.map(({ id, ordinal: _ordinal, mimeType: _mime, ...hit }) => ({ chunkId: id, ...hit })),
+        results: result.results.map(({ id, ordinal: _ordinal, mimeType: _mime, ...hit }) => ({
+          chunkId: id,
+          ...hit,
+        })),
         nextCursor:
-          nextOffset < Math.min(result.total, MAX_DEPTH) ? encodeCursor({ o: nextOffset, f: fingerprint }) : null,
+          nextOffset < Math.min(result.total, MAX_DEPTH)
+            ? encodeCursor({ o: nextOffset, f: fingerprint })
+            : null,
         mode: body.mode,
         timings: result.timings,
       };
       c.executionCtx.waitUntil(writeCachedSearch(key, payload).catch(() => {}));
     }
     c.header('X-Cache', cache.toUpperCase());
-    return c.json({ ...payload, took_ms: Math.round((performance.now() - started) * 100) / 100, cache }, 200);
+    return c.json(
+      { ...payload, took_ms: Math.round((performance.now() - started) * 100) / 100, cache },
+      200,
+    );
   },
 );

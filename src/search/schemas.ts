@@ -15,8 +15,12 @@ export const SearchFiltersSchema = z
 
 export const FusionSchema = z
   .discriminatedUnion('method', [
-    z.object({ method: z.literal('rrf'), k: z.number().int().min(1).max(1000).default(60) }).strict(),
-    z.object({ method: z.literal('convex'), alpha: z.number().min(0).max(1).default(0.5) }).strict(),
+    z
+      .object({ method: z.literal('rrf'), k: z.number().int().min(1).max(1000).default(60) })
+      .strict(),
+    z
+      .object({ method: z.literal('convex'), alpha: z.number().min(0).max(1).default(0.5) })
+      .strict(),
   ])
   .openapi('Fusion');
 
@@ -52,7 +56,14 @@ export const SearchHitSchema = z
     charStart: z.number().int(),
     charEnd: z.number().int(),
     page: z.number().int().nullable(),
-    snippet: z.object({ text: z.string(), html: z.string(), start: z.number().int(), end: z.number().int() }).optional(),
+    snippet: z
+      .object({
+        text: z.string(),
+        html: z.string(),
+        start: z.number().int(),
+        end: z.number().int(),
+      })
+      .optional(),
   })
   .openapi('SearchHit');
 

@@ -8,7 +8,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
 const dataDir = mkdtempSync(join(tmpdir(), 'vellum-keys-'));
-const env = { ...process.env, VELLUM_DATA_DIR: dataDir, VELLUM_PG_PORT: '1', VELLUM_PG_WS_PORT: '1', DATABASE_URL: '' };
+const env = {
+  ...process.env,
+  VELLUM_DATA_DIR: dataDir,
+  VELLUM_PG_PORT: '1',
+  VELLUM_PG_WS_PORT: '1',
+  DATABASE_URL: '',
+};
 
 const keysCreate = (...args: string[]) =>
   run(join(ROOT, 'node_modules/.bin/tsx'), ['scripts/keys-create.ts', ...args], { cwd: ROOT, env });
@@ -30,7 +36,9 @@ describe('npm run keys:create', () => {
   });
 
   it('refuses an unknown role and a missing tenant', async () => {
-    await expect(keysCreate('--tenant', 'acme', '--role', 'root')).rejects.toMatchObject({ code: 1 });
+    await expect(keysCreate('--tenant', 'acme', '--role', 'root')).rejects.toMatchObject({
+      code: 1,
+    });
     await expect(keysCreate('--role', 'admin')).rejects.toMatchObject({ code: 2 });
   });
 });
