@@ -80,11 +80,17 @@ const output: {
 };
 try {
   const key = await stack.newKey(`eval-${Date.now()}`, 'owner');
-  const byDocument = new Map<string, string>();
+  // Identical texts deduplicate to one document, so one document may stand for several ids.
+  const byDocument = new Map<string, string[]>();
+  let skipped = 0;
 
   // Ingest.
   const ingestStart = performance.now();
   await pool(corpus, Number(values.concurrency), async (doc) => {
+    if (!documentText(doc).trim()) {
+      skipped++;
+      return;
+    }
     const res = await request(
       `${stack.url}/v1/documents?title=${encodeURIComponent(doc.title.slice(0, 500) || doc.id)}`,
       key,
@@ -97,7 +103,7 @@ try {
     const body = (await res.json()) as { document?: { id: string }; error?: { code: string } };
     if (!body.document)
       throw new Error(`upload of ${doc.id} failed: ${res.status} ${JSON.stringify(body)}`);
-    byDocument.set(body.document.id, doc.id);
+    byDocument.set(body.document.id, [...(byDocument.get(body.document.id) ?? []), doc.id]);
   });
   const uploadSeconds = (performance.now() - ingestStart) / 1000;
   for (;;) {
@@ -164,8 +170,7 @@ try {
       if (!body.results) throw new Error(`search failed: ${JSON.stringify(body)}`);
       const ranked: string[] = [];
       for (const hit of body.results) {
-        const id = byDocument.get(hit.documentId);
-        if (id && !ranked.includes(id)) ranked.push(id);
+        for (const id of byDocument.get(hit.documentId) ?? []) if (!ranked.includes(id)) ranked.push(id);
       }
       runs.set(queryId, ranked);
     }

@@ -67,6 +67,63 @@ export function startWsBridge({ port = 0, host = '127.0.0.1' } = {}) {
   });
 }
 
+const SYNC = 0x53; // 'S' ends an extended-protocol exchange
+const QUERY = 0x51; // 'Q' simple query, self-contained
+const TERMINATE_TYPE = 0x58;
+
+/**
+ * PGlite is one session. pglite-socket multiplexes connections onto it message by message,
+ * which lets another connection's Parse/Bind slip into the middle of an extended-protocol
+ * exchange and run the wrong statement. This keeps a connection's turn from its first
+ * message until Sync (and for a whole transaction, as upstream already does).
+ */
+function serialiseExchanges(queue) {
+  let openExchange = false;
+  const clear = queue.clearQueueForHandler.bind(queue);
+  queue.clearQueueForHandler = (handlerId) => {
+    if (queue.lastHandlerId === handlerId) openExchange = false;
+    return clear(handlerId);
+  };
+  queue.processQueue = async function processQueue() {
+    if (this.processing || this.queue.length === 0) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        let item;
+        if (this.lastHandlerId && (openExchange || this.db.isInTransaction())) {
+          const index = this.queue.findIndex((q) => q.handlerId === this.lastHandlerId);
+          if (index === -1) break; // wait for the owner's next message
+          item = this.queue.splice(index, 1)[0];
+        } else {
+          item = this.queue.shift();
+        }
+        let bytes = 0;
+        try {
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(item.message, {
+              onRawData: (data) => {
+                bytes += data.length;
+                item.onData(data);
+              },
+            }),
+          );
+        } catch (error) {
+          openExchange = false;
+          this.lastHandlerId = null;
+          item.reject(error);
+          continue;
+        }
+        const type = item.message[0];
+        openExchange = !(type === SYNC || type === QUERY || type === TERMINATE_TYPE || type === 0);
+        this.lastHandlerId = item.handlerId;
+        item.resolve(bytes);
+      }
+    } finally {
+      this.processing = false;
+    }
+  };
+}
+
 /**
  * Starts PGlite with pgvector on a TCP port and the WS bridge in front of it.
  * `dataDir` persists the database; omit it for an in-memory one.
@@ -79,6 +136,7 @@ export async function startLocalPostgres({
 } = {}) {
   const db = await PGlite.create({ dataDir, extensions: { vector } });
   const pgServer = new PGLiteSocketServer({ db, port: pgPort, host: '127.0.0.1', maxConnections });
+  serialiseExchanges(pgServer.queryQueue);
   await pgServer.start();
   const boundPgPort = Number(pgServer.getServerConn().split(':').pop());
   const bridge = await startWsBridge({ port: wsPort });
