@@ -342,3 +342,10 @@ export async function startFakeAnthropic({ port = 0, host = '127.0.0.1' } = {}) 
       }),
   };
 }
+
+// `node scripts/lib/fake-anthropic.mjs [port]` runs it standalone (offline dev).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const fake = await startFakeAnthropic({ port: Number(process.argv[2] ?? 0) });
+  console.log(`fake Anthropic Messages API on ${fake.url}`);
+  process.on('SIGINT', () => fake.stop().then(() => process.exit(0)));
+}

@@ -154,4 +154,42 @@ describe('Anthropic adapter against the fake Messages API', () => {
     );
     expect(error).toMatchObject({ kind: 'aborted', retryable: false });
   });
+
+  it('measures time to first delta through the SDK against raw fetch (printed, not asserted)', async () => {
+    const apiKey = freshKey();
+    const client = createAnthropicClient({ apiKey, baseURL: env.ANTHROPIC_BASE_URL });
+    const req = request();
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const sdk: number[] = [];
+    const raw: number[] = [];
+    for (let i = 0; i < 15; i += 1) {
+      const run = await drain(client, req);
+      sdk.push(run.firstDeltaMs ?? Number.NaN);
+      const started = Date.now();
+      const res = await fetch(`${env.ANTHROPIC_BASE_URL}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        body: JSON.stringify({
+          model: MODEL,
+          system: req.system,
+          messages: req.messages,
+          max_tokens: 400,
+          stream: true,
+        }),
+      });
+      const reader = res.body!.getReader();
+      let seen = '';
+      while (!seen.includes('content_block_delta')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += new TextDecoder().decode(value);
+      }
+      raw.push(Date.now() - started);
+      await reader.cancel();
+    }
+    expect(sdk).toHaveLength(15);
+    console.log(
+      `first delta over 15 runs: SDK median ${median(sdk)} ms, raw fetch median ${median(raw)} ms, ratio ${(median(sdk) / Math.max(1, median(raw))).toFixed(2)}`,
+    );
+  });
 });
