@@ -13,13 +13,18 @@ export default defineConfig({
             wrangler: { configPath: './test/wrangler.test.toml' },
             remoteBindings: false,
             miniflare: {
-              bindings: { DATABASE_URL: inject('databaseUrl'), DB_WS_PROXY: inject('dbWsProxy') },
+              bindings: {
+                DATABASE_URL: inject('databaseUrl'),
+                DB_WS_PROXY: inject('dbWsProxy'),
+                ANTHROPIC_BASE_URL: inject('anthropicBaseUrl'),
+                ANTHROPIC_API_KEY: 'test-key',
+              },
             },
           })),
         ],
         test: {
           name: 'workers',
-          globalSetup: ['./test/setup/global.ts'],
+          globalSetup: ['./test/setup/global.ts', './test/setup/fake-anthropic.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'durable-objects/**/*.test.ts'],
@@ -28,7 +33,14 @@ export default defineConfig({
             optimizer: {
               ssr: {
                 enabled: true,
-                include: ['@neondatabase/serverless', 'drizzle-orm', 'hono', '@hono/zod-openapi', 'zod'],
+                include: [
+                  '@neondatabase/serverless',
+                  'drizzle-orm',
+                  'hono',
+                  '@hono/zod-openapi',
+                  'zod',
+                  '@anthropic-ai/sdk',
+                ],
               },
             },
           },

@@ -3,4 +3,7 @@
 import api from '../workers/api/index';
 import ingest from '../workers/ingest/index';
 
+export { Conversation } from '../durable-objects/conversation';
+export { CircuitBreaker } from '../durable-objects/circuit-breaker';
+
 export default { fetch: api.fetch, queue: ingest.queue };

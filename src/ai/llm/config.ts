@@ -1,0 +1,37 @@
+/** Bindings the generation layer reads. All optional: without a key, answers are extractive. */
+export interface LlmEnv {
+  ANTHROPIC_API_KEY?: string;
+  ANTHROPIC_BASE_URL?: string;
+  ANTHROPIC_MODEL_PRIMARY?: string;
+  ANTHROPIC_MODEL_SECONDARY?: string;
+  /** Per-tenant daily spend cap in USD. */
+  LLM_DAILY_BUDGET_USD?: string;
+  /** JSON `{ "<model>": { "inputPerMtok": n, "outputPerMtok": n } }` merged over the defaults. */
+  LLM_PRICES?: string;
+}
+
+export interface LlmConfig {
+  apiKey: string | null;
+  baseURL: string | undefined;
+  primaryModel: string;
+  secondaryModel: string;
+  dailyBudgetUsd: number;
+}
+
+export const DEFAULT_PRIMARY_MODEL = 'claude-sonnet-4-5';
+export const DEFAULT_SECONDARY_MODEL = 'claude-haiku-4-5';
+export const DEFAULT_DAILY_BUDGET_USD = 5;
+
+export function llmConfigFromEnv(env: LlmEnv): LlmConfig {
+  const budget = Number(env.LLM_DAILY_BUDGET_USD);
+  return {
+    apiKey: env.ANTHROPIC_API_KEY?.trim() || null,
+    baseURL: env.ANTHROPIC_BASE_URL?.trim() || undefined,
+    primaryModel: env.ANTHROPIC_MODEL_PRIMARY?.trim() || DEFAULT_PRIMARY_MODEL,
+    secondaryModel: env.ANTHROPIC_MODEL_SECONDARY?.trim() || DEFAULT_SECONDARY_MODEL,
+    dailyBudgetUsd:
+      Number.isFinite(budget) && budget >= 0 && env.LLM_DAILY_BUDGET_USD
+        ? budget
+        : DEFAULT_DAILY_BUDGET_USD,
+  };
+}

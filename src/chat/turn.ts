@@ -1,0 +1,130 @@
+import { assignCiteIds, type PassageRetriever } from '../ai/answer/passages';
+import {
+  answerWithFailover,
+  type AnswerEvent,
+  type AnswerResult,
+  type FailoverDeps,
+} from '../ai/llm/failover';
+import { detectInjection } from '../ai/llm/injection';
+import { budgetStatus } from '../ai/usage/budget';
+import type { UsageDelta } from '../ai/usage/store';
+import { resolveContext, type ContextBudget, type ContextPlan, type Summariser } from './context';
+import type { GenerationData, RetrievalData, SummaryData } from './events';
+
+/** The Conversation Durable Object's RPC methods a turn uses (a stub satisfies it). */
+export interface ConversationLog {
+  appendUserMessage(input: { content: string }): Promise<{ messageId: string; seq: number }>;
+  appendRetrieval(messageId: string, data: RetrievalData): Promise<{ seq: number }>;
+  appendGeneration(
+    data: GenerationData & { messageId?: string },
+  ): Promise<{ messageId: string; seq: number }>;
+  appendSummary(data: SummaryData): Promise<{ seq: number }>;
+  context(budget: ContextBudget): Promise<ContextPlan>;
+}
+
+/** Per-tenant spend: read before answering, written after (usage_daily in Postgres). */
+export interface UsageLedger {
+  spentToday(): Promise<number>;
+  record(delta: UsageDelta): Promise<void>;
+}
+
+export interface ChatTurnDeps {
+  tenantId: string;
+  conversation: ConversationLog;
+  retriever: PassageRetriever;
+  summariser: Summariser;
+  usage: UsageLedger;
+  dailyBudgetUsd: number;
+  failover: Omit<FailoverDeps, 'budget'>;
+  contextBudget: ContextBudget;
+  topK?: number;
+  documentIds?: string[];
+}
+
+export type ChatEvent =
+  | { type: 'message'; userMessageId: string; assistantMessageId: string }
+  | AnswerEvent
+  | { type: 'saved'; seq: number };
+
+/**
+ * One question in a conversation: log it, retrieve, fit the history, answer through the
+ * failover chain, then log the generation and charge the tenant. Yields what the client sees.
+ */
+export async function* runChatTurn(
+  deps: ChatTurnDeps,
+  question: string,
+  signal?: AbortSignal,
+): AsyncGenerator<ChatEvent> {
+  const user = await deps.conversation.appendUserMessage({ content: question });
+  const assistantMessageId = crypto.randomUUID();
+  yield { type: 'message', userMessageId: user.messageId, assistantMessageId };
+
+  const [retrieved, plan] = await Promise.all([
+    deps.retriever.retrieve(deps.tenantId, question, {
+      topK: deps.topK ?? 8,
+      documentIds: deps.documentIds,
+    }),
+    deps.conversation.context(deps.contextBudget),
+  ]);
+  const passages = assignCiteIds(retrieved);
+
+  const injectionFlags: Record<string, string[]> = {};
+  for (const passage of passages) {
+    const flag = detectInjection(passage.text);
+    if (flag.flagged) injectionFlags[passage.chunkId] = flag.reasons;
+  }
+  await deps.conversation.appendRetrieval(user.messageId, {
+    query: question,
+    chunks: passages.map((p) => ({ chunkId: p.chunkId, documentId: p.documentId, score: p.score })),
+    injectionFlags,
+  });
+
+  // The new question is sent separately, so history stops just before it.
+  const earlier = [...plan.toFold, ...plan.turns].filter((t) => t.seq < user.seq);
+  const history = await resolveContext(earlier, plan.summary, deps.contextBudget, deps.summariser);
+  if (history.newSummary) await deps.conversation.appendSummary(history.newSummary);
+
+  const budget = budgetStatus(deps.dailyBudgetUsd, await deps.usage.spentToday());
+  let result: AnswerResult | null = null;
+  for await (const event of answerWithFailover(
+    { ...deps.failover, budget },
+    {
+      question,
+      passages,
+      history: {
+        summary: history.summary?.text ?? null,
+        turns: history.turns.map((t) => ({ role: t.role, content: t.content })),
+      },
+      maxTokens: deps.contextBudget.reserveForAnswer,
+      signal,
+    },
+  )) {
+    if (event.type === 'done') result = event.result;
+    yield event;
+  }
+  if (!result) return;
+
+  const saved = await deps.conversation.appendGeneration({
+    messageId: assistantMessageId,
+    replyTo: user.messageId,
+    text: result.text,
+    tier: result.tier,
+    model: result.model,
+    promptTokens: result.usage.inputTokens,
+    outputTokens: result.usage.outputTokens,
+    costUsd: result.costUsd,
+    latencyMs: result.latencyMs,
+    firstDeltaMs: result.firstDeltaMs,
+    finishReason: result.stopReason,
+    fallbackUsed: result.fallbackUsed,
+    skipped: result.skipped,
+    citations: result.citations,
+  });
+  await deps.usage.record({
+    tokensIn: result.usage.inputTokens,
+    tokensOut: result.usage.outputTokens,
+    costUsd: result.costUsd,
+    answers: 1,
+  });
+  yield { type: 'saved', seq: saved.seq };
+}

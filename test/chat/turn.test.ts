@@ -1,0 +1,115 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import type { PassageRetriever, RetrievedPassage } from '../../src/ai/answer/passages';
+import { createAnthropicClient } from '../../src/ai/llm/anthropic';
+import { memoryBreakers } from '../../src/ai/reliability/breakers';
+import type { UsageDelta } from '../../src/ai/usage/store';
+import { runChatTurn, type ChatEvent, type ChatTurnDeps } from '../../src/chat/turn';
+import { llmSummariser } from '../../src/chat/summarise';
+import { freshKey, received, script } from './fake';
+import { samplePassages } from './passages';
+
+const PRIMARY = 'claude-sonnet-4-5';
+const SECONDARY = 'claude-haiku-4-5';
+
+function retrieverOf(passages: RetrievedPassage[]): PassageRetriever {
+  return { retrieve: async () => passages };
+}
+
+function setup() {
+  const apiKey = freshKey();
+  const tenantId = crypto.randomUUID();
+  const conversationId = crypto.randomUUID();
+  const stub = env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(`${tenantId}:${conversationId}`));
+  const ledger: UsageDelta[] = [];
+  const llm = createAnthropicClient({ apiKey, baseURL: env.ANTHROPIC_BASE_URL });
+  const deps: ChatTurnDeps = {
+    tenantId,
+    conversation: stub,
+    retriever: retrieverOf(samplePassages()),
+    summariser: llmSummariser(llm, SECONDARY),
+    usage: {
+      spentToday: async () => ledger.reduce((sum, d) => sum + d.costUsd, 0),
+      record: async (delta) => {
+        ledger.push(delta);
+      },
+    },
+    dailyBudgetUsd: 5,
+    failover: {
+      llm,
+      models: { primary: PRIMARY, secondary: SECONDARY },
+      breakers: memoryBreakers(),
+    },
+    contextBudget: {
+      contextWindow: 4_000,
+      reserveForAnswer: 300,
+      reserveForPassages: 1_500,
+      reserveForPrompt: 600,
+      keepRecentTurns: 4,
+      summaryMaxTokens: 150,
+    },
+  };
+  return { apiKey, tenantId, conversationId, stub, deps, ledger };
+}
+
+async function turn(deps: ChatTurnDeps, question: string): Promise<ChatEvent[]> {
+  const events: ChatEvent[] = [];
+  for await (const event of runChatTurn(deps, question)) events.push(event);
+  return events;
+}
+
+describe('chat turn', () => {
+  it('logs the question, retrieval and generation, and charges usage', async () => {
+    const { apiKey, tenantId, conversationId, stub, deps, ledger } = setup();
+    await stub.init({ tenantId, conversationId });
+    const events = await turn(deps, 'How many days do customers have to request a refund?');
+    expect(events[0]).toMatchObject({ type: 'message' });
+    expect(events.at(-1)).toMatchObject({ type: 'saved' });
+    const done = events.find((e) => e.type === 'done');
+    if (done?.type !== 'done') throw new Error('no done event');
+    expect(done.result.tier).toBe('primary');
+
+    const log = await stub.events();
+    expect(log.map((e) => e.type)).toEqual(['user_message', 'retrieval', 'generation']);
+    const generation = log[2]!;
+    expect(generation.type === 'generation' && generation.data).toMatchObject({
+      tier: 'primary',
+      model: PRIMARY,
+      fallbackUsed: false,
+      citations: [expect.objectContaining({ chunkId: 'chunk-refunds', verified: true })],
+    });
+    expect(ledger).toEqual([expect.objectContaining({ answers: 1, costUsd: done.result.costUsd })]);
+    expect((await received(apiKey)).map((r) => r.model)).toEqual([PRIMARY]);
+  });
+
+  it('carries history, folds it with the model summariser when long, and logs the fallback', async () => {
+    const { apiKey, tenantId, conversationId, stub, deps } = setup();
+    await stub.init({ tenantId, conversationId });
+    for (let i = 0; i < 12; i += 1) {
+      await turn(deps, `Question ${i} about refunds and ${'shipping details '.repeat(30)}?`);
+    }
+    const log = await stub.events();
+    expect(log.some((e) => e.type === 'summary')).toBe(true);
+    const requests = await received(apiKey);
+    const summaryCalls = requests.filter((r) => r.system.includes('running summary'));
+    expect(summaryCalls.length).toBeGreaterThan(0);
+    // Every answer prompt fits the configured window (estimated like the fake does).
+    for (const r of requests) {
+      const chars = r.system.length + r.messages.reduce((n, m) => n + m.content.length, 0);
+      expect(Math.ceil(chars / 4) + r.max_tokens).toBeLessThanOrEqual(
+        deps.contextBudget.contextWindow,
+      );
+    }
+
+    await script(apiKey, PRIMARY, [{ status: 529 }]);
+    const events = await turn(deps, 'How long do refunds take?');
+    const done = events.find((e) => e.type === 'done');
+    expect(done?.type === 'done' && done.result.tier).toBe('secondary');
+    const last = (await stub.events()).at(-1)!;
+    expect(last.type === 'generation' && last.data).toMatchObject({
+      tier: 'secondary',
+      fallbackUsed: true,
+      skipped: [expect.objectContaining({ tier: 'primary', reason: 'failed' })],
+    });
+  });
+});

@@ -1,0 +1,18 @@
+import type { TestProject } from 'vitest/node';
+// @ts-expect-error plain ESM helper shared with the dev scripts
+import { startFakeAnthropic } from '../../scripts/lib/fake-anthropic.mjs';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    anthropicBaseUrl: string;
+  }
+}
+
+/** Starts the local Messages API stand-in once for the run; tests script it over HTTP. */
+export default async function setup(project: TestProject) {
+  const fake = await startFakeAnthropic();
+  project.provide('anthropicBaseUrl', fake.url);
+  return async () => {
+    await fake.stop();
+  };
+}
