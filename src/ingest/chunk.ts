@@ -56,12 +56,15 @@ const DEFAULTS = { targetTokens: 400, maxTokens: 512, overlapRatio: 0.15 };
  * and works on offsets only, so every chunk maps back to an exact span of the source.
  */
 export function chunkText(source: string, options: ChunkOptions = {}): Chunk[] {
-  const maxTokens = Math.max(1, Math.floor(options.maxTokens ?? DEFAULTS.maxTokens));
+  const maxTokens = Math.max(1, Math.floor(finite(options.maxTokens, DEFAULTS.maxTokens)));
   const targetTokens = Math.max(
     1,
-    Math.min(maxTokens, Math.floor(options.targetTokens ?? DEFAULTS.targetTokens)),
+    Math.min(maxTokens, Math.floor(finite(options.targetTokens, DEFAULTS.targetTokens))),
   );
-  const overlapRatio = Math.min(0.5, Math.max(0, options.overlapRatio ?? DEFAULTS.overlapRatio));
+  const overlapRatio = Math.min(
+    0.5,
+    Math.max(0, finite(options.overlapRatio, DEFAULTS.overlapRatio)),
+  );
   const overlapTokens = Math.floor(targetTokens * overlapRatio);
 
   const chunks: Chunk[] = [];
@@ -451,6 +454,10 @@ function assignPages(
     while (p + 1 < pages.length && pages[p + 1]!.start <= chunk.charStart) p++;
     chunk.page = pages[p]!.page;
   }
+}
+
+function finite(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) ? value : fallback;
 }
 
 function trimRange(source: string, start: number, end: number): [number, number] {
