@@ -275,8 +275,11 @@ describe('type lies and bad input', () => {
     expect(await failure(extract(utf8('[]'), 'application/json'))).toBe('no_text');
   });
 
-  it('sniffs text subtypes for octet-stream uploads as plain text', async () => {
+  it('sniffs the text subtype of untyped uploads', async () => {
     expect((await extract(utf8('hello'), '')).text).toBe('hello');
+    expect((await extract(utf8('[{"a":1}]'), 'application/octet-stream')).text).toBe('a: 1');
+    const html = '<!DOCTYPE html><h1>T</h1><p>x</p>';
+    expect((await extract(utf8(html), 'application/octet-stream')).text).toBe('# T\n\nx');
   });
 
   it('never throws anything but ExtractionError on mangled inputs', async () => {
