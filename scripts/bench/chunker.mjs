@@ -13,8 +13,8 @@ export async function benchChunker({
   maxTokens = 512,
   overlapRatio = 0.15,
   charsPerToken = 4,
-  warmups = 2,
-  repeats = 7,
+  warmups = 3,
+  repeats = 9,
   log = console.log,
 } = {}) {
   const { tsImport } = await import('tsx/esm/api');
@@ -56,16 +56,19 @@ export async function benchChunker({
     const size = bytes(texts);
     let vellumChunks = 0;
     let langchainChunks = 0;
-    const vellum = await measure(warmups, repeats, () => {
-      let n = 0;
-      for (const text of texts) n += chunkText(text, options).length;
-      vellumChunks = n;
-    });
-    const langchain = await measure(warmups, repeats, async () => {
-      let n = 0;
-      for (const text of texts) n += (await splitter.splitText(text)).length;
-      langchainChunks = n;
-    });
+    // Interleaved so that load changes on the machine hit both splitters alike.
+    const [vellum, langchain] = await measureInterleaved(warmups, repeats, [
+      () => {
+        let n = 0;
+        for (const text of texts) n += chunkText(text, options).length;
+        vellumChunks = n;
+      },
+      async () => {
+        let n = 0;
+        for (const text of texts) n += (await splitter.splitText(text)).length;
+        langchainChunks = n;
+      },
+    ]);
     const vellumMBs = size / 1e6 / (vellum / 1000);
     const langchainMBs = size / 1e6 / (langchain / 1000);
     const row = {
@@ -87,16 +90,18 @@ export async function benchChunker({
   return results;
 }
 
-async function measure(warmups, repeats, run) {
-  for (let i = 0; i < warmups; i++) await run();
-  const times = [];
+/** Median wall time (ms) of each task over `repeats` rounds, tasks alternating within a round. */
+async function measureInterleaved(warmups, repeats, tasks) {
+  for (let i = 0; i < warmups; i++) for (const task of tasks) await task();
+  const times = tasks.map(() => []);
   for (let i = 0; i < repeats; i++) {
-    const started = performance.now();
-    await run();
-    times.push(performance.now() - started);
+    for (const [k, task] of tasks.entries()) {
+      const started = performance.now();
+      await task();
+      times[k].push(performance.now() - started);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return times.map((list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -169,6 +169,18 @@ describe('chunkText', () => {
     for (const chunk of chunks) expect(chunk.text).toMatch(/^(?:\ud83d\ude00)+$/);
   });
 
+  it('falls back to defaults for unusable options and clamps the target to the maximum', () => {
+    const source = paragraph(200);
+    const chunks = chunkText(source, {
+      targetTokens: Number.NaN,
+      maxTokens: Infinity,
+      overlapRatio: -1,
+    });
+    expect(chunks).toEqual(chunkText(source, { overlapRatio: 0 }));
+    const clamped = chunkText(source, { targetTokens: 1000, maxTokens: 50 });
+    checkInvariants(source, clamped, { maxTokens: 50 });
+  });
+
   it('assigns the page where each chunk starts', () => {
     const pageOne = paragraph(20);
     const source = `${pageOne}\n\n${paragraph(20, 'beta')}`;

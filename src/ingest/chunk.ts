@@ -56,12 +56,15 @@ const DEFAULTS = { targetTokens: 400, maxTokens: 512, overlapRatio: 0.15 };
  * and works on offsets only, so every chunk maps back to an exact span of the source.
  */
 export function chunkText(source: string, options: ChunkOptions = {}): Chunk[] {
-  const maxTokens = Math.max(1, Math.floor(options.maxTokens ?? DEFAULTS.maxTokens));
+  const maxTokens = Math.max(1, Math.floor(finite(options.maxTokens, DEFAULTS.maxTokens)));
   const targetTokens = Math.max(
     1,
-    Math.min(maxTokens, Math.floor(options.targetTokens ?? DEFAULTS.targetTokens)),
+    Math.min(maxTokens, Math.floor(finite(options.targetTokens, DEFAULTS.targetTokens))),
   );
-  const overlapRatio = Math.min(0.5, Math.max(0, options.overlapRatio ?? DEFAULTS.overlapRatio));
+  const overlapRatio = Math.min(
+    0.5,
+    Math.max(0, finite(options.overlapRatio, DEFAULTS.overlapRatio)),
+  );
   const overlapTokens = Math.floor(targetTokens * overlapRatio);
 
   const chunks: Chunk[] = [];
@@ -238,21 +241,20 @@ function scanPieces(source: string, start: number, end: number): number {
   let pieceStart = -1;
   let pieceEnd = 0;
   let pieceTokens = 0;
-  const emit = (lineEnd: boolean) => {
-    starts[count] = pieceStart;
-    ends[count] = pieceEnd;
-    tokens[count] = pieceTokens;
-    lineEnds[count++] = lineEnd;
-    pieceStart = -1;
-  };
   let i = start;
   while (i < end) {
     const c = source.charCodeAt(i);
     const kind = KIND[c];
     if (kind === SPACE) {
       if (c === 10) {
-        if (pieceStart !== -1) emit(true);
-        else if (count > 0) lineEnds[count - 1] = true;
+        if (pieceStart !== -1) {
+          starts[count] = pieceStart;
+          ends[count] = pieceEnd;
+          tokens[count] = pieceTokens;
+          pieceStart = -1;
+          count++;
+        }
+        if (count > 0) lineEnds[count - 1] = true;
       }
       i++;
       continue;
@@ -273,11 +275,26 @@ function scanPieces(source: string, start: number, end: number): number {
     }
     pieceTokens += scanRun(source, i, end);
     i = pieceEnd = run.end;
-    if (c === 46 || c === 33 || c === 63) {
-      if (i >= end || isSpace(source.charCodeAt(i))) emit(false);
-    } else if (c === 0x3002 || c === 0xff01 || c === 0xff1f) emit(false);
+    const terminator = c === 46 || c === 33 || c === 63;
+    if (
+      (terminator && (i >= end || isSpace(source.charCodeAt(i)))) ||
+      c === 0x3002 ||
+      c === 0xff01 ||
+      c === 0xff1f
+    ) {
+      starts[count] = pieceStart;
+      ends[count] = pieceEnd;
+      tokens[count] = pieceTokens;
+      lineEnds[count++] = false;
+      pieceStart = -1;
+    }
   }
-  if (pieceStart !== -1) emit(true);
+  if (pieceStart !== -1) {
+    starts[count] = pieceStart;
+    ends[count] = pieceEnd;
+    tokens[count] = pieceTokens;
+    lineEnds[count++] = true;
+  }
   return count;
 }
 
@@ -395,25 +412,32 @@ function packSection(
 }
 
 /**
- * Walks back from `end` word by word while the tail stays within `budget` tokens and returns
- * where that tail starts (always a word start, never before `floor`); `end` if no word fits.
+ * Start of the chunk's tail to repeat in the next chunk: whole words worth at most `budget`
+ * tokens (never before `floor`); `end` if not even one word fits. Sets `tailTokens.value`.
+ * Words are gathered by length first (about four characters per token), then counted once and
+ * trimmed from the front while over budget, so the tail is scanned about twice, not per word.
  */
 function tailStart(source: string, floor: number, end: number, budget: number): number {
-  let best = end;
-  let used = 0;
-  tailTokens.value = 0;
+  const charBudget = budget * 4;
+  let start = end;
   let i = end;
   while (i > floor) {
     while (i > floor && isSpace(source.charCodeAt(i - 1))) i--;
     const wordEnd = i;
     while (i > floor && !isSpace(source.charCodeAt(i - 1))) i--;
-    if (i === wordEnd) break;
-    used += estimateTokens(source, i, wordEnd);
-    if (used > budget) break;
-    best = i;
-    tailTokens.value = used;
+    if (i === wordEnd || end - i > charBudget) break;
+    start = i;
   }
-  return best;
+  let tokens = start < end ? estimateTokens(source, start, end) : 0;
+  while (tokens > budget && start < end) {
+    let j = start;
+    while (j < end && !isSpace(source.charCodeAt(j))) j++;
+    tokens -= estimateTokens(source, start, j);
+    while (j < end && isSpace(source.charCodeAt(j))) j++;
+    start = j;
+  }
+  tailTokens.value = tokens;
+  return start;
 }
 
 /** Token count of the tail found by the last `tailStart` call. */
@@ -430,6 +454,10 @@ function assignPages(
     while (p + 1 < pages.length && pages[p + 1]!.start <= chunk.charStart) p++;
     chunk.page = pages[p]!.page;
   }
+}
+
+function finite(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) ? value : fallback;
 }
 
 function trimRange(source: string, start: number, end: number): [number, number] {

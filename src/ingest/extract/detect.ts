@@ -90,7 +90,10 @@ export function resolveType(bytes: Uint8Array, declaredMime: string): ResolvedTy
   ) {
     if (kind === 'pdf') return { mime: MIME.pdf };
     if (kind === 'docx') return { mime: MIME.docx };
-    if (kind === 'text' || kind === 'empty') return withCharset(MIME.text);
+    if (kind === 'empty') return withCharset(MIME.text);
+    if (kind === 'text') {
+      return withCharset(sniffTextType(new TextDecoder().decode(bytes.subarray(0, 1024))));
+    }
   }
   throw new ExtractionError(
     'unsupported_type',

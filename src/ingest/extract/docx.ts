@@ -6,6 +6,7 @@ import type { Extracted } from './types';
 
 const DOCUMENT = 'word/document.xml';
 const STYLES = 'word/styles.xml';
+const MAX_XML_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads `word/document.xml` straight from the zip (fflate, pure JS) and renders paragraphs as
@@ -16,8 +17,18 @@ const STYLES = 'word/styles.xml';
 export function extractDocx(bytes: Uint8Array): Extracted {
   let files: Unzipped;
   try {
-    files = unzipSync(bytes, { filter: (file) => file.name === DOCUMENT || file.name === STYLES });
+    files = unzipSync(bytes, {
+      filter: (file) => {
+        if (file.name !== DOCUMENT && file.name !== STYLES) return false;
+        // Guards Worker memory against zip bombs: real document.xml files are far smaller.
+        if (file.originalSize > MAX_XML_BYTES) {
+          throw new ExtractionError('corrupt_file', `${file.name} expands beyond 64 MB`);
+        }
+        return true;
+      },
+    });
   } catch (cause) {
+    if (cause instanceof ExtractionError) throw cause;
     throw new ExtractionError('corrupt_file', 'The Word document is not a readable zip archive', {
       cause,
     });

@@ -2,7 +2,7 @@ import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ExtractionError, extract, type ExtractionErrorCode } from './index';
 import { buildDocx } from './testing/build-docx';
-import { buildPdf } from './testing/build-pdf';
+import { buildPdf, emptyPasswordKey, prepareObjectKeys } from './testing/build-pdf';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -139,8 +139,22 @@ describe('pdf', () => {
 
   it('reports password protection as encrypted_pdf', async () => {
     expect(
-      await failure(extract(buildPdf([['secret']], { encrypt: true }), 'application/pdf')),
+      await failure(
+        extract(buildPdf([['secret']], { encrypt: 'needs-password' }), 'application/pdf'),
+      ),
     ).toBe('encrypted_pdf');
+  });
+
+  it('reads PDFs encrypted with an empty user password (permission-only protection)', async () => {
+    const owner = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
+    const key = await emptyPasswordKey(owner);
+    await prepareObjectKeys(key);
+    const pdf = buildPdf([['Readable although encrypted']], { encrypt: { key, owner } });
+    expect(new TextDecoder('latin1').decode(pdf)).not.toContain('Readable');
+    expect((await extract(pdf, 'application/pdf')).text).toBe('Readable although encrypted');
+    // The same file with a different owner entry derives another key: a password is needed.
+    const other = buildPdf([['x']], { encrypt: { key, owner: owner.map((b) => b ^ 1) } });
+    expect(await failure(extract(other, 'application/pdf'))).toBe('encrypted_pdf');
   });
 
   it('reports truncated and garbled PDFs as corrupt_file', async () => {
@@ -209,6 +223,21 @@ describe('docx', () => {
     expect(await failure(extract(xlsx, 'application/octet-stream'))).toBe('unsupported_type');
   });
 
+  it('refuses a document.xml that claims to expand beyond the limit', async () => {
+    const docx = buildDocx([{ text: 'Hello' }]);
+    // Central directory entry of word/document.xml: uncompressed size at offset 24.
+    const name = new TextEncoder().encode('word/document.xml');
+    let entry = -1;
+    for (let i = 0; i < docx.length - 4 && entry === -1; i++) {
+      const isCentral =
+        docx[i] === 0x50 && docx[i + 1] === 0x4b && docx[i + 2] === 1 && docx[i + 3] === 2;
+      if (isCentral && name.every((b, k) => docx[i + 46 + k] === b)) entry = i;
+    }
+    expect(entry).toBeGreaterThan(0);
+    new DataView(docx.buffer).setUint32(entry + 24, 0x7fffffff, true);
+    expect(await failure(extract(docx, DOCX))).toBe('corrupt_file');
+  });
+
   it('reports a document with only empty paragraphs as no_text', async () => {
     expect(await failure(extract(buildDocx([{ text: ' ' }]), DOCX))).toBe('no_text');
   });
@@ -246,8 +275,11 @@ describe('type lies and bad input', () => {
     expect(await failure(extract(utf8('[]'), 'application/json'))).toBe('no_text');
   });
 
-  it('sniffs text subtypes for octet-stream uploads as plain text', async () => {
+  it('sniffs the text subtype of untyped uploads', async () => {
     expect((await extract(utf8('hello'), '')).text).toBe('hello');
+    expect((await extract(utf8('[{"a":1}]'), 'application/octet-stream')).text).toBe('a: 1');
+    const html = '<!DOCTYPE html><h1>T</h1><p>x</p>';
+    expect((await extract(utf8(html), 'application/octet-stream')).text).toBe('# T\n\nx');
   });
 
   it('never throws anything but ExtractionError on mangled inputs', async () => {
