@@ -1,8 +1,8 @@
 // Starts the full local system (embedded Postgres + both Workers under wrangler dev) for the
 // dev server, benchmarks and the retrieval eval.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ROOT, startEmbeddedDatabase, type LocalDatabase } from './local-stack';
 import { createTenantKey } from './provision';
 
@@ -36,32 +36,34 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     wsPort: options.wsPort ?? 0,
     log: options.log,
   });
-  const envFile = resolve(options.dataDir, 'worker.env');
+  // wrangler loads `.dev.vars` beside each config; copies of both configs in the data dir
+  // give every stack (dev, eval, benchmarks) its own database settings.
   const vars = { DATABASE_URL: database.url, DB_WS_PROXY: database.wsProxy, ...options.vars };
-  writeFileSync(
-    envFile,
-    Object.entries(vars)
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-      .join('\n') + '\n',
-    {
-      mode: 0o600,
-    },
-  );
+  const devVars = Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  writeFileSync(resolve(options.dataDir, '.dev.vars'), devVars.join('\n') + '\n', { mode: 0o600 });
+  const configs = ['wrangler.toml', 'workers/ingest/wrangler.toml'].map((config, i) => {
+    const source = resolve(ROOT, config);
+    const text = readFileSync(source, 'utf8').replace(
+      /^main = "([^"]+)"/m,
+      (_, main: string) => `main = "${resolve(dirname(source), main)}"`,
+    );
+    const copy = resolve(options.dataDir, `${i === 0 ? 'api' : 'ingest'}.wrangler.toml`);
+    writeFileSync(copy, text);
+    return copy;
+  });
   const wrangler = spawn(
     resolve(ROOT, 'node_modules/.bin/wrangler'),
     [
       'dev',
       '-c',
-      'wrangler.toml',
+      configs[0]!,
       '-c',
-      'workers/ingest/wrangler.toml',
+      configs[1]!,
       '--local',
       '--port',
       String(options.port),
       '--persist-to',
       resolve(options.dataDir, 'wrangler'),
-      '--env-file',
-      envFile,
       '--show-interactive-dev-session=false',
     ],
     {
