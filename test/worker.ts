@@ -3,4 +3,6 @@
 import api from '../workers/api/index';
 import ingest from '../workers/ingest/index';
 
+export { RateLimiter } from '../durable-objects/rate-limiter';
+
 export default { fetch: api.fetch, queue: ingest.queue };
