@@ -13,7 +13,11 @@ export default defineConfig({
       wrangler: { configPath: './test/wrangler.test.toml' },
       remoteBindings: false,
       miniflare: {
-        bindings: { DATABASE_URL: inject('databaseUrl'), DB_WS_PROXY: inject('dbWsProxy') },
+        bindings: {
+          DATABASE_URL: inject('databaseUrl'),
+          DB_WS_PROXY: inject('dbWsProxy'),
+          BENCH_ROUNDS: process.env.BENCH_ROUNDS ?? '400',
+        },
       },
     })),
   ],
