@@ -1,30 +1,48 @@
+import { auditRouter } from './audit/routes';
 import { documentsRouter } from './documents/routes';
 import { ApiError } from './errors';
 import { filesRouter } from './files/routes';
 import { healthRouter } from './health/routes';
 import { handleError } from './http/error-handler';
 import { createRouter } from './http/router';
+import { keysRouter } from './keys/routes';
 import { authenticate } from './middleware/auth';
+import { jsonBodyLimit } from './middleware/body-limit';
+import { cors } from './middleware/cors';
 import { database } from './middleware/database';
+import { ingestBacklog } from './middleware/ingest-backlog';
+import { rateLimit } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
 import { searchRouter } from './search/routes';
+import { secureHeaders } from './middleware/secure-headers';
+import { settingsRouter } from './tenants/settings-routes';
 
 /** Routes that need no API key. */
 const PUBLIC_PATHS = [/^\/v1\/health(\/|$)/, /^\/v1\/files\//];
 
 export function createApp() {
   const app = createRouter();
+  const authenticated = [authenticate(), rateLimit(), ingestBacklog()];
   app.use('*', requestId());
+  app.use('*', secureHeaders());
+  app.use('*', cors());
+  app.use('/v1/*', jsonBodyLimit());
   app.use('/v1/*', database());
-  app.use('/v1/*', async (c, next) => {
-    if (PUBLIC_PATHS.some((p) => p.test(c.req.path))) return next();
-    return authenticate()(c, next);
-  });
+  // Key, then the key's bucket for this route's class, then the tenant's ingest backlog.
+  for (const middleware of authenticated) {
+    app.use('/v1/*', async (c, next) => {
+      if (PUBLIC_PATHS.some((p) => p.test(c.req.path))) return next();
+      return middleware(c, next);
+    });
+  }
 
   app.route('/', healthRouter);
   app.route('/', filesRouter);
   app.route('/', documentsRouter);
   app.route('/', searchRouter);
+  app.route('/', keysRouter);
+  app.route('/', settingsRouter);
+  app.route('/', auditRouter);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'invalid_token'
   | 'expired_token'
   | 'rate_limited'
+  | 'ingest_backlog_full'
   | 'budget_exceeded'
   | 'queue_unavailable'
   | 'not_ready'

@@ -5,5 +5,6 @@ import ingest from '../workers/ingest/index';
 
 export { Conversation } from '../durable-objects/conversation';
 export { CircuitBreaker } from '../durable-objects/circuit-breaker';
+export { RateLimiter } from '../durable-objects/rate-limiter';
 
 export default { fetch: api.fetch, queue: ingest.queue };

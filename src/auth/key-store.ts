@@ -1,72 +1,125 @@
-import { and, eq, isNull, or, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { apiKeys } from '../db/schema';
+import { apiKeys, tenants } from '../db/schema';
 import { timingSafeEqualStrings } from '../crypto/hash';
+import { parseStoredSettings, type TenantSettings } from '../tenants/settings';
 import type { Principal, Role } from '../types';
+import { purgeKeyRecord, readKeyRecord, writeKeyRecord, type KeyRecord } from './edge-key-cache';
 
-/** How long an isolate trusts a key lookup. Revocation takes effect within this bound. */
+/** How long an isolate trusts a key lookup before asking the colo cache or Postgres again. */
 export const KEY_CACHE_TTL_MS = 10_000;
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 
 interface CachedKey {
-  principal: Principal | null;
-  expiresAt: number | null;
+  record: KeyRecord | null;
   cachedUntil: number;
   lastUsedWrite: number;
 }
 
 const cache = new Map<string, CachedKey>();
 
-export function forgetCachedKey(keyHash: string): void {
+/** Drops a key from this isolate and from the colo cache: the next request re-reads Postgres. */
+export async function evictKey(keyHash: string): Promise<void> {
   cache.delete(keyHash);
+  await purgeKeyRecord(keyHash);
 }
 
-/** Resolves a key hash to its principal, or null if unknown, revoked or expired. */
-export async function resolveKey(
+/** Settings ride along with key lookups, so a settings change evicts every key of the tenant. */
+export async function evictTenantKeys(db: Database, tenantId: string): Promise<void> {
+  for (const [hash, entry] of cache) {
+    if (entry.record?.principal.tenantId === tenantId) cache.delete(hash);
+  }
+  const rows = await db
+    .select({ keyHash: apiKeys.keyHash })
+    .from(apiKeys)
+    .where(eq(apiKeys.tenantId, tenantId));
+  await Promise.all(rows.map((row) => evictKey(row.keyHash)));
+}
+
+async function loadFromPostgres(db: Database, keyHash: string): Promise<KeyRecord | null> {
+  const [row] = await db
+    .select({
+      id: apiKeys.id,
+      tenantId: apiKeys.tenantId,
+      role: apiKeys.role,
+      keyHash: apiKeys.keyHash,
+      expiresAt: apiKeys.expiresAt,
+      settings: tenants.settings,
+    })
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(
+      and(
+        eq(apiKeys.keyHash, keyHash),
+        isNull(apiKeys.revokedAt),
+        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)),
+      ),
+    )
+    .limit(1);
+  if (!row || !timingSafeEqualStrings(row.keyHash, keyHash)) return null;
+  return {
+    principal: { tenantId: row.tenantId, keyId: row.id, role: row.role as Role },
+    expiresAt: row.expiresAt ? row.expiresAt.getTime() : null,
+    settings: parseStoredSettings(row.settings),
+  };
+}
+
+export interface ResolvedKey {
+  principal: Principal;
+  settings: TenantSettings;
+}
+
+/**
+ * Resolves a key hash through three tiers: this isolate (10 s), the colo's Cache API
+ * (30 s), then Postgres. Returns null if the key is unknown, revoked or expired.
+ * `defer` receives background work (cache fill, last-used write), usually `waitUntil`.
+ */
+export async function lookupKey(
   db: Database,
   keyHash: string,
   now = Date.now(),
-  touch?: (work: Promise<unknown>) => void,
-): Promise<Principal | null> {
+  defer?: (work: Promise<unknown>) => void,
+): Promise<ResolvedKey | null> {
   let entry = cache.get(keyHash);
   if (!entry || entry.cachedUntil <= now) {
-    const [row] = await db
-      .select({
-        id: apiKeys.id,
-        tenantId: apiKeys.tenantId,
-        role: apiKeys.role,
-        keyHash: apiKeys.keyHash,
-        expiresAt: apiKeys.expiresAt,
-      })
-      .from(apiKeys)
-      .where(
-        and(
-          eq(apiKeys.keyHash, keyHash),
-          isNull(apiKeys.revokedAt),
-          or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)),
-        ),
-      )
-      .limit(1);
-    const valid = row && timingSafeEqualStrings(row.keyHash, keyHash);
+    let record: KeyRecord | null | undefined = await readKeyRecord(keyHash).catch(() => undefined);
+    if (!record) {
+      record = await loadFromPostgres(db, keyHash);
+      if (record) {
+        const fill = writeKeyRecord(keyHash, record).catch(() => {});
+        if (defer) defer(fill);
+        else await fill;
+      }
+    }
     entry = {
-      principal: valid ? { tenantId: row.tenantId, keyId: row.id, role: row.role as Role } : null,
-      expiresAt: valid && row.expiresAt ? row.expiresAt.getTime() : null,
+      record,
       cachedUntil: now + KEY_CACHE_TTL_MS,
       lastUsedWrite: entry?.lastUsedWrite ?? 0,
     };
     if (cache.size > 10_000) cache.clear();
     cache.set(keyHash, entry);
   }
-  if (!entry.principal) return null;
-  if (entry.expiresAt !== null && entry.expiresAt <= now) return null;
-  if (touch && now - entry.lastUsedWrite > LAST_USED_WRITE_INTERVAL_MS) {
+  const record = entry.record;
+  if (!record) return null;
+  if (record.expiresAt !== null && record.expiresAt <= now) return null;
+  if (defer && now - entry.lastUsedWrite > LAST_USED_WRITE_INTERVAL_MS) {
     entry.lastUsedWrite = now;
-    touch(
+    defer(
       db
         .update(apiKeys)
         .set({ lastUsedAt: new Date(now) })
-        .where(eq(apiKeys.id, entry.principal.keyId)),
+        .where(eq(apiKeys.id, record.principal.keyId)),
     );
   }
-  return entry.principal;
+  return { principal: record.principal, settings: record.settings };
+}
+
+/** The principal alone, for callers that do not need tenant settings. */
+export async function resolveKey(
+  db: Database,
+  keyHash: string,
+  now = Date.now(),
+  defer?: (work: Promise<unknown>) => void,
+): Promise<Principal | null> {
+  return (await lookupKey(db, keyHash, now, defer))?.principal ?? null;
 }

@@ -16,6 +16,8 @@ export type Permission =
   | 'search'
   | 'chat'
   | 'keys:manage'
+  | 'keys:self'
+  | 'settings:manage'
   | 'audit:read'
   | 'metrics:read'
   | 'usage:read'
@@ -29,6 +31,8 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'search',
     'chat',
     'keys:manage',
+    'keys:self',
+    'settings:manage',
     'audit:read',
     'metrics:read',
     'usage:read',
@@ -41,6 +45,8 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'search',
     'chat',
     'keys:manage',
+    'keys:self',
+    'settings:manage',
     'audit:read',
     'metrics:read',
     'usage:read',
@@ -52,10 +58,11 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'documents:upload',
     'search',
     'chat',
+    'keys:self',
     'events:write',
   ],
-  viewer: ['documents:read', 'search', 'chat', 'events:write'],
-  ingest: ['documents:upload'],
+  viewer: ['documents:read', 'search', 'chat', 'keys:self', 'events:write'],
+  ingest: ['documents:upload', 'keys:self'],
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {
@@ -64,4 +71,12 @@ export function roleAllows(role: Role, permission: Permission): boolean {
 
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
+}
+
+/** Key-minting order: owner > admin > the rest. A key never grants more than it holds. */
+const RANK: Record<Role, number> = { owner: 3, admin: 2, editor: 1, viewer: 1, ingest: 1 };
+
+/** Whether a key of role `actor` may create, rotate or revoke a key of role `target`. */
+export function canManageRole(actor: Role, target: Role): boolean {
+  return RANK[actor] >= RANK[target];
 }

@@ -137,7 +137,7 @@ export const ListQuery = z
     status: z.enum(DOCUMENT_STATUSES).optional(),
     mime: z.string().max(128).optional(),
     metadata: z
-      .union([z.string(), z.array(z.string())])
+      .union([z.string().max(1024), z.array(z.string().max(1024)).max(16)])
       .optional()
       .openapi({ description: 'key:value, repeatable; all must match' }),
   })
@@ -149,9 +149,10 @@ export const PatchBody = z
   .refine((b) => Object.keys(b).length > 0, 'nothing to update')
   .openapi('DocumentPatch');
 
-export const DownloadQuery = z
-  .object({ version: z.coerce.number().int().min(1).optional() })
-  .strict();
+/** Versions are Postgres integers: larger values would fail in the database, not here. */
+const VersionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
+
+export const DownloadQuery = z.object({ version: VersionNumber.optional() }).strict();
 
 export const ChunkSchema = z
   .object({
@@ -171,8 +172,8 @@ export const ChunkSchema = z
 export const ChunksQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(500).default(100),
-    cursor: z.coerce.number().int().min(-1).optional(),
-    version: z.coerce.number().int().min(1).optional(),
+    cursor: z.coerce.number().int().min(-1).max(2_147_483_647).optional(),
+    version: VersionNumber.optional(),
   })
   .strict();
 

@@ -21,7 +21,7 @@ export default async function setup(project: TestProject) {
     project.provide('dbWsProxy', process.env.DB_WS_PROXY);
     return;
   }
-  const pg = await startLocalPostgres();
+  const pg = await startLocalPostgres({ maxConnections: 256 });
   await applyMigrations(pgliteExec(pg.db));
   project.provide('databaseUrl', pg.url);
   project.provide('dbWsProxy', pg.wsProxy);

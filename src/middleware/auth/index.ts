@@ -1,21 +1,30 @@
 import { createMiddleware } from 'hono/factory';
 import { hashApiKey, looksLikeApiKey } from '../../auth/api-key';
-import { resolveKey } from '../../auth/key-store';
+import { lookupKey } from '../../auth/key-store';
 import { roleAllows, type Permission } from '../../auth/roles';
 import { ApiError } from '../../errors';
+import type { TenantSettings } from '../../tenants/settings';
 import type { AppEnv } from '../../types';
 
-/** `Authorization: Bearer vk_...` -> `c.var.principal`. */
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The caller's tenant settings, resolved together with its key (same cache bound). */
+    tenantSettings: TenantSettings;
+  }
+}
+
+/** `Authorization: Bearer vk_...` -> `c.var.principal` and `c.var.tenantSettings`. */
 export const authenticate = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match || !looksLikeApiKey(match[1]!)) throw ApiError.unauthorized();
-    const principal = await resolveKey(c.var.db, await hashApiKey(match[1]!), Date.now(), (work) =>
+    const resolved = await lookupKey(c.var.db, await hashApiKey(match[1]!), Date.now(), (work) =>
       c.executionCtx.waitUntil(work.catch(() => {})),
     );
-    if (!principal) throw ApiError.unauthorized('the API key is unknown, expired or revoked');
-    c.set('principal', principal);
+    if (!resolved) throw ApiError.unauthorized('the API key is unknown, expired or revoked');
+    c.set('principal', resolved.principal);
+    c.set('tenantSettings', resolved.settings);
     await next();
   });
 

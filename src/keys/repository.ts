@@ -1,0 +1,99 @@
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { apiKeys } from '../db/schema';
+import { decodeCursor, encodeCursor } from '../http/cursor';
+import type { Role } from '../types';
+
+export type KeyRow = typeof apiKeys.$inferSelect;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The listing shape: never the secret or its hash. */
+export function toKeyDto(row: KeyRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    role: row.role as Role,
+    lastUsedAt: iso(row.lastUsedAt),
+    expiresAt: iso(row.expiresAt),
+    revokedAt: iso(row.revokedAt),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export async function findKey(db: Database, tenantId: string, id: string) {
+  const [row] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id)));
+  return row;
+}
+
+type KeyCursor = [string, string];
+const isKeyCursor = (v: unknown): v is KeyCursor =>
+  Array.isArray(v) &&
+  v.length === 2 &&
+  typeof v[0] === 'string' &&
+  !Number.isNaN(Date.parse(v[0])) &&
+  typeof v[1] === 'string' &&
+  /^[0-9a-f-]{36}$/.test(v[1]);
+
+// Postgres keeps microseconds, JS Dates milliseconds: compare at the precision the cursor holds.
+const createdMs = sql`date_trunc('milliseconds', ${apiKeys.createdAt})`;
+
+/** Newest first, keyset-paginated on (created_at, id). */
+export async function listKeys(
+  db: Database,
+  tenantId: string,
+  options: { limit: number; cursor?: string },
+) {
+  const after = options.cursor ? decodeCursor(options.cursor, isKeyCursor) : null;
+  const rows = await db
+    .select()
+    .from(apiKeys)
+    .where(
+      and(
+        eq(apiKeys.tenantId, tenantId),
+        after
+          ? or(
+              sql`${createdMs} < ${after[0]}::timestamptz`,
+              and(sql`${createdMs} = ${after[0]}::timestamptz`, lt(apiKeys.id, after[1])),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(createdMs), desc(apiKeys.id))
+    .limit(options.limit + 1);
+  const page = rows.slice(0, options.limit);
+  const last = page[page.length - 1];
+  return {
+    data: page.map(toKeyDto),
+    nextCursor:
+      rows.length > options.limit && last
+        ? encodeCursor([last.createdAt.toISOString(), last.id])
+        : null,
+  };
+}
+
+/** Sets revoked_at once; returns the row as it was, or undefined if absent. */
+export async function revokeKey(db: Database, tenantId: string, id: string) {
+  const [row] = await db
+    .update(apiKeys)
+    .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
+    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id)))
+    .returning();
+  return row;
+}
+
+/** Ends a key's life at `until` unless it already ends sooner. */
+export async function shortenExpiry(db: Database, id: string, until: Date) {
+  const [row] = await db
+    .update(apiKeys)
+    .set({
+      expiresAt: sql`least(coalesce(${apiKeys.expiresAt}, 'infinity'::timestamptz), ${until.toISOString()}::timestamptz)`,
+    })
+    .where(eq(apiKeys.id, id))
+    .returning();
+  return row!;
+}

@@ -1,0 +1,216 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { recordAudit } from '../audit/record';
+import { evictKey } from '../auth/key-store';
+import { canManageRole } from '../auth/roles';
+import type { Database } from '../db/client';
+import { ErrorSchema } from '../documents/schemas';
+import { ApiError } from '../errors';
+import { createRouter } from '../http/router';
+import { authorize } from '../middleware/auth';
+import { issueKey } from '../tenants/provision';
+import type { AppEnv, Role } from '../types';
+import { findKey, listKeys, revokeKey, shortenExpiry, toKeyDto, type KeyRow } from './repository';
+import {
+  CreateKeyBody,
+  IssuedKeySchema,
+  KeyIdParam,
+  KeySchema,
+  ListKeysQuery,
+  RotateKeyBody,
+  SelfSchema,
+} from './schemas';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+const errors = {
+  400: json(ErrorSchema, 'Invalid input'),
+  401: json(ErrorSchema, 'Missing or invalid API key'),
+  403: json(ErrorSchema, 'The key role lacks permission'),
+  404: json(ErrorSchema, 'Not found'),
+};
+
+export const keysRouter = createRouter();
+
+function requireRank(c: Context<AppEnv>, target: Role, verb: string) {
+  const actor = c.var.principal.role;
+  if (!canManageRole(actor, target)) {
+    throw ApiError.forbidden(`a '${actor}' key may not ${verb} a '${target}' key`);
+  }
+}
+
+async function requireKey(c: Context<AppEnv>, id: string): Promise<KeyRow> {
+  const row = await findKey(c.var.db, c.var.principal.tenantId, id);
+  if (!row) throw ApiError.notFound('key');
+  return row;
+}
+
+/** After the commit, so any lookup that starts later reads the new state. */
+const evictAfterCommit = (keyHash: string) => evictKey(keyHash).catch(() => {});
+
+keysRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/keys/self',
+    summary: 'The key making this request',
+    middleware: [authorize('keys:self')] as const,
+    responses: { 200: json(SelfSchema, 'The calling key'), ...errors },
+  }),
+  (c) => c.json(c.var.principal, 200),
+);
+
+keysRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/keys',
+    summary: 'Create a key; the secret is returned once',
+    middleware: [authorize('keys:manage')] as const,
+    request: {
+      body: { content: { 'application/json': { schema: CreateKeyBody } }, required: true },
+    },
+    responses: { 201: json(IssuedKeySchema, 'The new key and its secret'), ...errors },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    requireRank(c, body.role, 'create');
+    const { principal } = c.var;
+    const issued = await c.var.db.transaction(async (tx) => {
+      const result = await issueKey(tx as unknown as Database, {
+        tenantId: principal.tenantId,
+        role: body.role,
+        name: body.name,
+        environment: c.env.ENVIRONMENT,
+        expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
+        createdBy: principal.keyId,
+      });
+      await recordAudit(tx, principal, c.var.requestId, {
+        action: 'key.create',
+        targetType: 'api_key',
+        targetId: result.key.id,
+        after: { name: body.name, role: body.role, expiresAt: body.expiresAt ?? null },
+      });
+      return result;
+    });
+    return c.json({ key: toKeyDto(issued.key), secret: issued.secret }, 201);
+  },
+);
+
+keysRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/keys',
+    summary: "The tenant's keys, newest first (never secrets)",
+    middleware: [authorize('keys:manage')] as const,
+    request: { query: ListKeysQuery },
+    responses: {
+      200: json(
+        z.object({ data: z.array(KeySchema), nextCursor: z.string().nullable() }),
+        'A page',
+      ),
+      ...errors,
+    },
+  }),
+  async (c) =>
+    c.json(await listKeys(c.var.db, c.var.principal.tenantId, c.req.valid('query')), 200),
+);
+
+keysRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/keys/{id}/rotate',
+    summary: 'Issue a replacement secret; the old one keeps working for a grace period',
+    middleware: [authorize('keys:manage')] as const,
+    request: {
+      params: KeyIdParam,
+      body: { content: { 'application/json': { schema: RotateKeyBody } }, required: false },
+    },
+    responses: {
+      201: json(
+        IssuedKeySchema.extend({ previous: KeySchema }),
+        'The replacement and the old key with its new expiry',
+      ),
+      409: json(ErrorSchema, 'The key is revoked or expired'),
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const old = await requireKey(c, c.req.valid('param').id);
+    requireRank(c, old.role as Role, 'rotate');
+    if (old.revokedAt || (old.expiresAt && old.expiresAt.getTime() <= Date.now())) {
+      throw new ApiError(409, 'conflict', 'a revoked or expired key cannot be rotated');
+    }
+    // Without a JSON body the validator is skipped, so apply the defaults here.
+    const { gracePeriodSeconds } = RotateKeyBody.parse(c.req.valid('json') ?? {});
+    const { principal } = c.var;
+    const result = await c.var.db.transaction(async (tx) => {
+      const db = tx as unknown as Database;
+      const issued = await issueKey(db, {
+        tenantId: principal.tenantId,
+        role: old.role as Role,
+        name: old.name,
+        environment: c.env.ENVIRONMENT,
+        expiresAt: old.expiresAt,
+        createdBy: principal.keyId,
+      });
+      const previous = await shortenExpiry(
+        db,
+        old.id,
+        new Date(Date.now() + gracePeriodSeconds * 1000),
+      );
+      await recordAudit(tx, principal, c.var.requestId, {
+        action: 'key.rotate',
+        targetType: 'api_key',
+        targetId: old.id,
+        before: { expiresAt: old.expiresAt?.toISOString() ?? null },
+        after: {
+          expiresAt: previous.expiresAt?.toISOString() ?? null,
+          gracePeriodSeconds,
+          replacedBy: issued.key.id,
+        },
+      });
+      return { issued, previous };
+    });
+    // The old key's cached expiry is stale now: re-read it on its next use.
+    await evictAfterCommit(old.keyHash);
+    return c.json(
+      {
+        key: toKeyDto(result.issued.key),
+        secret: result.issued.secret,
+        previous: toKeyDto(result.previous),
+      },
+      201,
+    );
+  },
+);
+
+keysRouter.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/v1/keys/{id}',
+    summary: 'Revoke a key, effective at once in this colo (see docs/security.md)',
+    middleware: [authorize('keys:manage')] as const,
+    request: { params: KeyIdParam },
+    responses: { 204: { description: 'Revoked' }, ...errors },
+  }),
+  async (c) => {
+    const target = await requireKey(c, c.req.valid('param').id);
+    requireRank(c, target.role as Role, 'revoke');
+    if (!target.revokedAt) {
+      const { principal } = c.var;
+      await c.var.db.transaction(async (tx) => {
+        const row = await revokeKey(tx as unknown as Database, principal.tenantId, target.id);
+        await recordAudit(tx, principal, c.var.requestId, {
+          action: 'key.revoke',
+          targetType: 'api_key',
+          targetId: target.id,
+          before: { revokedAt: null },
+          after: { revokedAt: row?.revokedAt?.toISOString() ?? null },
+        });
+      });
+    }
+    await evictAfterCommit(target.keyHash);
+    return c.body(null, 204);
+  },
+);

@@ -1,0 +1,68 @@
+import { z } from '@hono/zod-openapi';
+import { ROLES } from '../auth/roles';
+
+export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 3600;
+export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 3600;
+
+export const KeyIdParam = z.object({
+  id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export const KeySchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    prefix: z.string(),
+    role: z.enum(ROLES),
+    lastUsedAt: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('ApiKey');
+
+export const IssuedKeySchema = z
+  .object({
+    key: KeySchema,
+    secret: z.string().openapi({ description: 'Shown once; only its hash is stored' }),
+  })
+  .openapi('IssuedApiKey');
+
+export const CreateKeyBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    role: z.enum(ROLES),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .max(64)
+      .optional()
+      .refine(
+        (v) => v === undefined || Date.parse(v) > Date.now(),
+        'expiresAt must be in the future',
+      ),
+  })
+  .strict()
+  .openapi('CreateApiKey');
+
+export const RotateKeyBody = z
+  .object({
+    gracePeriodSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_GRACE_PERIOD_SECONDS)
+      .default(DEFAULT_GRACE_PERIOD_SECONDS),
+  })
+  .strict()
+  .openapi('RotateApiKey');
+
+export const ListKeysQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(512).optional(),
+  })
+  .strict();
+
+export const SelfSchema = z
+  .object({ keyId: z.uuid(), tenantId: z.uuid(), role: z.enum(ROLES) })
+  .openapi('CurrentKey');

@@ -1,0 +1,50 @@
+import { env } from 'cloudflare:test';
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { handleError } from '../../http/error-handler';
+import type { AppEnv } from '../../types';
+import { bucketName, rateLimit } from '.';
+
+function appFor(bindings: Partial<AppEnv['Bindings']>, capacity: number) {
+  const keyId = crypto.randomUUID();
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    c.set('requestId', 'test-request-id');
+    c.set('principal', { tenantId: crypto.randomUUID(), keyId, role: 'viewer' });
+    c.set('tenantSettings', { rateLimits: { admin: { capacity, refillPerSecond: 0.001 } } });
+    await next();
+  });
+  app.use('*', rateLimit());
+  app.get('/v1/keys', (c) => c.json({ ok: true }));
+  app.onError(handleError);
+  return { keyId, fetch: () => app.request('/v1/keys', {}, bindings as AppEnv['Bindings']) };
+}
+
+describe('rateLimit', () => {
+  it('names buckets by key and class, adding the shard only when sharded', () => {
+    expect(bucketName('k', 'read', 0)).toBe('k:read');
+    expect(bucketName('k', 'read', 3)).toBe('k:read:3');
+  });
+
+  it('spends from the route class bucket and answers 429 when it is empty', async () => {
+    const app = appFor({ RATE_LIMITER: env.RATE_LIMITER }, 2);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await app.fetch()).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    const res = await app.fetch();
+    expect(res.headers.get('ratelimit-policy')).toBe('"admin";q=2;w=2000');
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('lets requests through when the limiter is unreachable', async () => {
+    const broken = {
+      idFromName: () => ({}),
+      get: () => ({
+        take: () => Promise.reject(new Error('limiter down')),
+      }),
+    } as unknown as AppEnv['Bindings']['RATE_LIMITER'];
+    const app = appFor({ RATE_LIMITER: broken }, 1);
+    expect((await app.fetch()).status).toBe(200);
+    expect((await app.fetch()).status).toBe(200);
+  });
+});

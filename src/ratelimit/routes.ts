@@ -1,0 +1,63 @@
+import type { OperationClass } from './config';
+
+export interface RouteRule {
+  method: string;
+  /** Hono-style path: `:name` matches one segment. */
+  path: string;
+  operation: OperationClass;
+  /** The body is streamed to storage and bounded by MAX_UPLOAD_BYTES, not by the JSON limit. */
+  streamsBody?: true;
+  /** Adds ingest work: refused with 429 ingest_backlog_full when the tenant's backlog is full. */
+  enqueuesIngest?: true;
+}
+
+/**
+ * Every authenticated route and the bucket it spends from: the one table for the bulkhead.
+ * A route missing here falls back to `read`; test/ratelimit-routes.test.ts fails on any gap.
+ */
+export const ROUTE_RULES: readonly RouteRule[] = [
+  {
+    method: 'POST',
+    path: '/v1/documents',
+    operation: 'upload',
+    streamsBody: true,
+    enqueuesIngest: true,
+  },
+  {
+    method: 'PUT',
+    path: '/v1/documents/:id/content',
+    operation: 'upload',
+    streamsBody: true,
+    enqueuesIngest: true,
+  },
+  { method: 'GET', path: '/v1/documents', operation: 'read' },
+  { method: 'GET', path: '/v1/documents/:id', operation: 'read' },
+  { method: 'PATCH', path: '/v1/documents/:id', operation: 'upload' },
+  { method: 'DELETE', path: '/v1/documents/:id', operation: 'upload' },
+  { method: 'GET', path: '/v1/documents/:id/download', operation: 'read' },
+  { method: 'GET', path: '/v1/documents/:id/chunks', operation: 'read' },
+  { method: 'GET', path: '/v1/keys/self', operation: 'read' },
+  { method: 'GET', path: '/v1/keys', operation: 'admin' },
+  { method: 'POST', path: '/v1/keys', operation: 'admin' },
+  { method: 'POST', path: '/v1/keys/:id/rotate', operation: 'admin' },
+  { method: 'DELETE', path: '/v1/keys/:id', operation: 'admin' },
+  { method: 'GET', path: '/v1/audit', operation: 'admin' },
+  { method: 'GET', path: '/v1/tenant/settings', operation: 'admin' },
+  { method: 'PATCH', path: '/v1/tenant/settings', operation: 'admin' },
+];
+
+const compile = (path: string) =>
+  new RegExp(`^${path.replace(/:[A-Za-z_]+/g, '[^/]+').replace(/\//g, '\\/')}\\/?$`);
+
+const COMPILED = ROUTE_RULES.map((rule) => ({ rule, pattern: compile(rule.path) }));
+
+/** The rule for a request, or undefined when no row names it. */
+export function findRouteRule(method: string, path: string): RouteRule | undefined {
+  const upper = method.toUpperCase();
+  const verb = upper === 'HEAD' ? 'GET' : upper;
+  return COMPILED.find(({ rule, pattern }) => rule.method === verb && pattern.test(path))?.rule;
+}
+
+export function operationFor(method: string, path: string): OperationClass {
+  return findRouteRule(method, path)?.operation ?? 'read';
+}
