@@ -170,7 +170,8 @@ try {
       if (!body.results) throw new Error(`search failed: ${JSON.stringify(body)}`);
       const ranked: string[] = [];
       for (const hit of body.results) {
-        for (const id of byDocument.get(hit.documentId) ?? []) if (!ranked.includes(id)) ranked.push(id);
+        for (const id of byDocument.get(hit.documentId) ?? [])
+          if (!ranked.includes(id)) ranked.push(id);
       }
       runs.set(queryId, ranked);
     }

@@ -36,6 +36,13 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { method: 'DELETE', path: '/v1/documents/:id', operation: 'upload' },
   { method: 'GET', path: '/v1/documents/:id/download', operation: 'read' },
   { method: 'GET', path: '/v1/documents/:id/chunks', operation: 'read' },
+  {
+    method: 'POST',
+    path: '/v1/documents/:id/reprocess',
+    operation: 'upload',
+    enqueuesIngest: true,
+  },
+  { method: 'POST', path: '/v1/search', operation: 'search' },
   { method: 'GET', path: '/v1/keys/self', operation: 'read' },
   { method: 'GET', path: '/v1/keys', operation: 'admin' },
   { method: 'POST', path: '/v1/keys', operation: 'admin' },
