@@ -1,0 +1,43 @@
+// npm run bench [-- name ...] — prints figures; never asserts. Names: chunker, search,
+// ingest-memory, auth-overhead (and any added below). With no names, runs them all in turn.
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { ROOT } from '../lib/local-stack';
+
+const sharedDir = process.env.VELLUM_SHARED ?? resolve(ROOT, '../shared');
+
+const benches: Record<string, () => Promise<void>> = {
+  chunker: async () => {
+    // @ts-expect-error plain ESM module
+    const { benchChunker } = await import('./chunker.mjs');
+    await benchChunker({});
+  },
+  search: async () => {
+    const { benchSearch } = await import('./search');
+    await benchSearch({ sharedDir });
+  },
+  'ingest-memory': async () => {
+    const { benchIngestMemory } = await import('./ingest-memory');
+    await benchIngestMemory({ sharedDir, megabytes: Number(process.env.VELLUM_BENCH_MB ?? 100) });
+  },
+  'auth-overhead': async () => {
+    spawnSync(process.execPath, [resolve(ROOT, 'scripts/bench/auth-overhead.mjs'), '200'], { cwd: ROOT, stdio: 'inherit' });
+  },
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+for (const name of wanted.length ? wanted : Object.keys(benches)) {
+  const bench = benches[name];
+  if (!bench) {
+    console.error(`unknown benchmark '${name}'; known: ${Object.keys(benches).join(', ')}`);
+    process.exitCode = 2;
+    continue;
+  }
+  console.log(`\n=== ${name}`);
+  try {
+    await bench();
+  } catch (error) {
+    console.error(`${name} failed: ${(error as Error).stack ?? error}`);
+    process.exitCode = 1;
+  }
+}
