@@ -48,7 +48,9 @@ async function request(
     });
     if (res.status < 500 && res.status !== 429) return res;
     if (i >= attempts) return res;
-    await new Promise((r) => setTimeout(r, 200 * i));
+    const retryAfter = Number(res.headers.get('retry-after'));
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 200 * i));
   }
 }
 
@@ -80,6 +82,7 @@ const output: {
 };
 try {
   const key = await stack.newKey(`eval-${Date.now()}`, 'owner');
+    await stack.unthrottle(key);
   // Identical texts deduplicate to one document, so one document may stand for several ids.
   const byDocument = new Map<string, string[]>();
   let skipped = 0;

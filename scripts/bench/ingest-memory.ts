@@ -57,6 +57,7 @@ export async function benchIngestMemory(options: {
   });
   try {
     const key = await stack.newKey(`mem-${Date.now()}`, 'owner');
+    await stack.unthrottle(key);
     const pids = workerdPids();
     const baseline = pids.reduce((sum, pid) => sum + rssKiB(pid), 0);
     let peak = baseline;

@@ -23,6 +23,7 @@ export async function benchSearch(options: {
   });
   try {
     const key = await stack.newKey(`bench-${Date.now()}`, 'owner');
+    await stack.unthrottle(key);
     const auth = { authorization: `Bearer ${key}` };
     // Documents of 12 abstracts each (~8-10 chunks), repeated with a suffix until ~targetChunks.
     const target = options.targetChunks ?? 10_000;

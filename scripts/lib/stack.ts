@@ -12,6 +12,8 @@ export interface Stack {
   wrangler: ChildProcess;
   /** A fresh tenant with a key of `role`. */
   newKey(tenant: string, role?: string): Promise<string>;
+  /** Lifts the tenant's rate limits and ingest backlog cap, as an operator would for a bulk load. */
+  unthrottle(ownerKey: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -111,6 +113,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         environment: 'dev',
       });
       return secret;
+    },
+    async unthrottle(ownerKey) {
+      const bucket = { capacity: 100_000, refillPerSecond: 10_000 };
+      const res = await fetch(`${url}/v1/tenant/settings`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${ownerKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          rateLimits: { read: bucket, search: bucket, upload: bucket, chat: bucket, admin: bucket },
+          ingestBacklogCap: 1_000_000,
+        }),
+      });
+      if (!res.ok) throw new Error(`could not lift limits: ${res.status} ${await res.text()}`);
     },
     async stop() {
       wrangler.removeAllListeners('exit');
