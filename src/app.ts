@@ -1,12 +1,18 @@
 import { documentsRouter } from './documents/routes';
 import { ApiError } from './errors';
+import { analyticsRouter } from './events/analytics-routes';
+import { eventsRouter } from './events/routes';
 import { filesRouter } from './files/routes';
 import { healthRouter } from './health/routes';
 import { handleError } from './http/error-handler';
 import { createRouter } from './http/router';
 import { authenticate } from './middleware/auth';
 import { database } from './middleware/database';
+import { requestLogger } from './middleware/logger';
+import { traceContext } from './middleware/logger/trace';
 import { requestId } from './middleware/request-id';
+import { metricsRouter } from './metrics/routes';
+import { usageRouter } from './usage/routes';
 
 /** Routes that need no API key. */
 const PUBLIC_PATHS = [/^\/v1\/health(\/|$)/, /^\/v1\/files\//];
@@ -14,7 +20,10 @@ const PUBLIC_PATHS = [/^\/v1\/health(\/|$)/, /^\/v1\/files\//];
 export function createApp() {
   const app = createRouter();
   app.use('*', requestId());
+  app.use('*', traceContext());
+  app.use('*', requestLogger());
   app.use('/v1/*', database());
+  app.use('/metrics', database(), authenticate());
   app.use('/v1/*', async (c, next) => {
     if (PUBLIC_PATHS.some((p) => p.test(c.req.path))) return next();
     return authenticate()(c, next);
@@ -23,6 +32,10 @@ export function createApp() {
   app.route('/', healthRouter);
   app.route('/', filesRouter);
   app.route('/', documentsRouter);
+  app.route('/', eventsRouter);
+  app.route('/', analyticsRouter);
+  app.route('/', usageRouter);
+  app.route('/', metricsRouter);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -3,6 +3,7 @@ import { hashApiKey, looksLikeApiKey } from '../../auth/api-key';
 import { resolveKey } from '../../auth/key-store';
 import { roleAllows, type Permission } from '../../auth/roles';
 import { ApiError } from '../../errors';
+import { noteKeyActivity } from '../../usage/key-activity';
 import type { AppEnv } from '../../types';
 
 /** `Authorization: Bearer vk_...` -> `c.var.principal`. */
@@ -16,6 +17,9 @@ export const authenticate = () =>
     );
     if (!principal) throw ApiError.unauthorized('the API key is unknown, expired or revoked');
     c.set('principal', principal);
+    // Daily active keys: one upsert per key per day per isolate, after the response.
+    const activity = noteKeyActivity(c.var.db, principal);
+    if (activity) c.executionCtx.waitUntil(activity);
     await next();
   });
 
