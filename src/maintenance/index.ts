@@ -1,6 +1,7 @@
 import { openDatabase } from '../db/client';
 import type { Env } from '../env';
 import { errorFields, logJson } from '../observability/log';
+import { createVectorStore } from '../retrieval/vectors';
 import { expireRows, type ExpiryResult } from './expiry';
 import { cleanOrphanObjects, type OrphanResult } from './orphans';
 import { enforceRetention, type RetentionResult } from './retention';
@@ -19,13 +20,13 @@ const numberOr = (value: string | undefined, fallback: number) =>
  * The daily cron. Each task runs on its own so one failure does not stop the others; the
  * report is logged as one JSON line and returned (tests assert on it).
  *
- * Vectorize cannot list vector ids from a Worker, so vectors are deleted only for chunks this
- * job removes (archived versions); vectors orphaned any other way need the
+ * Vectorize cannot list vector ids from a Worker binding, so vectors are deleted only for the
+ * chunks this job removes (archived versions); vectors orphaned any other way need the
  * `wrangler vectorize list-vectors` + `delete-vectors` procedure in docs/deploying.md.
  */
 export async function runMaintenance(
   env: Env,
-  options: { now: number; cron?: string; orphanGraceMs?: number },
+  options: { now: number; cron?: string; orphanGraceMs?: number; orphanPrefix?: string },
 ): Promise<MaintenanceReport> {
   const { db, close } = openDatabase(env);
   const report: MaintenanceReport = { retention: null, orphans: null, expiry: null, errors: [] };
@@ -39,19 +40,27 @@ export async function runMaintenance(
     }
   };
   try {
-    const vectors = env.VECTOR_BACKEND === 'vectorize' ? env.VECTORS : undefined;
+    // pgvector vectors live in the chunk rows retention deletes; Vectorize needs its own delete.
+    const vectors =
+      env.VECTOR_BACKEND === 'vectorize' && env.VECTORS ? createVectorStore(env, db) : undefined;
     report.retention = await attempt('retention', () =>
       enforceRetention(db, env.DOCUMENTS, {
         now: options.now,
         olderThanDays: numberOr(env.RETENTION_OLD_VERSION_DAYS, 30),
         mode: env.RETENTION_MODE === 'infrequent-access' ? 'infrequent-access' : 'delete',
-        ...(vectors ? { deleteVectors: (ids: string[]) => vectors.deleteByIds(ids) } : {}),
+        ...(vectors
+          ? {
+              deleteVectors: (tenantId: string, ids: string[]) =>
+                vectors.deleteByIds(tenantId, ids),
+            }
+          : {}),
       }),
     );
     report.orphans = await attempt('orphans', () =>
       cleanOrphanObjects(db, env.DOCUMENTS, {
         now: options.now,
         ...(options.orphanGraceMs !== undefined ? { graceMs: options.orphanGraceMs } : {}),
+        ...(options.orphanPrefix !== undefined ? { prefix: options.orphanPrefix } : {}),
       }),
     );
     report.expiry = await attempt('expiry', () =>

@@ -9,8 +9,8 @@ export interface RetentionOptions {
   /** "delete" removes old objects; "infrequent-access" leaves them to an R2 lifecycle rule. */
   mode: 'delete' | 'infrequent-access';
   batchSize?: number;
-  /** Deletes vectors by chunk id (Vectorize); pgvector rows go with the chunks. */
-  deleteVectors?: (ids: string[]) => Promise<unknown>;
+  /** Deletes a tenant's vectors by chunk id (Vectorize); pgvector vectors go with the chunk rows. */
+  deleteVectors?: (tenantId: string, chunkIds: string[]) => Promise<unknown>;
 }
 
 export interface RetentionResult {
@@ -31,11 +31,12 @@ export async function enforceRetention(
   const cutoff = new Date(options.now - options.olderThanDays * DAY_MS);
   const candidates = await db.execute<{
     id: string;
+    tenant_id: string;
     document_id: string;
     version: number;
     r2_key: string;
   }>(sql`
-    SELECT v.id, v.document_id, v.version, v.r2_key
+    SELECT v.id, v.tenant_id, v.document_id, v.version, v.r2_key
     FROM document_versions v
     JOIN documents d ON d.id = v.document_id
     WHERE v.created_at < ${cutoff}
@@ -55,7 +56,10 @@ export async function enforceRetention(
       DELETE FROM chunks WHERE document_id = ${row.document_id} AND version = ${row.version}
       RETURNING id`);
     if (chunkIds.rows.length > 0 && options.deleteVectors) {
-      await options.deleteVectors(chunkIds.rows.map((r) => r.id));
+      await options.deleteVectors(
+        row.tenant_id,
+        chunkIds.rows.map((r) => r.id),
+      );
     }
     result.chunksDeleted += chunkIds.rows.length;
     await db.execute(sql`UPDATE document_versions SET status = 'archived' WHERE id = ${row.id}`);

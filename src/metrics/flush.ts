@@ -25,8 +25,15 @@ export function sinkKind(env: Pick<Env, 'METRICS' | 'METRICS_SINK'>): SinkKind {
  */
 export async function flushMetrics(env: Env, recorder: MetricsRecorder): Promise<void> {
   if (recorder.isEmpty) return;
-  const { aggregates, usage } = recorder.drain();
+  const drained = recorder.drain();
   const kind = sinkKind(env);
+  // Postgres metrics are read per tenant only, so untenanted series (health checks, rejected
+  // keys) would be rows nobody reads: skip them rather than open a connection per probe.
+  const aggregates =
+    kind === 'postgres'
+      ? drained.aggregates.filter((a) => a.tenantId !== null)
+      : drained.aggregates;
+  const usage = drained.usage;
   const needsDb = usage.size > 0 || (kind === 'postgres' && aggregates.length > 0);
   const opened = needsDb ? openDatabase(env) : null;
   try {

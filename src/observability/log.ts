@@ -16,5 +16,7 @@ export function logJson(level: LogLevel, fields: Record<string, unknown>): void 
 /** Error fields for a log line: name, message and stack (message and stack redacted too). */
 export function errorFields(error: unknown): Record<string, unknown> {
   const err = error instanceof Error ? error : new Error(String(error));
-  return { error: err.name, message: err.message, stack: err.stack };
+  // Driver errors are often wrapped (drizzle's "Failed query"); the cause says what went wrong.
+  const cause = err.cause instanceof Error ? err.cause.message : undefined;
+  return { error: err.name, message: err.message, ...(cause ? { cause } : {}), stack: err.stack };
 }

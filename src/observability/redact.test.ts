@@ -34,6 +34,19 @@ describe('redact', () => {
     expect(out.message).toContain('postgres://vellum:[redacted]@db.example/x');
   });
 
+  it('drops the bind parameters that query errors append', () => {
+    const out = redact({
+      message:
+        'Failed query: insert into chunks (text) values ($1)\nparams: the confidential chunk,42',
+      stack: 'Error: Failed query: select 1\nparams: 304b2bf1,1\n    at resolveKey (index.js:1:1)',
+    }) as { message: string; stack: string };
+    expect(out.message).toBe(
+      'Failed query: insert into chunks (text) values ($1)\nparams: [redacted]',
+    );
+    expect(out.stack).not.toContain('304b2bf1');
+    expect(out.stack).toContain('at resolveKey');
+  });
+
   it('leaves ordinary fields alone', () => {
     expect(
       redact({ route: '/v1/documents/:id', status: 404, ms: 12.5, ok: true, none: null }),

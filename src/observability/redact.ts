@@ -10,6 +10,8 @@ const CONTENT_KEY =
 const API_KEY_VALUE = /\bvk_[A-Za-z0-9_-]{6,}/g;
 const BEARER_VALUE = /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi;
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@\s/]+@/gi;
+/** Query errors append their bind parameters, which may be document text or key hashes. */
+const QUERY_PARAMS = /(\bparams:)[^\n]*/g;
 const MAX_DEPTH = 6;
 
 export const REDACTED = '[redacted]';
@@ -18,7 +20,8 @@ function redactString(value: string): string {
   return value
     .replace(BEARER_VALUE, `Bearer ${REDACTED}`)
     .replace(API_KEY_VALUE, `vk_${REDACTED}`)
-    .replace(URL_PASSWORD, `$1${REDACTED}@`);
+    .replace(URL_PASSWORD, `$1${REDACTED}@`)
+    .replace(QUERY_PARAMS, `$1 ${REDACTED}`);
 }
 
 export function redact(value: unknown, depth = 0): unknown {
