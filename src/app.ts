@@ -1,6 +1,8 @@
 import { auditRouter } from './audit/routes';
 import { documentsRouter } from './documents/routes';
 import { ApiError } from './errors';
+import { analyticsRouter } from './events/analytics-routes';
+import { eventsRouter } from './events/routes';
 import { filesRouter } from './files/routes';
 import { healthRouter } from './health/routes';
 import { handleError } from './http/error-handler';
@@ -16,6 +18,10 @@ import { requestId } from './middleware/request-id';
 import { searchRouter } from './search/routes';
 import { secureHeaders } from './middleware/secure-headers';
 import { settingsRouter } from './tenants/settings-routes';
+import { requestLogger } from './middleware/logger';
+import { traceContext } from './middleware/logger/trace';
+import { metricsRouter } from './metrics/routes';
+import { usageRouter } from './usage/routes';
 
 /** Routes that need no API key. */
 const PUBLIC_PATHS = [/^\/v1\/health(\/|$)/, /^\/v1\/files\//];
@@ -24,6 +30,8 @@ export function createApp() {
   const app = createRouter();
   const authenticated = [authenticate(), rateLimit(), ingestBacklog()];
   app.use('*', requestId());
+  app.use('*', traceContext());
+  app.use('*', requestLogger());
   app.use('*', secureHeaders());
   app.use('*', cors());
   app.use('/v1/*', jsonBodyLimit());
@@ -35,6 +43,7 @@ export function createApp() {
       return middleware(c, next);
     });
   }
+  app.use('/metrics', database(), authenticate());
 
   app.route('/', healthRouter);
   app.route('/', filesRouter);
@@ -43,6 +52,10 @@ export function createApp() {
   app.route('/', keysRouter);
   app.route('/', settingsRouter);
   app.route('/', auditRouter);
+  app.route('/', eventsRouter);
+  app.route('/', analyticsRouter);
+  app.route('/', usageRouter);
+  app.route('/', metricsRouter);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -31,6 +31,18 @@ export interface Env {
   /** Default cap on a tenant's queued+processing documents (settings may override). */
   INGEST_BACKLOG_CAP?: string;
   AI?: Ai;
+  /** Product events from `POST /v1/events`, consumed by the ingest Worker. */
+  EVENTS_QUEUE: Queue<EventsMessage>;
+  /** Analytics Engine dataset `vellum_metrics` (production only). */
+  METRICS?: AnalyticsEngineDataset;
+  /** "analytics-engine" | "postgres" | "none"; default: Analytics Engine when bound, else Postgres. */
+  METRICS_SINK?: string;
+  /** Days `metrics_minute` rows are kept (default 14). */
+  METRICS_RETENTION_DAYS?: string;
+  /** Superseded document versions older than this many days are archived (default 30). */
+  RETENTION_OLD_VERSION_DAYS?: string;
+  /** "delete" (default) or "infrequent-access" (an R2 lifecycle rule transitions objects instead). */
+  RETENTION_MODE?: string;
 }
 
 /** What the API enqueues per document version. References only, never content. */
@@ -41,6 +53,25 @@ export interface IngestMessage {
   version: number;
   /** Byte or page slice for huge documents; absent means "plan the work". */
   slice?: { index: number; start: number; end: number };
+  traceparent?: string;
+  enqueuedAt: number;
+}
+
+/** One client event after validation, stamped with the time the API received it. */
+export interface ProductEvent {
+  event_id: string;
+  name: string;
+  user_id: string;
+  timestamp: string;
+  properties: Record<string, unknown>;
+  received_at: string;
+}
+
+/** A chunk of accepted events; chunks stay under the 128 KB queue message limit. */
+export interface EventsMessage {
+  kind: 'events';
+  tenantId: string;
+  events: ProductEvent[];
   traceparent?: string;
   enqueuedAt: number;
 }

@@ -3,6 +3,7 @@ import {
   bigint,
   bigserial,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -11,6 +12,7 @@ import {
   real,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -329,4 +331,27 @@ export const ingestSlices = pgTable(
     doneAt: timestamp('done_at', { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.documentId, t.version, t.sliceIndex] })],
+);
+
+/**
+ * Local metrics store (production writes to Analytics Engine): one row per
+ * (tenant or none, metric, labels, minute) with a log-spaced latency histogram.
+ */
+export const metricsMinute = pgTable(
+  'metrics_minute',
+  {
+    tenantId: uuid('tenant_id').references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    labels: text('labels').notNull().default(''),
+    minute: timestamp('minute', { withTimezone: true }).notNull(),
+    count: bigint('count', { mode: 'number' }).notNull().default(0),
+    sum: doublePrecision('sum').notNull().default(0),
+    buckets: bigint('buckets', { mode: 'number' }).array(),
+  },
+  (t) => [
+    unique('metrics_minute_series_key')
+      .on(t.tenantId, t.name, t.labels, t.minute)
+      .nullsNotDistinct(),
+    index('metrics_minute_minute_idx').on(t.minute),
+  ],
 );

@@ -23,7 +23,7 @@ async function enqueueOrThrow(c: Context<AppEnv>, documentId: string, version: n
       tenantId: c.var.principal.tenantId,
       documentId,
       version,
-      ...(c.req.header('traceparent') ? { traceparent: c.req.header('traceparent') } : {}),
+      ...(c.get('traceparent') ? { traceparent: c.get('traceparent') } : {}),
     });
   } catch {
     throw new ApiError(

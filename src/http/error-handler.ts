@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ApiError, type ErrorEnvelope } from '../errors';
+import { errorFields, logJson } from '../observability/log';
+import { traceIdOf } from '../observability/traceparent';
 import type { AppEnv } from '../types';
 
 function isHttpException(error: unknown): error is HTTPException {
@@ -33,19 +35,15 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
   const apiError = toApiError(error);
   const requestId = c.get('requestId') ?? crypto.randomUUID();
   if (apiError.status >= 500) {
-    const err = error instanceof Error ? error : new Error(String(error));
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        requestId,
-        route: c.req.routePath,
-        code: apiError.code,
-        error: err.name,
-        // Drizzle appends query parameters to messages; they may hold document text.
-        message: err.message.replace(/\nparams:[\s\S]*$/, '').slice(0, 500),
-        stack: err.stack,
-      }),
-    );
+    logJson('error', {
+      msg: 'request.error',
+      requestId,
+      traceId: traceIdOf(c.get('traceparent')),
+      method: c.req.method,
+      path: c.req.path,
+      code: apiError.code,
+      ...errorFields(error),
+    });
   }
   const body: ErrorEnvelope = {
     error: {

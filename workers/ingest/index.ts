@@ -1,8 +1,45 @@
-import type { Env, IngestMessage } from '../../src/env';
+import type { Env, EventsMessage, IngestMessage } from '../../src/env';
+import { handleEventsBatch } from '../../src/events/consumer';
 import { handleIngestBatch } from '../../src/ingest/consumer';
+import { runMaintenance } from '../../src/maintenance';
+import { logJson } from '../../src/observability/log';
+import { traceIdOf } from '../../src/observability/traceparent';
+
+type QueueMessage = IngestMessage | EventsMessage;
+
+const isEventsQueue = (queue: string) =>
+  queue === 'vellum-events' || queue.startsWith('vellum-events-');
+
+/** Logs each ingest message with the trace id of the request that enqueued it. */
+function logIngestBatch(batch: MessageBatch<IngestMessage>) {
+  for (const message of batch.messages) {
+    const body = message.body;
+    logJson('info', {
+      msg: 'ingest.message',
+      queue: batch.queue,
+      traceId: traceIdOf(body.traceparent),
+      tenantId: body.tenantId,
+      documentId: body.documentId,
+      version: body.version,
+      slice: body.slice?.index ?? null,
+      attempt: message.attempts,
+      queuedMs: Date.now() - body.enqueuedAt,
+    });
+  }
+}
 
 export default {
   async queue(batch, env, ctx) {
-    await handleIngestBatch(batch, env, ctx);
+    if (isEventsQueue(batch.queue)) {
+      await handleEventsBatch(batch as MessageBatch<EventsMessage>, env, ctx);
+      return;
+    }
+    logIngestBatch(batch as MessageBatch<IngestMessage>);
+    await handleIngestBatch(batch as MessageBatch<IngestMessage>, env, ctx);
   },
-} satisfies ExportedHandler<Env, IngestMessage>;
+
+  /** Daily storage lifecycle: retention, orphan cleanup, expiry of idempotency keys and metrics. */
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runMaintenance(env, { now: controller.scheduledTime, cron: controller.cron }));
+  },
+} satisfies ExportedHandler<Env, QueueMessage>;

@@ -4,6 +4,7 @@ import { lookupKey } from '../../auth/key-store';
 import { roleAllows, type Permission } from '../../auth/roles';
 import { ApiError } from '../../errors';
 import type { TenantSettings } from '../../tenants/settings';
+import { noteKeyActivity } from '../../usage/key-activity';
 import type { AppEnv } from '../../types';
 
 declare module 'hono' {
@@ -25,6 +26,9 @@ export const authenticate = () =>
     if (!resolved) throw ApiError.unauthorized('the API key is unknown, expired or revoked');
     c.set('principal', resolved.principal);
     c.set('tenantSettings', resolved.settings);
+    // Daily active keys: one upsert per key per day per isolate, after the response.
+    const activity = noteKeyActivity(c.var.db, resolved.principal);
+    if (activity) c.executionCtx.waitUntil(activity);
     await next();
   });
 

@@ -1,0 +1,122 @@
+// The Cloudflare resources Vellum needs, as wrangler commands. Pure: scripts/setup-cloudflare.ts
+// runs them, its --dry-run prints them, and test/node checks them.
+
+export const BUCKET = 'vellum-documents';
+export const QUEUES = ['vellum-ingest', 'vellum-ingest-dlq', 'vellum-events'] as const;
+export const VECTOR_INDEX = { name: 'vellum-chunks', dimensions: 768, metric: 'cosine' } as const;
+/** Vectorize only filters on properties indexed BEFORE vectors are inserted. */
+export const METADATA_INDEXES = [
+  { propertyName: 'documentId', type: 'string' },
+  { propertyName: 'mimeType', type: 'string' },
+  { propertyName: 'version', type: 'number' },
+] as const;
+export const WORKER_CONFIGS = ['wrangler.toml', 'workers/ingest/wrangler.toml'] as const;
+export const SECRETS = [
+  { name: 'DATABASE_URL', required: true },
+  { name: 'SIGNING_KEYS', required: true },
+  { name: 'ANTHROPIC_API_KEY', required: false },
+] as const;
+
+export interface ExistingResources {
+  buckets: Set<string>;
+  queues: Set<string>;
+  vectorIndexes: Set<string>;
+  metadataIndexes: Set<string>;
+}
+
+export interface Step {
+  /** Human description. */
+  title: string;
+  /** wrangler arguments. */
+  args: string[];
+  /** Secret steps read this environment variable (or prompt) and pipe it to stdin. */
+  secret?: { name: string; required: boolean };
+}
+
+export interface PlanOptions {
+  /** Adds an R2 lifecycle rule moving objects under tenants/ to Infrequent Access after N days. */
+  infrequentAccessDays?: number;
+  /** Skip `wrangler secret put` steps. */
+  skipSecrets?: boolean;
+}
+
+export const nothingExists = (): ExistingResources => ({
+  buckets: new Set(),
+  queues: new Set(),
+  vectorIndexes: new Set(),
+  metadataIndexes: new Set(),
+});
+
+/** Creates only what is missing, in dependency order (metadata indexes right after the index). */
+export function planSetup(existing: ExistingResources, options: PlanOptions = {}): Step[] {
+  const steps: Step[] = [];
+  if (!existing.buckets.has(BUCKET)) {
+    steps.push({ title: `R2 bucket ${BUCKET}`, args: ['r2', 'bucket', 'create', BUCKET] });
+  }
+  if (options.infrequentAccessDays) {
+    steps.push({
+      title: `R2 lifecycle: Infrequent Access after ${options.infrequentAccessDays} days`,
+      args: [
+        'r2',
+        'bucket',
+        'lifecycle',
+        'add',
+        BUCKET,
+        'vellum-infrequent-access',
+        'tenants/',
+        '--ia-transition-days',
+        String(options.infrequentAccessDays),
+        '--force',
+      ],
+    });
+  }
+  for (const queue of QUEUES) {
+    if (!existing.queues.has(queue))
+      steps.push({ title: `queue ${queue}`, args: ['queues', 'create', queue] });
+  }
+  if (!existing.vectorIndexes.has(VECTOR_INDEX.name)) {
+    steps.push({
+      title: `Vectorize index ${VECTOR_INDEX.name}`,
+      args: [
+        'vectorize',
+        'create',
+        VECTOR_INDEX.name,
+        '--dimensions',
+        String(VECTOR_INDEX.dimensions),
+        '--metric',
+        VECTOR_INDEX.metric,
+      ],
+    });
+  }
+  for (const index of METADATA_INDEXES) {
+    if (existing.metadataIndexes.has(index.propertyName)) continue;
+    steps.push({
+      title: `Vectorize metadata index ${index.propertyName} (${index.type})`,
+      args: [
+        'vectorize',
+        'create-metadata-index',
+        VECTOR_INDEX.name,
+        '--propertyName',
+        index.propertyName,
+        '--type',
+        index.type,
+      ],
+    });
+  }
+  if (!options.skipSecrets) {
+    for (const config of WORKER_CONFIGS) {
+      for (const secret of SECRETS) {
+        steps.push({
+          title: `secret ${secret.name} for ${config}`,
+          args: ['secret', 'put', secret.name, '--config', config, '--env', 'production'],
+          secret,
+        });
+      }
+    }
+  }
+  return steps;
+}
+
+/** Errors that mean "it is already there", which a re-run must tolerate. */
+export const ALREADY_EXISTS =
+  /already exists|already taken|already own|duplicate|\[code: (10004|11009|3001)\]/i;

@@ -1,0 +1,94 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { ErrorSchema } from '../documents/schemas';
+import type { Env, EventsMessage } from '../env';
+import { ApiError } from '../errors';
+import { createRouter } from '../http/router';
+import { recordRejectedEvents } from '../metrics/events';
+import { authorize } from '../middleware/auth';
+import { chunkEvents } from './chunk';
+import { MAX_EVENTS_PER_BATCH, validateEvents } from './validate';
+
+export const eventsRouter = createRouter();
+
+const Body = z.object({ events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH) });
+const Ack = z.object({
+  accepted: z.number().int(),
+  rejected: z.array(
+    z.object({
+      index: z.number().int(),
+      code: z.enum([
+        'invalid_event',
+        'timestamp_in_future',
+        'timestamp_too_old',
+        'properties_too_large',
+        'duplicate_in_batch',
+      ]),
+    }),
+  ),
+});
+
+/** Sends accepted events as queue messages, each under the message size limit. */
+export async function enqueueEvents(
+  env: Pick<Env, 'EVENTS_QUEUE'>,
+  message: Omit<EventsMessage, 'kind' | 'enqueuedAt' | 'events'>,
+  events: EventsMessage['events'],
+): Promise<number> {
+  const chunks = chunkEvents(events);
+  const enqueuedAt = Date.now();
+  await Promise.all(
+    chunks.map((chunk) =>
+      env.EVENTS_QUEUE.send(
+        { kind: 'events', enqueuedAt, ...message, events: chunk },
+        { contentType: 'json' },
+      ),
+    ),
+  );
+  return chunks.length;
+}
+
+eventsRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/events',
+    summary:
+      'Ingest product events (validated one by one, written asynchronously, deduplicated by event_id)',
+    middleware: [authorize('events:write')] as const,
+    request: { body: { content: { 'application/json': { schema: Body } }, required: true } },
+    responses: {
+      202: {
+        content: { 'application/json': { schema: Ack } },
+        description: 'Accepted for processing',
+      },
+      400: {
+        content: { 'application/json': { schema: ErrorSchema } },
+        description: 'Invalid body',
+      },
+      503: {
+        content: { 'application/json': { schema: ErrorSchema } },
+        description: 'Queue unavailable',
+      },
+    },
+  }),
+  async (c) => {
+    const { events } = c.req.valid('json');
+    const tenantId = c.var.principal.tenantId;
+    const verdict = validateEvents(events, Date.now());
+    if (verdict.accepted.length > 0) {
+      try {
+        await enqueueEvents(
+          c.env,
+          { tenantId, traceparent: c.get('traceparent') },
+          verdict.accepted,
+        );
+      } catch {
+        throw new ApiError(
+          503,
+          'queue_unavailable',
+          'the events queue is unavailable; retry the batch',
+        );
+      }
+    }
+    recordRejectedEvents(c, tenantId, verdict.accepted.length, verdict.rejected);
+    return c.json({ accepted: verdict.accepted.length, rejected: verdict.rejected }, 202);
+  },
+);

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { chunkEvents } from './chunk';
+import { MAX_PROPERTIES_BYTES, validateEvents } from './validate';
+
+const NOW = Date.UTC(2026, 5, 1, 12);
+const event = (over: Record<string, unknown> = {}) => ({
+  event_id: crypto.randomUUID(),
+  name: 'doc.viewed',
+  user_id: 'u1',
+  timestamp: new Date(NOW - 1000).toISOString(),
+  properties: { plan: 'pro' },
+  ...over,
+});
+
+describe('validateEvents', () => {
+  it('accepts good events and rejects bad ones by index with stable codes', () => {
+    const dup = event();
+    const verdict = validateEvents(
+      [
+        event(),
+        event({ name: 'Bad Name' }),
+        event({ timestamp: new Date(NOW + 6 * 60_000).toISOString() }),
+        event({ timestamp: new Date(NOW - 31 * 86_400_000).toISOString() }),
+        event({ properties: { blob: 'x'.repeat(MAX_PROPERTIES_BYTES) } }),
+        dup,
+        { ...dup },
+        'not an object',
+        event({ event_id: 'nope' }),
+        event({ user_id: '' }),
+        event({ timestamp: new Date(NOW + 4 * 60_000).toISOString() }),
+      ],
+      NOW,
+    );
+    expect(verdict.accepted).toHaveLength(3);
+    expect(verdict.rejected).toEqual([
+      { index: 1, code: 'invalid_event' },
+      { index: 2, code: 'timestamp_in_future' },
+      { index: 3, code: 'timestamp_too_old' },
+      { index: 4, code: 'properties_too_large' },
+      { index: 6, code: 'duplicate_in_batch' },
+      { index: 7, code: 'invalid_event' },
+      { index: 8, code: 'invalid_event' },
+      { index: 9, code: 'invalid_event' },
+    ]);
+    expect(verdict.accepted[0]!.received_at).toBe(new Date(NOW).toISOString());
+  });
+
+  it('defaults missing properties to an empty object', () => {
+    const { accepted } = validateEvents([{ ...event(), properties: undefined }], NOW);
+    expect(accepted[0]!.properties).toEqual({});
+  });
+});
+
+describe('chunkEvents', () => {
+  it('keeps every chunk under the byte limit and loses nothing', () => {
+    const { accepted } = validateEvents(
+      Array.from({ length: 300 }, () => event({ properties: { pad: 'y'.repeat(3000) } })),
+      NOW,
+    );
+    const chunks = chunkEvents(accepted, 64 * 1024);
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const c of chunks)
+      expect(new TextEncoder().encode(JSON.stringify(c)).length).toBeLessThan(64 * 1024);
+    expect(chunks.flat().map((e) => e.event_id)).toEqual(accepted.map((e) => e.event_id));
+  });
+});

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import type { ProductEvent } from '../env';
+
+export const MAX_EVENTS_PER_BATCH = 1000;
+export const MAX_PROPERTIES_BYTES = 4 * 1024;
+export const MAX_FUTURE_MS = 5 * 60_000;
+export const MAX_AGE_MS = 30 * 24 * 60 * 60_000;
+
+/** Stable per-event rejection codes; clients may switch on them. */
+export type EventRejectionCode =
+  | 'invalid_event'
+  | 'timestamp_in_future'
+  | 'timestamp_too_old'
+  | 'properties_too_large'
+  | 'duplicate_in_batch';
+
+export const EventSchema = z.object({
+  event_id: z.uuid(),
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9_.]+$/),
+  user_id: z.string().min(1).max(128),
+  timestamp: z.iso.datetime({ offset: true }),
+  properties: z.record(z.string(), z.unknown()).default({}),
+});
+
+export interface BatchVerdict {
+  accepted: ProductEvent[];
+  rejected: { index: number; code: EventRejectionCode }[];
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Validates each event on its own so one bad event never sinks the good ones. The first
+ * occurrence of an event_id in a batch wins; later ones are `duplicate_in_batch`.
+ */
+export function validateEvents(events: readonly unknown[], receivedAt: number): BatchVerdict {
+  const accepted: ProductEvent[] = [];
+  const rejected: BatchVerdict['rejected'] = [];
+  const seen = new Set<string>();
+  const receivedIso = new Date(receivedAt).toISOString();
+  events.forEach((raw, index) => {
+    const parsed = EventSchema.safeParse(raw);
+    if (!parsed.success) return void rejected.push({ index, code: 'invalid_event' });
+    const event = parsed.data;
+    const at = Date.parse(event.timestamp);
+    if (at > receivedAt + MAX_FUTURE_MS)
+      return void rejected.push({ index, code: 'timestamp_in_future' });
+    if (at < receivedAt - MAX_AGE_MS)
+      return void rejected.push({ index, code: 'timestamp_too_old' });
+    if (encoder.encode(JSON.stringify(event.properties)).length > MAX_PROPERTIES_BYTES) {
+      return void rejected.push({ index, code: 'properties_too_large' });
+    }
+    const id = event.event_id.toLowerCase();
+    if (seen.has(id)) return void rejected.push({ index, code: 'duplicate_in_batch' });
+    seen.add(id);
+    accepted.push({
+      event_id: id,
+      name: event.name,
+      user_id: event.user_id,
+      timestamp: new Date(at).toISOString(),
+      properties: event.properties,
+      received_at: receivedIso,
+    });
+  });
+  return { accepted, rejected };
+}

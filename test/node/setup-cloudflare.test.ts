@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { nothingExists, planSetup } from '../../scripts/lib/cloudflare-plan';
+
+const run = promisify(execFile);
+const ROOT = resolve(__dirname, '../..');
+
+describe('npm run setup:cloudflare -- --dry-run', () => {
+  it('prints every wrangler command in order, metadata indexes right after the index', async () => {
+    const { stdout } = await run(
+      join(ROOT, 'node_modules/.bin/tsx'),
+      ['scripts/setup-cloudflare.ts', '--dry-run'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: 'postgres://user:hunter2@db.example/vellum' },
+      },
+    );
+    const commands = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('wrangler '))
+      .map((l) => l.replace(/\s+#.*$/, ''));
+    expect(commands).toEqual([
+      'wrangler r2 bucket list',
+      'wrangler queues list',
+      'wrangler vectorize list --json',
+      'wrangler vectorize list-metadata-index vellum-chunks --json',
+      'wrangler r2 bucket create vellum-documents',
+      'wrangler queues create vellum-ingest',
+      'wrangler queues create vellum-ingest-dlq',
+      'wrangler queues create vellum-events',
+      'wrangler vectorize create vellum-chunks --dimensions 768 --metric cosine',
+      'wrangler vectorize create-metadata-index vellum-chunks --propertyName documentId --type string',
+      'wrangler vectorize create-metadata-index vellum-chunks --propertyName mimeType --type string',
+      'wrangler vectorize create-metadata-index vellum-chunks --propertyName version --type number',
+      ...['wrangler.toml', 'workers/ingest/wrangler.toml'].flatMap((config) =>
+        ['DATABASE_URL', 'SIGNING_KEYS', 'ANTHROPIC_API_KEY'].map(
+          (name) => `wrangler secret put ${name} --config ${config} --env production`,
+        ),
+      ),
+    ]);
+    expect(stdout).not.toContain('hunter2'); // secret values are never printed
+  });
+
+  it('adds the Infrequent Access lifecycle rule only when asked', async () => {
+    const { stdout } = await run(
+      join(ROOT, 'node_modules/.bin/tsx'),
+      ['scripts/setup-cloudflare.ts', '--dry-run', '--ia-days', '45', '--skip-secrets'],
+      { cwd: ROOT },
+    );
+    expect(stdout).toContain(
+      'wrangler r2 bucket lifecycle add vellum-documents vellum-infrequent-access tenants/ --ia-transition-days 45 --force',
+    );
+    expect(stdout).not.toContain('secret put');
+  });
+});
+
+describe('planSetup', () => {
+  it('creates only what is missing on a re-run', () => {
+    const existing = nothingExists();
+    existing.buckets.add('vellum-documents');
+    existing.queues.add('vellum-ingest');
+    existing.queues.add('vellum-ingest-dlq');
+    existing.vectorIndexes.add('vellum-chunks');
+    existing.metadataIndexes.add('documentId');
+    const steps = planSetup(existing, { skipSecrets: true }).map((s) => s.args.join(' '));
+    expect(steps).toEqual([
+      'queues create vellum-events',
+      'vectorize create-metadata-index vellum-chunks --propertyName mimeType --type string',
+      'vectorize create-metadata-index vellum-chunks --propertyName version --type number',
+    ]);
+  });
+});
