@@ -43,7 +43,7 @@ export function createApp() {
       return middleware(c, next);
     });
   }
-  app.use('/metrics', database(), authenticate());
+  app.use('/metrics', database(), authenticate(), rateLimit());
 
   app.route('/', healthRouter);
   app.route('/', filesRouter);

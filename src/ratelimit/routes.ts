@@ -7,6 +7,8 @@ export interface RouteRule {
   operation: OperationClass;
   /** The body is streamed to storage and bounded by MAX_UPLOAD_BYTES, not by the JSON limit. */
   streamsBody?: true;
+  /** A larger JSON body limit than the default, for batch routes. */
+  maxBodyBytes?: number;
   /** Adds ingest work: refused with 429 ingest_backlog_full when the tenant's backlog is full. */
   enqueuesIngest?: true;
 }
@@ -43,6 +45,13 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     enqueuesIngest: true,
   },
   { method: 'POST', path: '/v1/search', operation: 'search' },
+  // Product events: 1,000 events of at most 4 KiB of properties each.
+  { method: 'POST', path: '/v1/events', operation: 'upload', maxBodyBytes: 5 * 1024 * 1024 },
+  { method: 'GET', path: '/v1/analytics/dau', operation: 'read' },
+  { method: 'GET', path: '/v1/analytics/events', operation: 'read' },
+  { method: 'GET', path: '/v1/usage', operation: 'read' },
+  { method: 'GET', path: '/v1/admin/metrics', operation: 'admin' },
+  { method: 'GET', path: '/metrics', operation: 'admin' },
   { method: 'GET', path: '/v1/keys/self', operation: 'read' },
   { method: 'GET', path: '/v1/keys', operation: 'admin' },
   { method: 'POST', path: '/v1/keys', operation: 'admin' },
