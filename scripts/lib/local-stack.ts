@@ -21,11 +21,14 @@ export interface LocalDatabase {
 export async function startEmbeddedDatabase(options: {
   pgPort: number;
   wsPort: number;
+  /** Defaults to .data; stacks for evals and benchmarks pass a fresh directory. */
+  dataDir?: string;
   log?: (m: string) => void;
 }) {
-  mkdirSync(DATA_DIR, { recursive: true });
+  const dataDir = options.dataDir ?? DATA_DIR;
+  mkdirSync(dataDir, { recursive: true });
   const pg = await startLocalPostgres({
-    dataDir: resolve(DATA_DIR, 'pg'),
+    dataDir: resolve(dataDir, 'pg'),
     pgPort: options.pgPort,
     wsPort: options.wsPort,
   });
