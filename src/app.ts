@@ -1,3 +1,4 @@
+import { chatRouter } from './chat/routes';
 import { documentsRouter } from './documents/routes';
 import { ApiError } from './errors';
 import { filesRouter } from './files/routes';
@@ -25,6 +26,7 @@ export function createApp() {
   app.route('/', filesRouter);
   app.route('/', documentsRouter);
   app.route('/', searchRouter);
+  app.route('/', chatRouter);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
