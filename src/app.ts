@@ -1,4 +1,5 @@
 import { auditRouter } from './audit/routes';
+import { chatRouter } from './chat/routes';
 import { documentsRouter } from './documents/routes';
 import { ApiError } from './errors';
 import { analyticsRouter } from './events/analytics-routes';
@@ -56,6 +57,7 @@ export function createApp() {
   app.route('/', analyticsRouter);
   app.route('/', usageRouter);
   app.route('/', metricsRouter);
+  app.route('/', chatRouter);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
