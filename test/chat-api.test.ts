@@ -148,6 +148,11 @@ let memoId: string;
 
 beforeAll(async () => {
   client = await newTenant('editor', 'chat');
+  // This file sends more answers than the default chat bucket holds; lift it before first use.
+  await withDb((db) =>
+    db.execute(sql`UPDATE tenants SET settings = '{"rateLimits":{"chat":{"capacity":1000,"refillPerSecond":100}}}'::jsonb
+      WHERE id = ${client.tenantId}::uuid`),
+  );
   pumpId = await upload(client, PUMP_GUIDE, 'Falcon Pump Handbook');
   harbourId = await upload(client, HARBOUR_NOTES, 'Harbour Notes');
   memoId = await upload(client, SUSPICIOUS, 'Vendor Memo');

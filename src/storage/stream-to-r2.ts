@@ -39,6 +39,8 @@ export async function streamToR2(
   };
   const digest = new crypto.DigestStream('SHA-256');
   const hashWriter = digest.getWriter();
+  // An aborted upload rejects the digest; that outcome is handled below, not unhandled.
+  digest.digest.catch(() => {});
   const reader = body.getReader();
   let buffer = new Uint8Array(partBytes);
   let filled = 0;
