@@ -9,6 +9,7 @@ import { create, insertMultiple, search as oramaSearch } from '@orama/orama';
 import { loadBeir, type BeirDoc } from './lib/beir';
 import { score, type ModeScores } from './lib/ir-metrics';
 import { startStack } from './lib/stack';
+import { pool } from './bench/lib';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -22,18 +23,6 @@ const { values, positionals } = parseArgs({
 });
 const dir = resolve(positionals[0] ?? '../shared/data/cranfield');
 const say = (m: string) => (values.json ? process.stderr.write(`${m}\n`) : console.log(m));
-
-async function pool<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await work(items[i]!, i);
-      }
-    }),
-  );
-}
 
 async function request(
   url: string,
@@ -50,7 +39,9 @@ async function request(
     if (i >= attempts) return res;
     const retryAfter = Number(res.headers.get('retry-after'));
     await res.arrayBuffer();
-    await new Promise((r) => setTimeout(r, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 200 * i));
+    await new Promise((r) =>
+      setTimeout(r, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 200 * i),
+    );
   }
 }
 
@@ -82,7 +73,7 @@ const output: {
 };
 try {
   const key = await stack.newKey(`eval-${Date.now()}`, 'owner');
-    await stack.unthrottle(key);
+  await stack.unthrottle(key);
   // Identical texts deduplicate to one document, so one document may stand for several ids.
   const byDocument = new Map<string, string[]>();
   let skipped = 0;

@@ -21,7 +21,10 @@ const benches: Record<string, () => Promise<void>> = {
     await benchIngestMemory({ sharedDir, megabytes: Number(process.env.VELLUM_BENCH_MB ?? 100) });
   },
   'auth-overhead': async () => {
-    spawnSync(process.execPath, [resolve(ROOT, 'scripts/bench/auth-overhead.mjs'), '200'], { cwd: ROOT, stdio: 'inherit' });
+    spawnSync(process.execPath, [resolve(ROOT, 'scripts/bench/auth-overhead.mjs'), '200'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
   },
 };
 

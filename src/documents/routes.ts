@@ -39,17 +39,10 @@ import {
   UploadResultSchema,
 } from './schemas';
 import { addVersionFromUpload, createDocumentFromUpload, uploadResponse } from './write';
+import { errorResponses, jsonResponse } from '../http/openapi';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { 'application/json': { schema } },
-  description,
-});
-const errors = {
-  400: json(ErrorSchema, 'Invalid input'),
-  401: json(ErrorSchema, 'Missing or invalid API key'),
-  403: json(ErrorSchema, 'The key role lacks permission'),
-  404: json(ErrorSchema, 'Not found'),
-};
+const json = jsonResponse;
+const errors = errorResponses;
 
 export const documentsRouter = createRouter();
 

@@ -6,7 +6,12 @@ import { pgArray } from '../db/sql';
 export const FEEDBACK_WEIGHT = 0.75;
 
 /** Embeddings of the given chunks, read from the tenant's embedding cache (any vector store). */
-export async function chunkEmbeddings(db: Database, tenantId: string, model: string, ids: string[]) {
+export async function chunkEmbeddings(
+  db: Database,
+  tenantId: string,
+  model: string,
+  ids: string[],
+) {
   if (ids.length === 0) return [];
   const result = await db.execute<{ embedding: string }>(sql`
     select e.embedding::text as embedding
@@ -21,7 +26,11 @@ export async function chunkEmbeddings(db: Database, tenantId: string, model: str
  * Pseudo-relevance feedback: moves the query vector toward the centroid of the top lexical
  * results, so the semantic leg also finds passages phrased like the ones BM25 trusts most.
  */
-export function expandQuery(query: number[], feedback: number[][], weight = FEEDBACK_WEIGHT): number[] {
+export function expandQuery(
+  query: number[],
+  feedback: number[][],
+  weight = FEEDBACK_WEIGHT,
+): number[] {
   if (feedback.length === 0) return query;
   const out = query.slice();
   for (const vector of feedback) {

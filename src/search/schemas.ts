@@ -39,7 +39,10 @@ export const SearchBody = z
       .min(0)
       .max(10)
       .optional()
-      .openapi({ description: 'hybrid: top keyword results used as pseudo-relevance feedback for the semantic leg' }),
+      .openapi({
+        description:
+          'hybrid: top keyword results used as pseudo-relevance feedback for the semantic leg',
+      }),
     highlight: z.boolean().default(true),
   })
   .strict()

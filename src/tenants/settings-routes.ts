@@ -14,16 +14,10 @@ import {
   updateSettings,
   type TenantSettings,
 } from './settings';
+import { errorResponses, jsonResponse } from '../http/openapi';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { 'application/json': { schema } },
-  description,
-});
-const errors = {
-  400: json(ErrorSchema, 'Invalid input'),
-  401: json(ErrorSchema, 'Missing or invalid API key'),
-  403: json(ErrorSchema, 'The key role lacks permission'),
-};
+const json = jsonResponse;
+const errors = errorResponses;
 
 const SettingsResponse = z
   .object({
