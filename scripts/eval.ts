@@ -19,6 +19,7 @@ const { values, positionals } = parseArgs({
     'max-queries': { type: 'string' },
     port: { type: 'string', default: '8797' },
     concurrency: { type: 'string', default: '8' },
+    modes: { type: 'string' },
   },
 });
 const dir = resolve(positionals[0] ?? '../shared/data/cranfield');
@@ -140,8 +141,18 @@ try {
       name: 'hybrid_convex_0.5',
       body: { mode: 'hybrid', fusion: { method: 'convex', alpha: 0.5 } },
     },
+    { name: 'hybrid_rrf_prf3', body: { mode: 'hybrid', feedback: 3 } },
+    {
+      name: 'hybrid_convex_0.5_prf3',
+      body: { mode: 'hybrid', feedback: 3, fusion: { method: 'convex', alpha: 0.5 } },
+    },
+    {
+      name: 'hybrid_convex_0.3_prf3',
+      body: { mode: 'hybrid', feedback: 3, fusion: { method: 'convex', alpha: 0.3 } },
+    },
   ];
-  for (const mode of modes) {
+  const only = values.modes?.split(',');
+  for (const mode of modes.filter((m) => !only || only.includes(m.name))) {
     const runs = new Map<string, string[]>();
     const latencies: number[] = [];
     for (const queryId of queryIds) {

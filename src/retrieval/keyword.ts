@@ -2,8 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { documentPredicates, type SearchFilters } from './scope';
 
-/** BM25 parameters; the common defaults for short passages (k1 0.9, b 0.4). */
-export const BM25 = { k1: 0.9, b: 0.4 } as const;
+/** BM25 parameters: the classic Robertson/Lucene defaults. */
+export const BM25 = { k1: 1.2, b: 0.75 } as const;
 
 /**
  * BM25 over the tsvector index, inside one tenant's served chunks. Query terms are the
