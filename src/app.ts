@@ -1,4 +1,5 @@
 import { auditRouter } from './audit/routes';
+import { docsRouter } from './docs/routes';
 import { documentsRouter } from './documents/routes';
 import { ApiError } from './errors';
 import { analyticsRouter } from './events/analytics-routes';
@@ -56,6 +57,7 @@ export function createApp() {
   app.route('/', analyticsRouter);
   app.route('/', usageRouter);
   app.route('/', metricsRouter);
+  app.route('/', docsRouter);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -80,3 +82,6 @@ export function createApp() {
   app.onError(handleError);
   return app;
 }
+
+/** The app's type, for typed clients (`hono/client`). */
+export type AppType = ReturnType<typeof createApp>;
