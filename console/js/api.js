@@ -17,7 +17,11 @@ export class ApiError extends Error {
 
 async function failure(res) {
   const body = await res.json().catch(() => null);
-  return new ApiError(res.status, body?.error?.code ?? 'http_error', body?.error?.message ?? `HTTP ${res.status}`);
+  return new ApiError(
+    res.status,
+    body?.error?.code ?? 'http_error',
+    body?.error?.message ?? `HTTP ${res.status}`,
+  );
 }
 
 /** JSON request with one retry wave on 429/5xx, honouring Retry-After. */
@@ -55,7 +59,9 @@ export function uploadFile(file, onProgress) {
       if (xhr.status >= 200 && xhr.status < 300) resolve(xhr.response);
       else {
         const e = xhr.response?.error;
-        reject(new ApiError(xhr.status, e?.code ?? 'http_error', e?.message ?? `HTTP ${xhr.status}`));
+        reject(
+          new ApiError(xhr.status, e?.code ?? 'http_error', e?.message ?? `HTTP ${xhr.status}`),
+        );
       }
     };
     xhr.onerror = () => reject(new ApiError(0, 'network', 'network error'));

@@ -5,7 +5,12 @@ import { renderSearch } from './search.js';
 import { renderChat } from './chat.js';
 import { renderAdmin } from './admin.js';
 
-const pages = { documents: renderDocuments, search: renderSearch, chat: renderChat, admin: renderAdmin };
+const pages = {
+  documents: renderDocuments,
+  search: renderSearch,
+  chat: renderChat,
+  admin: renderAdmin,
+};
 const main = () => document.getElementById('main');
 let cleanup = null;
 
@@ -13,7 +18,13 @@ function signIn() {
   const nav = document.getElementById('nav');
   nav.hidden = true;
   const error = h('p', { class: 'error', role: 'alert' });
-  const input = h('input', { id: 'api-key', type: 'password', autocomplete: 'off', required: true, size: 60 });
+  const input = h('input', {
+    id: 'api-key',
+    type: 'password',
+    autocomplete: 'off',
+    required: true,
+    size: 60,
+  });
   const form = h(
     'form',
     {
@@ -30,7 +41,12 @@ function signIn() {
         }
       },
     },
-    h('div', { class: 'row' }, h('label', { for: 'api-key' }, 'API key', input), h('button', { type: 'submit' }, 'Sign in')),
+    h(
+      'div',
+      { class: 'row' },
+      h('label', { for: 'api-key' }, 'API key', input),
+      h('button', { type: 'submit' }, 'Sign in'),
+    ),
     error,
   );
   main().replaceChildren(

@@ -25,8 +25,17 @@ async function openCitation(citation, viewer) {
     }
     const mark = h('mark', { id: 'cited-span', tabindex: '-1' }, chunk.text.slice(start, end));
     viewer.replaceChildren(
-      h('h2', {}, `Cited passage${chunk.headingPath.length ? ` — ${chunk.headingPath.join(' › ')}` : ''}`),
-      h('p', { class: 'muted' }, citation.verified ? 'Verified quote' : 'Unverified quote', ` · characters ${start}–${end}`),
+      h(
+        'h2',
+        {},
+        `Cited passage${chunk.headingPath.length ? ` — ${chunk.headingPath.join(' › ')}` : ''}`,
+      ),
+      h(
+        'p',
+        { class: 'muted' },
+        citation.verified ? 'Verified quote' : 'Unverified quote',
+        ` · characters ${start}–${end}`,
+      ),
       h('div', { class: 'span-view' }, chunk.text.slice(0, start), mark, chunk.text.slice(end)),
     );
     mark.scrollIntoView({ block: 'center' });
@@ -49,7 +58,15 @@ export function renderChat(root) {
       const convs = list(await api('GET', '/v1/conversations'));
       convList.replaceChildren(
         ...convs.map((c) =>
-          h('li', {}, h('button', { type: 'button', class: 'secondary', onclick: () => open(c.id) }, c.title || c.id.slice(0, 8))),
+          h(
+            'li',
+            {},
+            h(
+              'button',
+              { type: 'button', class: 'secondary', onclick: () => open(c.id) },
+              c.title || c.id.slice(0, 8),
+            ),
+          ),
         ),
       );
     } catch (err) {
@@ -58,11 +75,21 @@ export function renderChat(root) {
   }
 
   function feedbackButtons(messageId) {
-    const up = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'aria-label': 'Helpful' }, '👍');
-    const down = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'aria-label': 'Not helpful' }, '👎');
+    const up = h(
+      'button',
+      { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'aria-label': 'Helpful' },
+      '👍',
+    );
+    const down = h(
+      'button',
+      { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'aria-label': 'Not helpful' },
+      '👎',
+    );
     const rate = (rating, btn, other) => async () => {
       try {
-        await api('POST', `/v1/conversations/${current}/messages/${messageId}/feedback`, { rating });
+        await api('POST', `/v1/conversations/${current}/messages/${messageId}/feedback`, {
+          rating,
+        });
         btn.setAttribute('aria-pressed', 'true');
         other.setAttribute('aria-pressed', 'false');
         toast('Thanks for the feedback');
@@ -78,7 +105,12 @@ export function renderChat(root) {
   function citationButton(citation, n) {
     return h(
       'button',
-      { type: 'button', class: 'link cite', 'data-chunk': citation.chunkId, onclick: () => openCitation(citation, viewer) },
+      {
+        type: 'button',
+        class: 'link cite',
+        'data-chunk': citation.chunkId,
+        onclick: () => openCitation(citation, viewer),
+      },
       `[${n}] “${citation.quote.slice(0, 60)}${citation.quote.length > 60 ? '…' : ''}”`,
     );
   }
@@ -86,7 +118,9 @@ export function renderChat(root) {
   function assistantBubble(msg = {}) {
     const text = h('div', { class: 'answer-text' }, msg.content ?? '');
     const cites = h('div', { class: 'citations' });
-    (msg.citations ?? []).filter((c) => c.chunkId).forEach((c, i) => cites.append(citationButton(c, i + 1)));
+    (msg.citations ?? [])
+      .filter((c) => c.chunkId)
+      .forEach((c, i) => cites.append(citationButton(c, i + 1)));
     const bubble = h('div', { class: 'msg assistant' }, text, cites);
     if (msg.id) bubble.append(feedbackButtons(msg.id));
     return { bubble, text, cites };
@@ -97,7 +131,9 @@ export function renderChat(root) {
     viewer.replaceChildren();
     const conv = await api('GET', `/v1/conversations/${id}`);
     messages.replaceChildren(
-      ...(conv.messages ?? []).map((m) => (m.role === 'user' ? h('div', { class: 'msg user' }, m.content) : assistantBubble(m).bubble)),
+      ...(conv.messages ?? []).map((m) =>
+        m.role === 'user' ? h('div', { class: 'msg user' }, m.content) : assistantBubble(m).bubble,
+      ),
     );
     input.focus();
   }
@@ -118,15 +154,22 @@ export function renderChat(root) {
       const { bubble, text, cites } = assistantBubble();
       bubble.setAttribute('aria-busy', 'true');
       messages.append(bubble);
-      const res = await api('POST', `/v1/conversations/${current}/messages`, { content, stream: true }, { raw: true, headers: { accept: 'text/event-stream' } });
+      const res = await api(
+        'POST',
+        `/v1/conversations/${current}/messages`,
+        { content, stream: true },
+        { raw: true, headers: { accept: 'text/event-stream' } },
+      );
       let n = 0;
       for await (const ev of readEvents(res.body)) {
         if (ev.event === 'delta') text.textContent += ev.data.text;
-        else if (ev.event === 'citation' && ev.data.chunkId) cites.append(citationButton(ev.data, ++n));
+        else if (ev.event === 'citation' && ev.data.chunkId)
+          cites.append(citationButton(ev.data, ++n));
         else if (ev.event === 'done') {
           bubble.append(feedbackButtons(ev.data.messageId));
           bubble.dataset.tier = ev.data.tier ?? '';
-        } else if (ev.event === 'error') text.append(h('p', { class: 'error' }, ev.data.message ?? 'the answer failed'));
+        } else if (ev.event === 'error')
+          text.append(h('p', { class: 'error' }, ev.data.message ?? 'the answer failed'));
       }
       bubble.setAttribute('aria-busy', 'false');
     } catch (err) {
@@ -141,12 +184,35 @@ export function renderChat(root) {
     h(
       'div',
       { class: 'chat' },
-      h('aside', {}, h('button', { type: 'button', onclick: () => ((current = null), messages.replaceChildren(), viewer.replaceChildren(), input.focus()) }, 'New conversation'), h('h2', {}, 'Conversations'), convList),
+      h(
+        'aside',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () => (
+              (current = null),
+              messages.replaceChildren(),
+              viewer.replaceChildren(),
+              input.focus()
+            ),
+          },
+          'New conversation',
+        ),
+        h('h2', {}, 'Conversations'),
+        convList,
+      ),
       h(
         'div',
         {},
         messages,
-        h('form', { onsubmit: ask }, h('label', { for: 'chat-input' }, 'Your question', input), h('div', { class: 'row' }, send)),
+        h(
+          'form',
+          { onsubmit: ask },
+          h('label', { for: 'chat-input' }, 'Your question', input),
+          h('div', { class: 'row' }, send),
+        ),
         viewer,
       ),
     ),

@@ -17,7 +17,12 @@ export function renderDocuments(root) {
   const uploads = h('ul', { class: 'uploads', 'aria-label': 'Uploads' });
   const tbody = h('tbody');
   const detail = h('section', { 'aria-live': 'polite' });
-  const fileInput = h('input', { type: 'file', multiple: true, id: 'file-input', onchange: () => startUploads(fileInput.files) });
+  const fileInput = h('input', {
+    type: 'file',
+    multiple: true,
+    id: 'file-input',
+    onchange: () => startUploads(fileInput.files),
+  });
   const drop = h(
     'div',
     { class: 'drop', id: 'drop-zone' },
@@ -34,7 +39,11 @@ export function renderDocuments(root) {
 
   function startUploads(files) {
     for (const file of files) {
-      const bar = h('progress', { max: 1, value: 0, 'aria-label': `Upload progress for ${file.name}` });
+      const bar = h('progress', {
+        max: 1,
+        value: 0,
+        'aria-label': `Upload progress for ${file.name}`,
+      });
       const status = h('span', { class: 'status' }, 'uploading');
       uploads.append(h('li', {}, h('span', {}, file.name), bar, status));
       uploadFile(file, (p) => (bar.value = p))
@@ -53,13 +62,23 @@ export function renderDocuments(root) {
   const statusSelect = h(
     'select',
     { id: 'filter-status', onchange: () => ((state.status = statusSelect.value), load()) },
-    ['', 'queued', 'processing', 'ready', 'failed'].map((s) => h('option', { value: s }, s || 'any')),
+    ['', 'queued', 'processing', 'ready', 'failed'].map((s) =>
+      h('option', { value: s }, s || 'any'),
+    ),
   );
   const tagInput = h('input', { id: 'filter-tag', placeholder: 'tag' });
   const qInput = h('input', { id: 'filter-q', type: 'search', placeholder: 'title contains' });
   const filters = h(
     'form',
-    { class: 'row', onsubmit: (e) => (e.preventDefault(), (state.tag = tagInput.value.trim()), (state.q = qInput.value.trim().toLowerCase()), load()) },
+    {
+      class: 'row',
+      onsubmit: (e) => (
+        e.preventDefault(),
+        (state.tag = tagInput.value.trim()),
+        (state.q = qInput.value.trim().toLowerCase()),
+        load()
+      ),
+    },
     h('label', { for: 'filter-status' }, 'Status', statusSelect),
     h('label', { for: 'filter-tag' }, 'Tag', tagInput),
     h('label', { for: 'filter-q' }, 'Title', qInput),
@@ -85,22 +104,43 @@ export function renderDocuments(root) {
         h(
           'tr',
           { 'data-id': doc.id },
-          h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => showDetail(doc.id) }, doc.title)),
-          h('td', {}, h('span', { class: `status status-${doc.status}`, 'data-status': doc.status }, statusText(doc))),
+          h(
+            'td',
+            {},
+            h(
+              'button',
+              { type: 'button', class: 'link', onclick: () => showDetail(doc.id) },
+              doc.title,
+            ),
+          ),
+          h(
+            'td',
+            {},
+            h(
+              'span',
+              { class: `status status-${doc.status}`, 'data-status': doc.status },
+              statusText(doc),
+            ),
+          ),
           h('td', {}, doc.tags.join(', ')),
           h('td', {}, String(doc.currentVersion)),
           h('td', {}, new Date(doc.createdAt).toLocaleString()),
           h(
             'td',
             {},
-            h('button', { type: 'button', class: 'secondary', onclick: () => download(doc.id) }, 'Download'),
+            h(
+              'button',
+              { type: 'button', class: 'secondary', onclick: () => download(doc.id) },
+              'Download',
+            ),
             ' ',
             h('button', { type: 'button', class: 'danger', onclick: () => remove(doc) }, 'Delete'),
           ),
         ),
       ),
     );
-    if (!state.docs.length) tbody.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No documents.')));
+    if (!state.docs.length)
+      tbody.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No documents.')));
   }
 
   async function download(id) {
@@ -126,13 +166,28 @@ export function renderDocuments(root) {
       h(
         'table',
         {},
-        h('thead', {}, h('tr', {}, ['Version', 'Status', 'Bytes', 'Chunks', 'Created'].map((t) => h('th', {}, t)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Version', 'Status', 'Bytes', 'Chunks', 'Created'].map((t) => h('th', {}, t)),
+          ),
+        ),
         h(
           'tbody',
           {},
           doc.versions.map((v) =>
-            h('tr', {}, h('td', {}, v.version), h('td', {}, v.failureReason ? `${v.status}: ${v.failureReason}` : v.status),
-              h('td', {}, v.byteSize), h('td', {}, v.chunkCount ?? '—'), h('td', {}, new Date(v.createdAt).toLocaleString())),
+            h(
+              'tr',
+              {},
+              h('td', {}, v.version),
+              h('td', {}, v.failureReason ? `${v.status}: ${v.failureReason}` : v.status),
+              h('td', {}, v.byteSize),
+              h('td', {}, v.chunkCount ?? '—'),
+              h('td', {}, new Date(v.createdAt).toLocaleString()),
+            ),
           ),
         ),
       ),
@@ -144,7 +199,22 @@ export function renderDocuments(root) {
     drop,
     uploads,
     filters,
-    h('table', {}, h('thead', {}, h('tr', {}, ['Title', 'Status', 'Tags', 'Version', 'Created', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))), tbody),
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Title', 'Status', 'Tags', 'Version', 'Created', 'Actions'].map((t) =>
+            h('th', { scope: 'col' }, t),
+          ),
+        ),
+      ),
+      tbody,
+    ),
     detail,
   );
   load();

@@ -25,5 +25,7 @@ export function toast(message) {
 /** Only <mark> survives from server snippets; everything else is escaped. */
 export function safeSnippet(html) {
   const escaped = html.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return escaped.replace(/&lt;(\/?)mark&gt;/g, '<$1mark>').replace(/&amp;(amp|lt|gt|quot|#39);/g, '&$1;');
+  return escaped
+    .replace(/&lt;(\/?)mark&gt;/g, '<$1mark>')
+    .replace(/&amp;(amp|lt|gt|quot|#39);/g, '&$1;');
 }

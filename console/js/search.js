@@ -3,8 +3,17 @@ import { h, safeSnippet } from './dom.js';
 
 export function renderSearch(root) {
   const query = h('input', { id: 'search-q', type: 'search', required: true, size: 50 });
-  const mode = h('select', { id: 'search-mode' }, ['hybrid', 'keyword', 'semantic'].map((m) => h('option', { value: m }, m)));
-  const fusion = h('select', { id: 'search-fusion' }, h('option', { value: 'rrf' }, 'RRF'), h('option', { value: 'convex' }, 'convex'));
+  const mode = h(
+    'select',
+    { id: 'search-mode' },
+    ['hybrid', 'keyword', 'semantic'].map((m) => h('option', { value: m }, m)),
+  );
+  const fusion = h(
+    'select',
+    { id: 'search-fusion' },
+    h('option', { value: 'rrf' }, 'RRF'),
+    h('option', { value: 'convex' }, 'convex'),
+  );
   const topK = h('input', { id: 'search-topk', type: 'number', min: 1, max: 100, value: 10 });
   const rerank = h('input', { id: 'search-rerank', type: 'checkbox' });
   const results = h('section', { id: 'search-results', 'aria-live': 'polite' });
@@ -19,20 +28,36 @@ export function renderSearch(root) {
       rerank: rerank.checked,
       highlight: true,
     };
-    if (mode.value === 'hybrid') body.fusion = fusion.value === 'rrf' ? { method: 'rrf', k: 60 } : { method: 'convex', alpha: 0.5 };
+    if (mode.value === 'hybrid')
+      body.fusion =
+        fusion.value === 'rrf' ? { method: 'rrf', k: 60 } : { method: 'convex', alpha: 0.5 };
     try {
       const res = await api('POST', '/v1/search', body);
       results.replaceChildren(
-        h('p', { class: 'muted' }, `${res.results.length} results in ${res.took_ms} ms (cache ${res.cache})`),
+        h(
+          'p',
+          { class: 'muted' },
+          `${res.results.length} results in ${res.took_ms} ms (cache ${res.cache})`,
+        ),
         ...res.results.map((hit) =>
           h(
             'article',
             { class: 'hit' },
             h('h2', {}, hit.title),
-            h('p', { class: 'meta' }, `score ${hit.score.toFixed(4)} · ` +
-              Object.entries(hit.scores).map(([k, v]) => `${k} ${Number(v).toFixed(4)}`).join(' · ') +
-              (hit.headingPath.length ? ` · ${hit.headingPath.join(' › ')}` : '')),
-            h('p', { class: 'snippet', html: hit.snippet ? safeSnippet(hit.snippet.html) : '' }, hit.snippet ? null : hit.text.slice(0, 300)),
+            h(
+              'p',
+              { class: 'meta' },
+              `score ${hit.score.toFixed(4)} · ` +
+                Object.entries(hit.scores)
+                  .map(([k, v]) => `${k} ${Number(v).toFixed(4)}`)
+                  .join(' · ') +
+                (hit.headingPath.length ? ` · ${hit.headingPath.join(' › ')}` : ''),
+            ),
+            h(
+              'p',
+              { class: 'snippet', html: hit.snippet ? safeSnippet(hit.snippet.html) : '' },
+              hit.snippet ? null : hit.text.slice(0, 300),
+            ),
           ),
         ),
       );

@@ -8,7 +8,11 @@ export async function* readEvents(body) {
     if (data.length) {
       const text = data.join('\n');
       let parsed;
-      try { parsed = JSON.parse(text); } catch { parsed = { text }; }
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = { text };
+      }
       yield { event, data: parsed };
     }
     event = 'message';

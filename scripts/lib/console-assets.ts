@@ -15,4 +15,3 @@ export function prepareConsoleAssets(): string {
   for (const file of FILES) copyFileSync(resolve(source, file), resolve(target, file));
   return target;
 }
-

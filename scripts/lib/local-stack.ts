@@ -17,15 +17,18 @@ export interface LocalDatabase {
   stop(): Promise<void>;
 }
 
-/** The embedded PGlite under .data/pg, served on fixed local ports so Workers can reach it. */
+/** The embedded PGlite under <dataDir>/pg (default .data), served on local ports Workers can reach. */
 export async function startEmbeddedDatabase(options: {
   pgPort: number;
   wsPort: number;
+  /** Separate stacks (tests, benchmarks) need separate databases. */
+  dataDir?: string;
   log?: (m: string) => void;
 }) {
-  mkdirSync(DATA_DIR, { recursive: true });
+  const dataDir = options.dataDir ?? DATA_DIR;
+  mkdirSync(dataDir, { recursive: true });
   const pg = await startLocalPostgres({
-    dataDir: resolve(DATA_DIR, 'pg'),
+    dataDir: resolve(dataDir, 'pg'),
     pgPort: options.pgPort,
     wsPort: options.wsPort,
   });

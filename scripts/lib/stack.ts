@@ -48,7 +48,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const configs = ['wrangler.toml', 'workers/ingest/wrangler.toml'].map((config, i) => {
     const source = resolve(ROOT, config);
     const text = readFileSync(source, 'utf8')
-      .replace(/^main = "([^"]+)"/m, (_, main: string) => `main = "${resolve(dirname(source), main)}"`)
+      .replace(
+        /^main = "([^"]+)"/m,
+        (_, main: string) => `main = "${resolve(dirname(source), main)}"`,
+      )
       .replace(
         /^directory = "([^"]+)"/m,
         (_, dir: string) => `directory = "${resolve(dirname(source), dir)}"`,

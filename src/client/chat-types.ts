@@ -3,7 +3,9 @@
 
 export interface RetrievalEvent {
   type: 'retrieval';
-  data: { chunks: Array<{ chunkId: string; documentId: string; score?: number; [k: string]: unknown }> };
+  data: {
+    chunks: Array<{ chunkId: string; documentId: string; score?: number; [k: string]: unknown }>;
+  };
 }
 export interface DeltaEvent {
   type: 'delta';
@@ -33,12 +35,7 @@ export interface ErrorEvent {
   data: { code?: string; message: string; [k: string]: unknown };
 }
 export type ChatEvent =
-  | RetrievalEvent
-  | DeltaEvent
-  | CitationEvent
-  | UsageEvent
-  | DoneEvent
-  | ErrorEvent;
+  RetrievalEvent | DeltaEvent | CitationEvent | UsageEvent | DoneEvent | ErrorEvent;
 
 export interface Conversation {
   id: string;

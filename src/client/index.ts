@@ -73,7 +73,12 @@ export function createClient(options: ClientOptions) {
   async function send(
     method: string,
     path: string,
-    init: { query?: Query; json?: unknown; body?: () => BodyInit; headers?: Record<string, string> } = {},
+    init: {
+      query?: Query;
+      json?: unknown;
+      body?: () => BodyInit;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<Response> {
     const res = await withRetries(
       () =>
@@ -149,7 +154,8 @@ export function createClient(options: ClientOptions) {
     create: (body: { title?: string; scope?: unknown } = {}) =>
       json<Conversation>('POST', '/v1/conversations', { json: body }),
     list: () => json<Page<Conversation>>('GET', '/v1/conversations'),
-    get: (id: string) => json<Conversation & { messages: unknown[] }>('GET', `/v1/conversations/${id}`),
+    get: (id: string) =>
+      json<Conversation & { messages: unknown[] }>('GET', `/v1/conversations/${id}`),
     /** `for await (const ev of client.chat.stream(id, 'question'))` */
     async *stream(conversationId: string, content: string): AsyncGenerator<ChatEvent> {
       const res = await send('POST', `/v1/conversations/${conversationId}/messages`, {
@@ -158,7 +164,12 @@ export function createClient(options: ClientOptions) {
       });
       yield* parseChatEvents(res.body!);
     },
-    feedback: (conversationId: string, messageId: string, rating: 'up' | 'down', comment?: string) =>
+    feedback: (
+      conversationId: string,
+      messageId: string,
+      rating: 'up' | 'down',
+      comment?: string,
+    ) =>
       send('POST', `/v1/conversations/${conversationId}/messages/${messageId}/feedback`, {
         json: { rating, comment },
       }).then(() => undefined),

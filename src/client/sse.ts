@@ -42,7 +42,9 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
 const CHAT_EVENTS = new Set(['retrieval', 'delta', 'citation', 'usage', 'done', 'error']);
 
 /** Typed chat events; unknown event names are skipped so the server may add new ones. */
-export async function* parseChatEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ChatEvent> {
+export async function* parseChatEvents(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<ChatEvent> {
   for await (const raw of parseSse(body)) {
     if (!CHAT_EVENTS.has(raw.event)) continue;
     let data: unknown;

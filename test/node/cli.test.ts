@@ -19,7 +19,10 @@ const vellum = (...args: string[]) =>
 
 beforeAll(async () => {
   mkdirSync(join(corpus, 'nested'));
-  writeFileSync(join(corpus, 'alpha.md'), '# Alpha\n\nAlpha covers the tide tables of the harbour.\n');
+  writeFileSync(
+    join(corpus, 'alpha.md'),
+    '# Alpha\n\nAlpha covers the tide tables of the harbour.\n',
+  );
   writeFileSync(join(corpus, 'beta.txt'), 'Beta lists the lighthouse keepers by decade.\n');
   writeFileSync(join(corpus, 'nested', 'gamma.md'), '# Gamma\n\nGamma records storm damage.\n');
   writeFileSync(join(corpus, 'bad.exe'), 'MZ not a document');
@@ -44,7 +47,10 @@ describe('vellum CLI against a local stack', () => {
     expect(second.stdout).toBe('uploaded: 0\nduplicates: 3\nfailed: 0\n');
 
     const list = await vellum('docs', 'ls');
-    const titles = list.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/).at(-1));
+    const titles = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s{2,}/).at(-1));
     expect(titles.sort()).toEqual(['alpha.md', 'beta.txt', 'gamma.md']);
   });
 
