@@ -20,8 +20,9 @@ export async function* readEvents(body) {
   };
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
+    // A last line without its newline still counts when the stream ends.
+    if (done && buffer === '') break;
+    buffer += done ? '\n' : value;
     let i;
     while ((i = buffer.search(/\r\n|\r|\n/)) >= 0) {
       const line = buffer.slice(0, i);
@@ -35,6 +36,7 @@ export async function* readEvents(body) {
         else if (field === 'data') data.push(val);
       }
     }
+    if (done) break;
   }
   yield* flush();
 }

@@ -14,8 +14,9 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
+      // A last line without its newline still counts when the stream ends.
+      if (done && buffer === '') break;
+      buffer += done ? '\n' : value;
       let newline: number;
       while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
         const line = buffer.slice(0, newline);
@@ -32,6 +33,7 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
           else if (field === 'data') data.push(raw);
         }
       }
+      if (done) break;
     }
     if (data.length) yield { event, data: data.join('\n') };
   } finally {
