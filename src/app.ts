@@ -1,4 +1,5 @@
 import { auditRouter } from './audit/routes';
+import { chatRouter } from './chat/routes';
 import { docsRouter } from './docs/routes';
 import { documentsRouter } from './documents/routes';
 import { ApiError } from './errors';
@@ -57,6 +58,7 @@ export function createApp() {
   app.route('/', analyticsRouter);
   app.route('/', usageRouter);
   app.route('/', metricsRouter);
+  app.route('/', chatRouter);
   app.route('/', docsRouter);
 
   app.doc31('/openapi.json', {

@@ -31,12 +31,22 @@ export async function usesTheServerSchemas() {
   await client.keys.create({ name: 'ci', role: 'root' });
 
   for await (const ev of client.chat.stream('c', 'hi')) narrow(ev);
+  await client.chat.create({ title: 'Tides' });
+  // @ts-expect-error: conversations have a `title`, not a `name`
+  await client.chat.create({ name: 'Tides' });
+  await client.chat.feedback('c', 'm', { rating: 'up' });
+  // @ts-expect-error: ratings are 'up' or 'down'
+  await client.chat.feedback('c', 'm', { rating: 5 });
   return { done, score };
 }
 
 function narrow(ev: ChatEvent) {
   if (ev.type === 'delta') return ev.data.text.length;
-  if (ev.type === 'citation') return ev.data.end - ev.data.start;
+  if (ev.type === 'citation') return (ev.data.end ?? 0) - (ev.data.start ?? 0);
+  if (ev.type === 'done')
+    return ev.data.tier satisfies 'primary' | 'secondary' | 'cache' | 'extractive';
+  // @ts-expect-error: delta events carry `text`, not `content`
+  if (ev.type === 'delta') return ev.data.content;
   // @ts-expect-error: only citation events carry offsets
   return ev.data.start;
 }

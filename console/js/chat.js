@@ -163,7 +163,12 @@ export function renderChat(root) {
       let n = 0;
       for await (const ev of readEvents(res.body)) {
         if (ev.event === 'delta') text.textContent += ev.data.text;
-        else if (ev.event === 'citation' && ev.data.chunkId)
+        else if (ev.event === 'retract') {
+          // That tier failed mid-answer; its text is dropped and another tier answers.
+          text.textContent = '';
+          cites.replaceChildren();
+          n = 0;
+        } else if (ev.event === 'citation' && ev.data.chunkId)
           cites.append(citationButton(ev.data, ++n));
         else if (ev.event === 'done') {
           bubble.append(feedbackButtons(ev.data.messageId));

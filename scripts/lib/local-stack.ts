@@ -17,11 +17,11 @@ export interface LocalDatabase {
   stop(): Promise<void>;
 }
 
-/** The embedded PGlite under <dataDir>/pg (default .data), served on local ports Workers can reach. */
+/** The embedded PGlite under .data/pg, served on fixed local ports so Workers can reach it. */
 export async function startEmbeddedDatabase(options: {
   pgPort: number;
   wsPort: number;
-  /** Separate stacks (tests, benchmarks) need separate databases. */
+  /** Defaults to .data; stacks for evals and benchmarks pass a fresh directory. */
   dataDir?: string;
   log?: (m: string) => void;
 }) {

@@ -8,6 +8,8 @@ import { purgeKeyRecord, readKeyRecord, writeKeyRecord, type KeyRecord } from '.
 
 /** How long an isolate trusts a key lookup before asking the colo cache or Postgres again. */
 export const KEY_CACHE_TTL_MS = 10_000;
+/** Unknown keys are remembered briefly: enough to absorb a burst, short enough to heal fast. */
+export const NEGATIVE_KEY_CACHE_TTL_MS = 1_000;
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 
 interface CachedKey {
@@ -93,7 +95,7 @@ export async function lookupKey(
     }
     entry = {
       record,
-      cachedUntil: now + KEY_CACHE_TTL_MS,
+      cachedUntil: now + (record ? KEY_CACHE_TTL_MS : NEGATIVE_KEY_CACHE_TTL_MS),
       lastUsedWrite: entry?.lastUsedWrite ?? 0,
     };
     if (cache.size > 10_000) cache.clear();

@@ -1,9 +1,10 @@
-import { assignCiteIds, type PassageRetriever } from '../ai/answer/passages';
+import { assignCiteIds, type CitablePassage, type PassageRetriever } from '../ai/answer/passages';
 import {
   answerWithFailover,
   type AnswerEvent,
   type AnswerResult,
   type FailoverDeps,
+  type FailoverRequest,
 } from '../ai/llm/failover';
 import { detectInjection } from '../ai/llm/injection';
 import { budgetStatus } from '../ai/usage/budget';
@@ -39,10 +40,21 @@ export interface ChatTurnDeps {
   contextBudget: ContextBudget;
   topK?: number;
   documentIds?: string[];
+  /** The answering strategy; the failover chain unless a caller wraps it (e.g. cache first). */
+  answer?: (
+    deps: FailoverDeps,
+    request: FailoverRequest,
+  ) => AsyncGenerator<AnswerEvent, AnswerResult>;
 }
 
 export type ChatEvent =
   | { type: 'message'; userMessageId: string; assistantMessageId: string }
+  | {
+      type: 'retrieval';
+      passages: CitablePassage[];
+      /** chunkId -> injection patterns matched (flagged chunks only). */
+      injectionFlags: Record<string, string[]>;
+    }
   | AnswerEvent
   | { type: 'saved'; seq: number };
 
@@ -78,6 +90,7 @@ export async function* runChatTurn(
     chunks: passages.map((p) => ({ chunkId: p.chunkId, documentId: p.documentId, score: p.score })),
     injectionFlags,
   });
+  yield { type: 'retrieval', passages, injectionFlags };
 
   // The new question is sent separately, so history stops just before it.
   const earlier = [...plan.toFold, ...plan.turns].filter((t) => t.seq < user.seq);
@@ -86,7 +99,8 @@ export async function* runChatTurn(
 
   const budget = budgetStatus(deps.dailyBudgetUsd, await deps.usage.spentToday());
   let result: AnswerResult | null = null;
-  for await (const event of answerWithFailover(
+  const answer = deps.answer ?? answerWithFailover;
+  for await (const event of answer(
     { ...deps.failover, budget },
     {
       question,

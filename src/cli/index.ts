@@ -181,8 +181,14 @@ async function ask(client: VellumClient, question: string, io: Io) {
   const citations: string[] = [];
   for await (const ev of client.chat.answer(question)) {
     if (ev.type === 'delta') io.out(ev.data.text);
-    else if (ev.type === 'citation') {
-      citations.push(`[${citations.length + 1}] ${ev.data.documentId} "${ev.data.quote}"`);
+    else if (ev.type === 'retract') {
+      citations.length = 0;
+      io.err(`\n[${ev.data.tier} answer withdrawn (${ev.data.reason}); another tier follows]\n`);
+    } else if (ev.type === 'citation') {
+      const where = ev.data.documentId ?? 'unlocated';
+      citations.push(
+        `[${citations.length + 1}] ${where} "${ev.data.quote}"${ev.data.verified ? '' : ' (unverified)'}`,
+      );
     } else if (ev.type === 'error') {
       io.err(`\nerror: ${ev.data.message}\n`);
       return 1;

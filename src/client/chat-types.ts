@@ -1,44 +1,33 @@
-// The chat routes' wire format (POST /v1/conversations/:id/messages with stream: true, and
-// POST /v1/answer), as named server-sent events.
+// Chat types, from the server's zod schemas and SSE payload types (type-only imports).
+import type { z } from '@hono/zod-openapi';
+import type { ApiChatEvent } from '../chat/api-events';
+import type { ChatMessage } from '../chat/events';
+import type {
+  AnswerSchema,
+  ConversationSchema,
+  CreateConversationBody,
+  FeedbackBody,
+} from '../chat/schemas';
 
-export interface RetrievalEvent {
-  type: 'retrieval';
-  data: {
-    chunks: Array<{ chunkId: string; documentId: string; score?: number; [k: string]: unknown }>;
-  };
-}
-export interface DeltaEvent {
-  type: 'delta';
-  data: { text: string };
-}
-export interface CitationEvent {
-  type: 'citation';
-  data: {
-    chunkId: string;
-    documentId: string;
-    start: number;
-    end: number;
-    quote: string;
-    verified: boolean;
-  };
-}
-export interface UsageEvent {
-  type: 'usage';
-  data: Record<string, unknown>;
-}
-export interface DoneEvent {
-  type: 'done';
-  data: { messageId: string; tier: string; [k: string]: unknown };
-}
+type Named<E> = E extends { event: infer T; data: infer D } ? { type: T; data: D } : never;
+
+/** The stream closes with this when the turn fails after headers were sent. */
 export interface ErrorEvent {
   type: 'error';
-  data: { code?: string; message: string; [k: string]: unknown };
+  data: { type?: 'error'; code: string; message: string };
 }
-export type ChatEvent =
-  RetrievalEvent | DeltaEvent | CitationEvent | UsageEvent | DoneEvent | ErrorEvent;
 
-export interface Conversation {
-  id: string;
-  title: string | null;
-  [k: string]: unknown;
-}
+/** retrieval, delta, retract (drop the text so far: another tier follows), citation, usage, done, error. */
+export type ChatEvent = Named<ApiChatEvent> | ErrorEvent;
+export type DeltaEvent = Extract<ChatEvent, { type: 'delta' }>;
+export type CitationEvent = Extract<ChatEvent, { type: 'citation' }>;
+export type DoneEvent = Extract<ChatEvent, { type: 'done' }>;
+
+export type Conversation = z.output<typeof ConversationSchema>;
+export type CreateConversationRequest = z.input<typeof CreateConversationBody>;
+export type ConversationDetail = Conversation & {
+  messages: ChatMessage[];
+  summary: string | null;
+};
+export type Feedback = z.input<typeof FeedbackBody>;
+export type Answer = z.output<typeof AnswerSchema>;

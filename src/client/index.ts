@@ -1,6 +1,12 @@
 // Typed Vellum client: documents, search, keys, audit, metrics and streaming chat.
 // Types come from the server's zod schemas (see ./types); transport is plain fetch with retries.
-import type { ChatEvent, Conversation } from './chat-types';
+import type {
+  ChatEvent,
+  Conversation,
+  ConversationDetail,
+  CreateConversationRequest,
+  Feedback,
+} from './chat-types';
 import { withRetries, type RetryOptions } from './retry';
 import { parseChatEvents } from './sse';
 import type {
@@ -151,11 +157,10 @@ export function createClient(options: ClientOptions) {
   };
 
   const chat = {
-    create: (body: { title?: string; scope?: unknown } = {}) =>
+    create: (body: CreateConversationRequest = {}) =>
       json<Conversation>('POST', '/v1/conversations', { json: body }),
     list: () => json<Page<Conversation>>('GET', '/v1/conversations'),
-    get: (id: string) =>
-      json<Conversation & { messages: unknown[] }>('GET', `/v1/conversations/${id}`),
+    get: (id: string) => json<ConversationDetail>('GET', `/v1/conversations/${id}`),
     /** `for await (const ev of client.chat.stream(id, 'question'))` */
     async *stream(conversationId: string, content: string): AsyncGenerator<ChatEvent> {
       const res = await send('POST', `/v1/conversations/${conversationId}/messages`, {
@@ -164,14 +169,9 @@ export function createClient(options: ClientOptions) {
       });
       yield* parseChatEvents(res.body!);
     },
-    feedback: (
-      conversationId: string,
-      messageId: string,
-      rating: 'up' | 'down',
-      comment?: string,
-    ) =>
+    feedback: (conversationId: string, messageId: string, feedback: Feedback) =>
       send('POST', `/v1/conversations/${conversationId}/messages/${messageId}/feedback`, {
-        json: { rating, comment },
+        json: feedback,
       }).then(() => undefined),
     async *answer(question: string): AsyncGenerator<ChatEvent> {
       const res = await send('POST', '/v1/answer', {

@@ -47,14 +47,23 @@ describe('parseChatEvents', () => {
   it('types the named chat events and skips unknown ones', async () => {
     const body = streamOf(
       'event: retrieval\ndata: {"chunks":[{"chunkId":"c1","documentId":"d1"}]}\n\n',
-      'event: delta\ndata: {"text":"Noon."}\n\n',
+      'event: delta\ndata: {"tier":"primary","text":"No"}\n\n',
+      'event: retract\ndata: {"tier":"primary","reason":"overloaded"}\n\n',
+      'event: delta\ndata: {"tier":"secondary","text":"Noon."}\n\n',
       'event: heartbeat\ndata: {}\n\n',
-      'event: citation\ndata: {"chunkId":"c1","documentId":"d1","start":4,"end":9,"quote":"noon.","verified":true}\n\n',
+      'event: citation\ndata: {"citeId":"c1","chunkId":"c1","documentId":"d1","start":4,"end":9,"quote":"noon.","verified":true}\n\n',
       'event: done\ndata: {"messageId":"m1","tier":"primary"}\n\n',
     );
     const events = await collect(parseChatEvents(body));
-    expect(events.map((e) => e.type)).toEqual(['retrieval', 'delta', 'citation', 'done']);
-    const citation = events[2]!;
-    expect(citation.type === 'citation' && citation.data.end - citation.data.start).toBe(5);
+    expect(events.map((e) => e.type)).toEqual([
+      'retrieval',
+      'delta',
+      'retract',
+      'delta',
+      'citation',
+      'done',
+    ]);
+    const citation = events[4]!;
+    expect(citation.type === 'citation' && citation.data.end! - citation.data.start!).toBe(5);
   });
 });

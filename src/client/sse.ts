@@ -41,7 +41,15 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
   }
 }
 
-const CHAT_EVENTS = new Set(['retrieval', 'delta', 'citation', 'usage', 'done', 'error']);
+const CHAT_EVENTS = new Set([
+  'retrieval',
+  'delta',
+  'retract',
+  'citation',
+  'usage',
+  'done',
+  'error',
+]);
 
 /** Typed chat events; unknown event names are skipped so the server may add new ones. */
 export async function* parseChatEvents(

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { chunks, documents } from '../db/schema';
 import type { Env } from '../env';
+import { forgetAnswersCiting } from '../chat/answer-cache';
 import { bumpCorpusVersion, documentPrefix } from './repository';
 
 /** Deletes every R2 object under a document's prefix, page by page. */
@@ -28,7 +29,8 @@ export function onChunksPurged(hook: ChunkPurgeHook) {
 
 /**
  * Removes a document everywhere: vectors, rows (chunks, versions and events cascade),
- * R2 objects; bumps the tenant's corpus version so cached results are invalidated.
+ * R2 objects, cached answers citing it; bumps the tenant's corpus version so cached results are
+ * invalidated.
  */
 export async function purgeDocument(env: Env, db: Database, tenantId: string, documentId: string) {
   const chunkIds = (
@@ -43,6 +45,7 @@ export async function purgeDocument(env: Env, db: Database, tenantId: string, do
       .delete(documents)
       .where(and(eq(documents.tenantId, tenantId), eq(documents.id, documentId)));
     await bumpCorpusVersion(tx, tenantId);
+    await forgetAnswersCiting(tx, tenantId, [documentId]);
   });
   await deleteDocumentObjects(env.DOCUMENTS, tenantId, documentId);
 }

@@ -1,6 +1,7 @@
 import { createEmbedder } from '../ai/embed';
 import type { Database } from '../db/client';
 import type { Env } from '../env';
+import { chunkEmbeddings, expandQuery } from './feedback';
 import { fuse, type FusionConfig, type RankedList } from './fusion';
 import { highlight, type Snippet } from './highlight';
 import { hydrateChunks, type ChunkHit } from './hydrate';
@@ -13,6 +14,8 @@ export type SearchMode = 'semantic' | 'keyword' | 'hybrid';
 
 /** Hybrid defaults to the fusion that measured best on the retrieval eval (see docs/retrieval.md). */
 export const DEFAULT_FUSION: FusionConfig = { method: 'rrf', k: 60 };
+/** Hybrid's pseudo-relevance feedback depth by default (0 = off); see docs/retrieval.md. */
+export const DEFAULT_FEEDBACK_DOCS = 0;
 /** Each retriever contributes at least this many candidates before fusion. */
 const MIN_CANDIDATES = 100;
 /** Deepest result a cursor can reach. */
@@ -28,6 +31,8 @@ export interface SearchRequest {
   fusion?: FusionConfig;
   rerank?: boolean;
   highlight?: boolean;
+  /** Hybrid only: top keyword results used as pseudo-relevance feedback for the semantic leg. */
+  feedback?: number;
 }
 
 export interface SearchResult extends ChunkHit {
@@ -81,9 +86,13 @@ export async function search(
     if (scopeIds.length === 0) return { results: [], total: 0, timings };
   }
 
-  const semanticLeg = async (): Promise<RankedList> => {
+  const semanticLeg = async (feedbackIds: string[] = []): Promise<RankedList> => {
     let start = performance.now();
-    const vector = await embedQuery(env, request.query);
+    let vector = await embedQuery(env, request.query);
+    if (feedbackIds.length) {
+      const model = createEmbedder(env).model;
+      vector = expandQuery(vector, await chunkEmbeddings(db, tenantId, model, feedbackIds));
+    }
     timings.embed = since(start);
     start = performance.now();
     const matches = await createVectorStore(env, db).query(tenantId, vector, {
@@ -103,10 +112,19 @@ export async function search(
     return { name: 'keyword', items };
   };
 
-  const [semantic, keyword] = await Promise.all([
-    wantSemantic ? semanticLeg() : Promise.resolve<RankedList>({ name: 'semantic', items: [] }),
-    wantKeyword ? keywordLeg() : Promise.resolve<RankedList>({ name: 'keyword', items: [] }),
-  ]);
+  const feedbackDocs = request.mode === 'hybrid' ? (request.feedback ?? DEFAULT_FEEDBACK_DOCS) : 0;
+  let semantic: RankedList;
+  let keyword: RankedList;
+  if (feedbackDocs > 0) {
+    // Feedback needs the lexical ranking first, so the legs run in sequence.
+    keyword = await keywordLeg();
+    semantic = await semanticLeg(keyword.items.slice(0, feedbackDocs).map((i) => i.id));
+  } else {
+    [semantic, keyword] = await Promise.all([
+      wantSemantic ? semanticLeg() : Promise.resolve<RankedList>({ name: 'semantic', items: [] }),
+      wantKeyword ? keywordLeg() : Promise.resolve<RankedList>({ name: 'keyword', items: [] }),
+    ]);
+  }
 
   let start = performance.now();
   let ranked: Array<{ id: string; score: number; components: Record<string, number> }>;

@@ -53,6 +53,7 @@ searchRouter.openapi(
       fusion: body.fusion ?? null,
       rerank: body.rerank,
       highlight: body.highlight,
+      feedback: body.feedback ?? null,
     };
     const fingerprint = (await searchCacheKey(principal.tenantId, 0, params)).url
       .split('/')
@@ -87,6 +88,7 @@ searchRouter.openapi(
         fusion: body.fusion,
         rerank: body.rerank,
         highlight: body.highlight,
+        feedback: body.feedback,
       });
       const nextOffset = offset + body.topK;
       payload = {

@@ -33,6 +33,13 @@ export const SearchBody = z
     filters: SearchFiltersSchema.optional(),
     fusion: FusionSchema.optional(),
     rerank: z.boolean().default(false),
+    feedback: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .optional()
+      .openapi({ description: 'hybrid: top keyword results used as pseudo-relevance feedback for the semantic leg' }),
     highlight: z.boolean().default(true),
   })
   .strict()

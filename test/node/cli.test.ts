@@ -68,6 +68,13 @@ describe('vellum CLI against a local stack', () => {
     expect(created.stderr).toContain('(viewer, ci-reader)');
   });
 
+  it('streams a cited answer with ask', async () => {
+    const asked = await vellum('ask', 'Who is listed by decade?');
+    const [answer, citations] = asked.stdout.split('\n\n');
+    expect(answer!.trim().length).toBeGreaterThan(0);
+    expect(citations).toMatch(/^\[1\] [0-9a-f-]{36} ".+"/m);
+  });
+
   it('explains missing configuration and usage errors', async () => {
     const missing = await run(process.execPath, [join(ROOT, 'bin/vellum.mjs'), 'docs', 'ls'], {
       cwd: ROOT,

@@ -1,5 +1,8 @@
 import { createApp } from '../../src/app';
 
+export { Conversation } from '../../durable-objects/conversation';
+export { CircuitBreaker } from '../../durable-objects/circuit-breaker';
+
 const app = createApp();
 
 export default {

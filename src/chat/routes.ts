@@ -1,0 +1,451 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { openDatabase, type Database } from '../db/client';
+import { conversations } from '../db/schema';
+import { ErrorSchema } from '../documents/schemas';
+import type { Env } from '../env';
+import { ApiError } from '../errors';
+import { decodeCursor, encodeCursor } from '../http/cursor';
+import { createRouter } from '../http/router';
+import { authorize } from '../middleware/auth';
+import { answerBody, sseBody, toApiEvents } from './api-events';
+import { ephemeralConversation } from './ephemeral';
+import type { RetrievalTiming } from './retriever';
+import {
+  AnswerSchema,
+  ConversationIdParam,
+  ConversationSchema,
+  CreateConversationBody,
+  EventsQuery,
+  FeedbackBody,
+  ListConversationsQuery,
+  MessageIdParam,
+  OneShotBody,
+  SendMessageBody,
+} from './schemas';
+import type { ChatScope } from './scope';
+import { chatTurnDeps } from './setup';
+import { runChatTurn, type ChatEvent, type ConversationLog } from './turn';
+
+export const chatRouter = createRouter();
+
+const errors = {
+  400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid input' },
+  404: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Not found' },
+};
+
+const answerContent = {
+  'application/json': { schema: AnswerSchema },
+  'text/event-stream': {
+    schema: z.string().openapi({
+      description:
+        'Named events: retrieval, delta, retract, citation, usage, done, error (data is JSON).',
+    }),
+  },
+};
+
+type ConversationRow = typeof conversations.$inferSelect;
+
+const conversationDto = (row: ConversationRow) => ({
+  id: row.id,
+  title: row.title,
+  scope: row.scope as ChatScope,
+  messageCount: row.messageCount,
+  createdAt: row.createdAt.toISOString(),
+  updatedAt: row.updatedAt.toISOString(),
+});
+
+/** The conversation's object; the name includes the tenant, so ids never cross tenants. */
+function conversationStub(env: Env, tenantId: string, conversationId: string) {
+  return env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(`${tenantId}:${conversationId}`));
+}
+
+async function requireConversation(db: Database, tenantId: string, id: string) {
+  const [row] = await db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, id)));
+  if (!row) throw ApiError.notFound('conversation');
+  return row;
+}
+
+/** The Durable Object reports failures as `code: message`; map the known ones to HTTP. */
+function fromObjectError(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.startsWith('conversation_not_found')) throw ApiError.notFound('conversation');
+  if (message.startsWith('message_not_found')) throw ApiError.notFound('answer message');
+  if (message.startsWith('conversation_conflict')) {
+    throw new ApiError(409, 'conflict', 'the conversation id is already in use');
+  }
+  throw error;
+}
+
+const describeStreamError = (error: unknown) =>
+  error instanceof ApiError
+    ? { code: error.code, message: error.message }
+    : { code: 'internal_error', message: 'the answer could not be completed' };
+
+interface TurnInput {
+  env: Env;
+  tenantId: string;
+  scope: ChatScope | undefined;
+  conversation: ConversationLog;
+  question: string;
+  /** Called after the answer is saved (stored conversations bump their row). */
+  afterTurn?: (db: Database) => Promise<void>;
+}
+
+/**
+ * Answers one question, as SSE or as one JSON body. A streamed turn outlives the handler,
+ * so it opens (and closes) its own database pool instead of the request's.
+ */
+async function respond(c: { env: Env; var: { db: Database } }, input: TurnInput, stream: boolean) {
+  if (!stream) {
+    const { deps, retriever } = await chatTurnDeps({ ...input, db: c.var.db });
+    const body = await answerBody(turnWithEpilogue(deps, input, c.var.db), retriever.lastTiming);
+    return Response.json(body, { status: 200 });
+  }
+  const pool = openDatabase(input.env);
+  let timing: () => RetrievalTiming | null = () => null;
+  async function* events(): AsyncGenerator<ChatEvent> {
+    try {
+      const { deps, retriever } = await chatTurnDeps({ ...input, db: pool.db });
+      timing = retriever.lastTiming;
+      yield* turnWithEpilogue(deps, input, pool.db);
+    } finally {
+      await pool.close().catch(() => {});
+    }
+  }
+  const body = sseBody(
+    toApiEvents(events(), () => timing()),
+    describeStreamError,
+  );
+  return new Response(body, {
+    status: 200,
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    },
+  });
+}
+
+async function* turnWithEpilogue(
+  deps: Awaited<ReturnType<typeof chatTurnDeps>>['deps'],
+  input: TurnInput,
+  db: Database,
+): AsyncGenerator<ChatEvent> {
+  let saved = false;
+  for await (const event of runChatTurn(deps, input.question)) {
+    if (event.type === 'saved') {
+      saved = true;
+      await input.afterTurn?.(db);
+    }
+    yield event;
+  }
+  if (!saved) throw new Error('the turn ended without an answer');
+}
+
+chatRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/conversations',
+    summary: 'Start a conversation, optionally scoped to documents, tags or filters',
+    middleware: [authorize('chat')] as const,
+    request: {
+      body: { content: { 'application/json': { schema: CreateConversationBody } }, required: true },
+    },
+    responses: {
+      201: {
+        content: { 'application/json': { schema: ConversationSchema } },
+        description: 'Created',
+      },
+      400: errors[400],
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const { tenantId } = c.var.principal;
+    const id = crypto.randomUUID();
+    // The object first: a row always has its object, an object without a row is unreachable.
+    await conversationStub(c.env, tenantId, id)
+      .init({ tenantId, conversationId: id, title: body.title ?? null })
+      .catch(fromObjectError);
+    const [row] = await c.var.db
+      .insert(conversations)
+      .values({ id, tenantId, title: body.title ?? null, scope: body.scope ?? {} })
+      .returning();
+    return c.json(conversationDto(row!), 201);
+  },
+);
+
+type ListCursor = { u: string; i: string };
+const isListCursor = (v: unknown): v is ListCursor =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as ListCursor).u === 'string' &&
+  typeof (v as ListCursor).i === 'string' &&
+  /^[0-9a-f-]{36}$/i.test((v as ListCursor).i) &&
+  !Number.isNaN(Date.parse((v as ListCursor).u));
+
+chatRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/conversations',
+    summary: "The tenant's conversations, most recently active first",
+    middleware: [authorize('chat')] as const,
+    request: { query: ListConversationsQuery },
+    responses: {
+      200: {
+        content: {
+          'application/json': {
+            schema: z.object({
+              data: z.array(ConversationSchema),
+              nextCursor: z.string().nullable(),
+            }),
+          },
+        },
+        description: 'A page of conversations',
+      },
+      400: errors[400],
+    },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const after = cursor ? decodeCursor(cursor, isListCursor) : null;
+    const rows = await c.var.db
+      .select({
+        row: conversations,
+        // Full precision for the keyset (a JS Date keeps only milliseconds).
+        at: sql<string>`${conversations.updatedAt}::text`,
+      })
+      .from(conversations)
+      .where(
+        and(
+          eq(conversations.tenantId, c.var.principal.tenantId),
+          after
+            ? sql`(${conversations.updatedAt}, ${conversations.id}) < (${after.u}::timestamptz, ${after.i}::uuid)`
+            : undefined,
+        ),
+      )
+      .orderBy(desc(conversations.updatedAt), desc(conversations.id))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return c.json(
+      {
+        data: page.map((r) => conversationDto(r.row)),
+        nextCursor:
+          rows.length > limit && last ? encodeCursor({ u: last.at, i: last.row.id }) : null,
+      },
+      200,
+    );
+  },
+);
+
+chatRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/conversations/{id}',
+    summary: 'A conversation with its messages',
+    middleware: [authorize('chat')] as const,
+    request: { params: ConversationIdParam },
+    responses: {
+      200: {
+        content: {
+          'application/json': {
+            schema: ConversationSchema.extend({
+              messages: z.array(z.record(z.string(), z.unknown())),
+              summary: z.string().nullable(),
+            }),
+          },
+        },
+        description: 'The conversation',
+      },
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const { tenantId } = c.var.principal;
+    const row = await requireConversation(c.var.db, tenantId, c.req.valid('param').id);
+    const stub = conversationStub(c.env, tenantId, row.id);
+    const [messages, summary] = await Promise.all([stub.messages(), stub.summary()]).catch(
+      fromObjectError,
+    );
+    return c.json(
+      {
+        ...conversationDto(row),
+        messages: messages as unknown as Array<Record<string, unknown>>,
+        summary: summary?.text ?? null,
+      },
+      200,
+    );
+  },
+);
+
+chatRouter.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/v1/conversations/{id}',
+    summary: 'Delete a conversation and its whole event log',
+    middleware: [authorize('chat')] as const,
+    request: { params: ConversationIdParam },
+    responses: { 204: { description: 'Deleted' }, ...errors },
+  }),
+  async (c) => {
+    const { tenantId } = c.var.principal;
+    const row = await requireConversation(c.var.db, tenantId, c.req.valid('param').id);
+    await conversationStub(c.env, tenantId, row.id).delete();
+    await c.var.db
+      .delete(conversations)
+      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, row.id)));
+    return c.body(null, 204);
+  },
+);
+
+chatRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/conversations/{id}/messages',
+    summary: 'Ask a question in a conversation; the answer cites the passages it uses',
+    middleware: [authorize('chat')] as const,
+    request: {
+      params: ConversationIdParam,
+      body: { content: { 'application/json': { schema: SendMessageBody } }, required: true },
+    },
+    responses: { 200: { content: answerContent, description: 'The answer' }, ...errors },
+  }),
+  async (c) => {
+    const { tenantId } = c.var.principal;
+    const body = c.req.valid('json');
+    const row = await requireConversation(c.var.db, tenantId, c.req.valid('param').id);
+    const question = body.content;
+    return respond(
+      c,
+      {
+        env: c.env,
+        tenantId,
+        scope: row.scope as ChatScope,
+        conversation: conversationStub(c.env, tenantId, row.id),
+        question,
+        afterTurn: async (db) => {
+          await db
+            .update(conversations)
+            .set({
+              messageCount: sql`${conversations.messageCount} + 2`,
+              updatedAt: sql`now()`,
+              title: sql`coalesce(${conversations.title}, ${question.slice(0, 120)})`,
+            })
+            .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, row.id)));
+        },
+      },
+      body.stream,
+    );
+  },
+);
+
+chatRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/answer',
+    summary: 'One question, one cited answer; nothing is stored',
+    middleware: [authorize('chat')] as const,
+    request: {
+      body: { content: { 'application/json': { schema: OneShotBody } }, required: true },
+    },
+    responses: { 200: { content: answerContent, description: 'The answer' }, 400: errors[400] },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    return respond(
+      c,
+      {
+        env: c.env,
+        tenantId: c.var.principal.tenantId,
+        scope: body.scope,
+        conversation: ephemeralConversation(),
+        question: body.question,
+      },
+      body.stream,
+    );
+  },
+);
+
+chatRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/conversations/{id}/messages/{mid}/feedback',
+    summary: 'Rate an answer (the latest rating counts)',
+    middleware: [authorize('chat')] as const,
+    request: {
+      params: MessageIdParam,
+      body: { content: { 'application/json': { schema: FeedbackBody } }, required: true },
+    },
+    responses: {
+      201: {
+        content: {
+          'application/json': {
+            schema: z.object({
+              messageId: z.string(),
+              rating: z.enum(['up', 'down']),
+              comment: z.string().nullable(),
+              seq: z.number().int(),
+            }),
+          },
+        },
+        description: 'Recorded',
+      },
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const { tenantId } = c.var.principal;
+    const { id, mid } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const row = await requireConversation(c.var.db, tenantId, id);
+    const { seq } = await conversationStub(c.env, tenantId, row.id)
+      .addFeedback(mid, body.rating, body.comment ?? null)
+      .catch(fromObjectError);
+    return c.json({ messageId: mid, rating: body.rating, comment: body.comment ?? null, seq }, 201);
+  },
+);
+
+chatRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/conversations/{id}/events',
+    summary: "The conversation's event log, in order (audit and replay)",
+    middleware: [authorize('chat')] as const,
+    request: { params: ConversationIdParam, query: EventsQuery },
+    responses: {
+      200: {
+        content: {
+          'application/json': {
+            schema: z.object({
+              data: z.array(z.record(z.string(), z.unknown())),
+              nextAfterSeq: z.number().int().nullable(),
+            }),
+          },
+        },
+        description: 'Events after `afterSeq`',
+      },
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const { tenantId } = c.var.principal;
+    const { afterSeq, limit } = c.req.valid('query');
+    const row = await requireConversation(c.var.db, tenantId, c.req.valid('param').id);
+    const events = await conversationStub(c.env, tenantId, row.id)
+      .events({ afterSeq, limit })
+      .catch(fromObjectError);
+    const last = events[events.length - 1];
+    return c.json(
+      {
+        data: events as unknown as Array<Record<string, unknown>>,
+        nextAfterSeq: events.length === limit && last ? last.seq : null,
+      },
+      200,
+    );
+  },
+);
