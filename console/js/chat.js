@@ -77,13 +77,13 @@ export function renderChat(root) {
   function feedbackButtons(messageId) {
     const up = h(
       'button',
-      { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'aria-label': 'Helpful' },
-      '👍',
+      { type: 'button', class: 'secondary', 'aria-pressed': 'false' },
+      'Helpful',
     );
     const down = h(
       'button',
-      { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'aria-label': 'Not helpful' },
-      '👎',
+      { type: 'button', class: 'secondary', 'aria-pressed': 'false' },
+      'Not helpful',
     );
     const rate = (rating, btn, other) => async () => {
       try {

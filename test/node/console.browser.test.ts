@@ -133,10 +133,19 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
       await span.waitFor();
       expect((await span.textContent())!.length).toBeGreaterThan(0);
       await shot('06-chat-citation');
-      await answer.getByRole('button', { name: 'Helpful' }).click();
+      await answer.getByRole('button', { name: 'Helpful', exact: true }).click();
       await expect
-        .poll(() => answer.getByRole('button', { name: 'Helpful' }).getAttribute('aria-pressed'))
+        .poll(() =>
+          answer.getByRole('button', { name: 'Helpful', exact: true }).getAttribute('aria-pressed'),
+        )
         .toBe('true');
+      const convs = (await (
+        await fetch(`${fixture.stack.url}/v1/conversations`, {
+          headers: { authorization: `Bearer ${fixture.key}` },
+        })
+      ).json()) as { data: Array<{ id: string; messageCount: number }> };
+      expect(convs.data).toHaveLength(1);
+      expect(await page.locator('.conversations button').count()).toBe(1);
       steps.push('chat');
     }
 
