@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { prepareConsoleAssets } from './lib/console-assets';
 import { ROOT } from './lib/local-stack';
 
 const LIMIT_GZIP_BYTES = 3 * 1024 * 1024;
@@ -11,6 +12,7 @@ const workers = [
   { name: 'ingest', config: 'workers/ingest/wrangler.toml' },
 ];
 
+prepareConsoleAssets();
 let failed = false;
 for (const worker of workers) {
   const outdir = resolve(ROOT, 'dist', worker.name);

@@ -4,6 +4,7 @@
 // 3. deploys the API Worker. --dry-run builds both bundles without uploading and skips migrations.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { prepareConsoleAssets } from './lib/console-assets';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const dryRun = process.argv.includes('--dry-run');
@@ -35,6 +36,8 @@ if (!dryRun && !process.env.DATABASE_URL) {
   process.exit(1);
 }
 
+// The API Worker uploads the console (with Swagger UI's files) as static assets.
+prepareConsoleAssets();
 for (const step of DEPLOY_STEPS) {
   if (dryRun && step.skipOnDryRun) {
     console.error(`- ${step.title}: skipped (dry run)`);

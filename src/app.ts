@@ -1,5 +1,6 @@
 import { auditRouter } from './audit/routes';
 import { chatRouter } from './chat/routes';
+import { docsRouter } from './docs/routes';
 import { documentsRouter } from './documents/routes';
 import { ApiError } from './errors';
 import { analyticsRouter } from './events/analytics-routes';
@@ -58,6 +59,7 @@ export function createApp() {
   app.route('/', usageRouter);
   app.route('/', metricsRouter);
   app.route('/', chatRouter);
+  app.route('/', docsRouter);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -82,3 +84,6 @@ export function createApp() {
   app.onError(handleError);
   return app;
 }
+
+/** The app's type, for typed clients (`hono/client`). */
+export type AppType = ReturnType<typeof createApp>;

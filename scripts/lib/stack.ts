@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ROOT, startEmbeddedDatabase, type LocalDatabase } from './local-stack';
+import { prepareConsoleAssets } from './console-assets';
 import { createTenantKey } from './provision';
 
 export interface Stack {
@@ -32,6 +33,7 @@ export interface StackOptions {
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(options.dataDir, { recursive: true });
+  prepareConsoleAssets();
   const database = await startEmbeddedDatabase({
     dataDir: options.dataDir,
     pgPort: options.pgPort ?? 0,
@@ -45,10 +47,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   writeFileSync(resolve(options.dataDir, '.dev.vars'), devVars.join('\n') + '\n', { mode: 0o600 });
   const configs = ['wrangler.toml', 'workers/ingest/wrangler.toml'].map((config, i) => {
     const source = resolve(ROOT, config);
-    const text = readFileSync(source, 'utf8').replace(
-      /^main = "([^"]+)"/m,
-      (_, main: string) => `main = "${resolve(dirname(source), main)}"`,
-    );
+    const text = readFileSync(source, 'utf8')
+      .replace(
+        /^main = "([^"]+)"/m,
+        (_, main: string) => `main = "${resolve(dirname(source), main)}"`,
+      )
+      .replace(
+        /^directory = "([^"]+)"/m,
+        (_, dir: string) => `directory = "${resolve(dirname(source), dir)}"`,
+      );
     const copy = resolve(options.dataDir, `${i === 0 ? 'api' : 'ingest'}.wrangler.toml`);
     writeFileSync(copy, text);
     return copy;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../app';
 import { findRouteRule, operationFor, ROUTE_RULES } from './routes';
 
-const PUBLIC = [/^\/v1\/health(\/|$)/, /^\/v1\/files\//, /^\/openapi\.json$/];
+const PUBLIC = [/^\/v1\/health(\/|$)/, /^\/v1\/files\//, /^\/openapi\.json$/, /^\/docs$/];
 
 describe('route -> operation class table', () => {
   it('names every authenticated route of the app', () => {

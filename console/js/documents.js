@@ -1,0 +1,226 @@
+import { api, uploadFile } from './api.js';
+import { h, toast } from './dom.js';
+
+const POLL_MS = 1500;
+
+function statusText(doc) {
+  if (doc.status === 'processing') {
+    const { chunksDone, chunksTotal, stage } = doc.progress;
+    return `processing${stage ? ` (${stage})` : ''} ${chunksDone}/${chunksTotal ?? '?'} chunks`;
+  }
+  if (doc.status === 'failed') return `failed: ${doc.failureReason ?? 'unknown reason'}`;
+  return doc.status;
+}
+
+export function renderDocuments(root) {
+  const state = { status: '', tag: '', q: '', cursor: null, docs: [] };
+  const uploads = h('ul', { class: 'uploads', 'aria-label': 'Uploads' });
+  const tbody = h('tbody');
+  const detail = h('section', { 'aria-live': 'polite' });
+  const fileInput = h('input', {
+    type: 'file',
+    multiple: true,
+    id: 'file-input',
+    onchange: () => startUploads(fileInput.files),
+  });
+  const drop = h(
+    'div',
+    { class: 'drop', id: 'drop-zone' },
+    h('p', {}, 'Drop files here, or '),
+    h('label', { for: 'file-input' }, 'Choose files', fileInput),
+  );
+  drop.addEventListener('dragover', (e) => (e.preventDefault(), drop.classList.add('over')));
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    startUploads(e.dataTransfer.files);
+  });
+
+  function startUploads(files) {
+    for (const file of files) {
+      const bar = h('progress', {
+        max: 1,
+        value: 0,
+        'aria-label': `Upload progress for ${file.name}`,
+      });
+      const status = h('span', { class: 'status' }, 'uploading');
+      uploads.append(h('li', {}, h('span', {}, file.name), bar, status));
+      uploadFile(file, (p) => (bar.value = p))
+        .then((res) => {
+          bar.value = 1;
+          status.textContent = res.duplicate ? 'duplicate (already stored)' : 'uploaded';
+          load();
+        })
+        .catch((err) => {
+          status.textContent = `failed: ${err.message}`;
+          status.className = 'status status-failed';
+        });
+    }
+  }
+
+  const statusSelect = h(
+    'select',
+    { id: 'filter-status', onchange: () => ((state.status = statusSelect.value), load()) },
+    ['', 'queued', 'processing', 'ready', 'failed'].map((s) =>
+      h('option', { value: s }, s || 'any'),
+    ),
+  );
+  const tagInput = h('input', { id: 'filter-tag', placeholder: 'tag' });
+  const qInput = h('input', { id: 'filter-q', type: 'search', placeholder: 'title contains' });
+  const filters = h(
+    'form',
+    {
+      class: 'row',
+      onsubmit: (e) => (
+        e.preventDefault(),
+        (state.tag = tagInput.value.trim()),
+        (state.q = qInput.value.trim().toLowerCase()),
+        load()
+      ),
+    },
+    h('label', { for: 'filter-status' }, 'Status', statusSelect),
+    h('label', { for: 'filter-tag' }, 'Tag', tagInput),
+    h('label', { for: 'filter-q' }, 'Title', qInput),
+    h('button', { type: 'submit', class: 'secondary' }, 'Apply'),
+  );
+
+  async function load() {
+    const params = new URLSearchParams({ limit: '100' });
+    if (state.status) params.set('status', state.status);
+    if (state.tag) params.set('tag', state.tag);
+    try {
+      const page = await api('GET', `/v1/documents?${params}`);
+      state.docs = page.data.filter((d) => !state.q || d.title.toLowerCase().includes(state.q));
+      draw();
+    } catch (err) {
+      toast(`Could not list documents: ${err.message}`);
+    }
+  }
+
+  function draw() {
+    tbody.replaceChildren(
+      ...state.docs.map((doc) =>
+        h(
+          'tr',
+          { 'data-id': doc.id },
+          h(
+            'td',
+            {},
+            h(
+              'button',
+              { type: 'button', class: 'link', onclick: () => showDetail(doc.id) },
+              doc.title,
+            ),
+          ),
+          h(
+            'td',
+            {},
+            h(
+              'span',
+              { class: `status status-${doc.status}`, 'data-status': doc.status },
+              statusText(doc),
+            ),
+          ),
+          h('td', {}, doc.tags.join(', ')),
+          h('td', {}, String(doc.currentVersion)),
+          h('td', {}, new Date(doc.createdAt).toLocaleString()),
+          h(
+            'td',
+            {},
+            h(
+              'button',
+              { type: 'button', class: 'secondary', onclick: () => download(doc.id) },
+              'Download',
+            ),
+            ' ',
+            h('button', { type: 'button', class: 'danger', onclick: () => remove(doc) }, 'Delete'),
+          ),
+        ),
+      ),
+    );
+    if (!state.docs.length)
+      tbody.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No documents.')));
+  }
+
+  async function download(id) {
+    const { url } = await api('GET', `/v1/documents/${id}/download`);
+    window.open(url, '_blank', 'noopener');
+  }
+
+  async function remove(doc) {
+    if (!confirm(`Delete "${doc.title}" and all its versions? This cannot be undone.`)) return;
+    try {
+      await api('DELETE', `/v1/documents/${doc.id}`);
+      toast(`Deleted ${doc.title}`);
+      load();
+    } catch (err) {
+      toast(`Delete failed: ${err.message}`);
+    }
+  }
+
+  async function showDetail(id) {
+    const doc = await api('GET', `/v1/documents/${id}`);
+    detail.replaceChildren(
+      h('h2', {}, `${doc.title} — versions`),
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Version', 'Status', 'Bytes', 'Chunks', 'Created'].map((t) => h('th', {}, t)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          doc.versions.map((v) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, v.version),
+              h('td', {}, v.failureReason ? `${v.status}: ${v.failureReason}` : v.status),
+              h('td', {}, v.byteSize),
+              h('td', {}, v.chunkCount ?? '—'),
+              h('td', {}, new Date(v.createdAt).toLocaleString()),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  root.append(
+    h('h1', {}, 'Documents'),
+    drop,
+    uploads,
+    filters,
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Title', 'Status', 'Tags', 'Version', 'Created', 'Actions'].map((t) =>
+            h('th', { scope: 'col' }, t),
+          ),
+        ),
+      ),
+      tbody,
+    ),
+    detail,
+  );
+  load();
+  // Live status: poll while anything is still moving through ingestion.
+  const timer = setInterval(() => {
+    if (state.docs.some((d) => d.status === 'queued' || d.status === 'processing')) load();
+  }, POLL_MS);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,202 @@
+// Typed Vellum client: documents, search, keys, audit, metrics and streaming chat.
+// Types come from the server's zod schemas (see ./types); transport is plain fetch with retries.
+import type {
+  ChatEvent,
+  Conversation,
+  ConversationDetail,
+  CreateConversationRequest,
+  Feedback,
+} from './chat-types';
+import { withRetries, type RetryOptions } from './retry';
+import { parseChatEvents } from './sse';
+import type {
+  ApiKey,
+  AuditEntry,
+  Chunk,
+  CreateKeyRequest,
+  Document,
+  DocumentDetail,
+  DocumentPatch,
+  ErrorBody,
+  IssuedKey,
+  ListDocumentsQuery,
+  Page,
+  SearchRequest,
+  SearchResponse,
+  UploadResult,
+} from './types';
+
+export type * from './types';
+export type * from './chat-types';
+export { parseChatEvents, parseSse } from './sse';
+export type { AppType } from '../app';
+
+export interface ClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  retry?: RetryOptions;
+  fetch?: typeof fetch;
+}
+
+export class VellumError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = 'VellumError';
+  }
+}
+
+export interface UploadInput {
+  body: Blob | Uint8Array | ArrayBuffer | string;
+  filename?: string;
+  contentType?: string;
+  title?: string;
+  tags?: string[];
+  metadata?: Record<string, string | number | boolean | null>;
+  /** Defaults to a fresh key per upload, reused across its retries. */
+  idempotencyKey?: string;
+}
+
+type Query = Record<string, string | number | boolean | undefined | string[]>;
+
+export function createClient(options: ClientOptions) {
+  const base = options.baseUrl.replace(/\/$/, '');
+  const doFetch = options.fetch ?? fetch;
+
+  const url = (path: string, query?: Query) => {
+    const u = new URL(base + path);
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v === undefined) continue;
+      for (const item of Array.isArray(v) ? v : [v]) u.searchParams.append(k, String(item));
+    }
+    return u.toString();
+  };
+
+  async function send(
+    method: string,
+    path: string,
+    init: {
+      query?: Query;
+      json?: unknown;
+      body?: () => BodyInit;
+      headers?: Record<string, string>;
+    } = {},
+  ): Promise<Response> {
+    const res = await withRetries(
+      () =>
+        doFetch(url(path, init.query), {
+          method,
+          headers: {
+            authorization: `Bearer ${options.apiKey}`,
+            ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...init.headers,
+          },
+          body: init.json !== undefined ? JSON.stringify(init.json) : init.body?.(),
+        }),
+      options.retry,
+    );
+    if (!res.ok) {
+      const body = (await res.json().catch(() => null)) as ErrorBody | null;
+      throw new VellumError(
+        res.status,
+        body?.error.code ?? 'http_error',
+        body?.error.message ?? `${method} ${path} failed with ${res.status}`,
+        body?.error.requestId,
+      );
+    }
+    return res;
+  }
+  const json = async <T>(...args: Parameters<typeof send>): Promise<T> =>
+    (await (await send(...args)).json()) as T;
+
+  const documents = {
+    list: (query: ListDocumentsQuery = {}) =>
+      json<Page<Document>>('GET', '/v1/documents', { query: query as Query }),
+    /** Every document, following cursors. */
+    async *all(query: ListDocumentsQuery = {}): AsyncGenerator<Document> {
+      let cursor: string | undefined;
+      do {
+        const page = await documents.list({ ...query, limit: 100, cursor });
+        yield* page.data;
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+    },
+    get: (id: string) => json<DocumentDetail>('GET', `/v1/documents/${id}`),
+    update: (id: string, patch: DocumentPatch) =>
+      json<Document>('PATCH', `/v1/documents/${id}`, { json: patch }),
+    delete: async (id: string) => void (await send('DELETE', `/v1/documents/${id}`)),
+    downloadUrl: (id: string) => json<{ url: string }>('GET', `/v1/documents/${id}/download`),
+    chunks: (id: string, query: { limit?: number; cursor?: number; version?: number } = {}) =>
+      json<{ data: Chunk[]; nextCursor: number | string | null }>(
+        'GET',
+        `/v1/documents/${id}/chunks`,
+        { query },
+      ),
+    upload: (input: UploadInput) => {
+      const form = () => {
+        const data = new FormData();
+        const blob =
+          input.body instanceof Blob
+            ? input.body
+            : new Blob([input.body], { type: input.contentType ?? 'text/plain' });
+        data.append('file', blob, input.filename ?? 'upload');
+        if (input.title) data.append('title', input.title);
+        if (input.tags?.length) data.append('tags', input.tags.join(','));
+        if (input.metadata) data.append('metadata', JSON.stringify(input.metadata));
+        return data;
+      };
+      return json<UploadResult>('POST', '/v1/documents', {
+        body: form,
+        headers: { 'idempotency-key': input.idempotencyKey ?? crypto.randomUUID() },
+      });
+    },
+  };
+
+  const chat = {
+    create: (body: CreateConversationRequest = {}) =>
+      json<Conversation>('POST', '/v1/conversations', { json: body }),
+    list: () => json<Page<Conversation>>('GET', '/v1/conversations'),
+    get: (id: string) => json<ConversationDetail>('GET', `/v1/conversations/${id}`),
+    /** `for await (const ev of client.chat.stream(id, 'question'))` */
+    async *stream(conversationId: string, content: string): AsyncGenerator<ChatEvent> {
+      const res = await send('POST', `/v1/conversations/${conversationId}/messages`, {
+        json: { content, stream: true },
+        headers: { accept: 'text/event-stream' },
+      });
+      yield* parseChatEvents(res.body!);
+    },
+    feedback: (conversationId: string, messageId: string, feedback: Feedback) =>
+      send('POST', `/v1/conversations/${conversationId}/messages/${messageId}/feedback`, {
+        json: feedback,
+      }).then(() => undefined),
+    async *answer(question: string): AsyncGenerator<ChatEvent> {
+      const res = await send('POST', '/v1/answer', {
+        json: { question, stream: true },
+        headers: { accept: 'text/event-stream' },
+      });
+      yield* parseChatEvents(res.body!);
+    },
+  };
+
+  return {
+    documents,
+    search: (body: SearchRequest) => json<SearchResponse>('POST', '/v1/search', { json: body }),
+    keys: {
+      list: () => json<Page<ApiKey>>('GET', '/v1/keys'),
+      create: (body: CreateKeyRequest) => json<IssuedKey>('POST', '/v1/keys', { json: body }),
+      rotate: (id: string) => json<IssuedKey>('POST', `/v1/keys/${id}/rotate`, { json: {} }),
+      revoke: async (id: string) => void (await send('DELETE', `/v1/keys/${id}`)),
+    },
+    audit: (query: { limit?: number; cursor?: string } = {}) =>
+      json<Page<AuditEntry>>('GET', '/v1/audit', { query }),
+    metrics: (window?: number) =>
+      json<Record<string, unknown>>('GET', '/v1/admin/metrics', { query: { window } }),
+    chat,
+  };
+}
+
+export type VellumClient = ReturnType<typeof createClient>;

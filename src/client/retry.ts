@@ -1,0 +1,51 @@
+export interface RetryOptions {
+  /** Attempts after the first one (default 4). */
+  retries?: number;
+  /** First backoff in ms, doubled each attempt with jitter (default 250). */
+  baseDelayMs?: number;
+  /** Cap for one wait, including Retry-After (default 30 s). */
+  maxDelayMs?: number;
+}
+
+export const isRetryable = (status: number) => status === 429 || status >= 500;
+
+/** Retry-After as seconds or an HTTP date; null when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+export function backoffMs(attempt: number, options: RetryOptions, retryAfter: number | null) {
+  const max = options.maxDelayMs ?? 30_000;
+  if (retryAfter !== null) return Math.min(retryAfter, max);
+  const base = (options.baseDelayMs ?? 250) * 2 ** attempt;
+  return Math.min(max, base / 2 + Math.random() * (base / 2));
+}
+
+/**
+ * Runs `send` again on 429/5xx and network errors, honouring Retry-After. `send` must build a
+ * fresh request each time (bodies are single-use).
+ */
+export async function withRetries(
+  send: () => Promise<Response>,
+  options: RetryOptions = {},
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): Promise<Response> {
+  const retries = options.retries ?? 4;
+  for (let attempt = 0; ; attempt++) {
+    let res: Response;
+    try {
+      res = await send();
+    } catch (error) {
+      if (attempt >= retries) throw error;
+      await sleep(backoffMs(attempt, options, null));
+      continue;
+    }
+    if (!isRetryable(res.status) || attempt >= retries) return res;
+    await res.body?.cancel().catch(() => {});
+    await sleep(backoffMs(attempt, options, retryAfterMs(res.headers.get('retry-after'))));
+  }
+}

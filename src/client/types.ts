@@ -1,0 +1,33 @@
+// Request and response types come from the server's zod schemas (type-only imports: the client
+// carries none of the server's code), so a renamed or retyped field breaks the client's build.
+import type { z } from '@hono/zod-openapi';
+import type {
+  ChunkSchema,
+  DocumentDetailSchema,
+  DocumentSchema,
+  ListQuery,
+  PatchBody,
+  UploadResultSchema,
+} from '../documents/schemas';
+import type { CreateKeyBody, IssuedKeySchema, KeySchema } from '../keys/schemas';
+import type { SearchBody, SearchResponseSchema } from '../search/schemas';
+
+export type Document = z.output<typeof DocumentSchema>;
+export type DocumentDetail = z.output<typeof DocumentDetailSchema>;
+export type Chunk = z.output<typeof ChunkSchema>;
+export type UploadResult = z.output<typeof UploadResultSchema>;
+export type ListDocumentsQuery = Partial<z.input<typeof ListQuery>>;
+export type DocumentPatch = z.input<typeof PatchBody>;
+export type SearchRequest = z.input<typeof SearchBody>;
+export type SearchResponse = z.output<typeof SearchResponseSchema>;
+export type ApiKey = z.output<typeof KeySchema>;
+export type IssuedKey = z.output<typeof IssuedKeySchema>;
+export type CreateKeyRequest = z.input<typeof CreateKeyBody>;
+export type AuditEntry = Record<string, unknown> & { id: string; action: string };
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+export interface ErrorBody {
+  error: { code: string; message: string; requestId: string; details?: unknown };
+}

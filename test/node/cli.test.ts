@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFixture, type Fixture } from './local-stack-fixture';
+
+const run = promisify(execFile);
+const ROOT = resolve(__dirname, '../..');
+let fixture: Fixture;
+const corpus = mkdtempSync(join(tmpdir(), 'vellum-cli-corpus-'));
+
+const vellum = (...args: string[]) =>
+  run(process.execPath, [join(ROOT, 'bin/vellum.mjs'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, VELLUM_URL: fixture.stack.url, VELLUM_KEY: fixture.key },
+  });
+
+beforeAll(async () => {
+  mkdirSync(join(corpus, 'nested'));
+  writeFileSync(
+    join(corpus, 'alpha.md'),
+    '# Alpha\n\nAlpha covers the tide tables of the harbour.\n',
+  );
+  writeFileSync(join(corpus, 'beta.txt'), 'Beta lists the lighthouse keepers by decade.\n');
+  writeFileSync(join(corpus, 'nested', 'gamma.md'), '# Gamma\n\nGamma records storm damage.\n');
+  writeFileSync(join(corpus, 'bad.exe'), 'MZ not a document');
+  fixture = await startFixture('cli');
+}, 120_000);
+
+afterAll(async () => {
+  await fixture?.stop();
+  rmSync(corpus, { recursive: true, force: true });
+});
+
+describe('vellum CLI against a local stack', () => {
+  it('imports a directory, then a re-run uploads nothing and reports duplicates', async () => {
+    const first = await vellum('import', corpus, '--concurrency', '2').catch((e) => e);
+    // bad.exe is refused by the server, so the first run exits 1 and names it.
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain('uploaded: 3\nduplicates: 0\nfailed: 1\n');
+    expect(first.stdout).toMatch(/bad\.exe: unsupported_media_type|bad\.exe: .*415/);
+    expect(first.stderr).toContain('4/4');
+
+    const second = await vellum('import', join(corpus, '**/*.md'), join(corpus, 'beta.txt'));
+    expect(second.stdout).toBe('uploaded: 0\nduplicates: 3\nfailed: 0\n');
+
+    const list = await vellum('docs', 'ls');
+    const titles = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s{2,}/).at(-1));
+    expect(titles.sort()).toEqual(['alpha.md', 'beta.txt', 'gamma.md']);
+  });
+
+  it('searches and creates keys', async () => {
+    let out = '';
+    // Ingestion is asynchronous: wait for the chunks to be searchable.
+    for (let i = 0; i < 60 && !out.includes('lighthouse'); i++) {
+      out = (await vellum('search', 'lighthouse keepers', '--mode', 'keyword')).stdout;
+      if (!out.includes('lighthouse')) await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(out).toMatch(/^1\. beta\.txt/);
+
+    const created = await vellum('keys', 'create', '--role', 'viewer', '--name', 'ci-reader');
+    expect(created.stdout.trim()).toMatch(/^vk_dev_[A-Za-z0-9_-]{43}$/);
+    expect(created.stderr).toContain('(viewer, ci-reader)');
+  });
+
+  it('streams a cited answer with ask', async () => {
+    const asked = await vellum('ask', 'Who is listed by decade?');
+    const [answer, citations] = asked.stdout.split('\n\n');
+    expect(answer!.trim().length).toBeGreaterThan(0);
+    expect(citations).toMatch(/^\[1\] [0-9a-f-]{36} ".+"/m);
+  });
+
+  it('explains missing configuration and usage errors', async () => {
+    const missing = await run(process.execPath, [join(ROOT, 'bin/vellum.mjs'), 'docs', 'ls'], {
+      cwd: ROOT,
+      env: { ...process.env, VELLUM_URL: '', VELLUM_KEY: '' },
+    }).catch((e) => e);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('VELLUM_URL');
+    const unknown = await vellum('frobnicate').catch((e) => e);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('usage: vellum');
+  });
+});
