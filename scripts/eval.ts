@@ -150,6 +150,12 @@ try {
       name: 'hybrid_convex_0.3_prf3',
       body: { mode: 'hybrid', feedback: 3, fusion: { method: 'convex', alpha: 0.3 } },
     },
+    { name: 'hybrid_no_feedback', body: { mode: 'hybrid', feedback: 0 } },
+    { name: 'hybrid_rrf_prf5', body: { mode: 'hybrid', feedback: 5 } },
+    {
+      name: 'hybrid_convex_0.5_prf5',
+      body: { mode: 'hybrid', feedback: 5, fusion: { method: 'convex', alpha: 0.5 } },
+    },
   ];
   const only = values.modes?.split(',');
   for (const mode of modes.filter((m) => !only || only.includes(m.name))) {

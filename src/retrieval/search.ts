@@ -14,8 +14,8 @@ export type SearchMode = 'semantic' | 'keyword' | 'hybrid';
 
 /** Hybrid defaults to the fusion that measured best on the retrieval eval (see docs/retrieval.md). */
 export const DEFAULT_FUSION: FusionConfig = { method: 'rrf', k: 60 };
-/** Hybrid's pseudo-relevance feedback depth by default (0 = off); see docs/retrieval.md. */
-export const DEFAULT_FEEDBACK_DOCS = 0;
+/** Hybrid's pseudo-relevance feedback depth by default (0 = off); measured in docs/retrieval.md. */
+export const DEFAULT_FEEDBACK_DOCS = 3;
 /** Each retriever contributes at least this many candidates before fusion. */
 const MIN_CANDIDATES = 100;
 /** Deepest result a cursor can reach. */
