@@ -107,6 +107,7 @@ describe('ingestion pipeline', () => {
     expect(v2.chunksEmbedded).toBeGreaterThan(0);
     expect(v2.chunksReused).toBeGreaterThan(0);
     expect(v2.chunksReused + v2.chunksEmbedded).toBe(v2.chunkCount);
+    console.log(`version 2: ${v2.chunkCount} chunks, ${v2.chunksReused} reused, ${v2.chunksEmbedded} embedded`);
     expect(v2.chunksEmbedded).toBeLessThan(v2.chunkCount);
     const chunks = await allChunks(client, id);
     expect(chunks.every((c) => c.version === 2)).toBe(true);
