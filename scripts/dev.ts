@@ -1,6 +1,6 @@
 // npm run dev — the whole system, offline: embedded Postgres (+pgvector) with migrations,
 // a local tenant and key, and both Workers under `wrangler dev --local`.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DATA_DIR, DEV_PG_PORT, DEV_WS_PORT, type LocalDatabase } from './lib/local-stack';
@@ -43,6 +43,7 @@ if (process.env.DATABASE_URL) {
   );
 }
 
+mkdirSync(DATA_DIR, { recursive: true });
 const vars: Record<string, string> = {};
 if (!existsSync(SIGNING_FILE)) {
   writeFileSync(
