@@ -182,3 +182,28 @@ describe('POST /v1/search', () => {
     );
   });
 });
+
+describe('search usage and cache metrics', () => {
+  it('counts searches in usage and cache lookups in the metrics', async () => {
+    const admin = await newTenant('admin', 'search-usage');
+    const { body } = await uploadText(
+      admin,
+      '# Note\n\nWind tunnel calibration notes.',
+      '?title=note',
+      'text/markdown',
+    );
+    await waitReady(admin, [body.document.id]);
+    await search(admin, { query: 'wind tunnel calibration', topK: 3 });
+    await search(admin, { query: 'wind tunnel calibration', topK: 3 });
+    let searches = 0;
+    let lookups: unknown[] = [];
+    for (let i = 0; i < 40 && (searches < 2 || lookups.length === 0); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const usage = await admin.json('/v1/usage');
+      searches = usage.body.days.at(-1).searches;
+      lookups = (await admin.json('/v1/admin/metrics')).body.cache;
+    }
+    expect(searches).toBe(2);
+    expect(lookups.length).toBeGreaterThan(0);
+  });
+});

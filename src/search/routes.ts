@@ -6,6 +6,7 @@ import { ErrorSchema } from '../documents/schemas';
 import { createRouter } from '../http/router';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { authorize } from '../middleware/auth';
+import { countUsage, recordCacheLookup } from '../metrics';
 import {
   normaliseQuery,
   readCachedSearch,
@@ -105,6 +106,8 @@ searchRouter.openapi(
       };
       c.executionCtx.waitUntil(writeCachedSearch(key, payload).catch(() => {}));
     }
+    recordCacheLookup(c, principal.tenantId, 'search', cache === 'hit');
+    countUsage(c, principal.tenantId, { searches: 1 });
     c.header('X-Cache', cache.toUpperCase());
     return c.json(
       { ...payload, took_ms: Math.round((performance.now() - started) * 100) / 100, cache },
