@@ -34,6 +34,18 @@ export async function planSlices(
   let nextTarget = sliceBytes;
   let bomBytesLeft = 0;
   let first = true;
+  /** Ends the current slice at byte `end`; the next starts there, at the current char count. */
+  const cutAt = (end: number) => {
+    plans.push({
+      index: plans.length,
+      byteStart: sliceStart,
+      byteEnd: end,
+      charStart: sliceCharStart,
+    });
+    sliceStart = end;
+    sliceCharStart = chars;
+    nextTarget = end + sliceBytes;
+  };
   const reader = body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
@@ -51,16 +63,7 @@ export async function planSlices(
         (byte & 0xc0) !== 0x80 &&
         offset + i > sliceStart
       ) {
-        const end = offset + i;
-        plans.push({
-          index: plans.length,
-          byteStart: sliceStart,
-          byteEnd: end,
-          charStart: sliceCharStart,
-        });
-        sliceStart = end;
-        sliceCharStart = chars;
-        nextTarget = end + sliceBytes;
+        cutAt(offset + i);
       }
       if (bomBytesLeft > 0) {
         bomBytesLeft--;
@@ -68,27 +71,11 @@ export async function planSlices(
         chars += byte >= 0xf0 ? 2 : 1;
       }
       if (byte === 0x0a && offset + i + 1 >= nextTarget) {
-        const end = offset + i + 1;
-        plans.push({
-          index: plans.length,
-          byteStart: sliceStart,
-          byteEnd: end,
-          charStart: sliceCharStart,
-        });
-        sliceStart = end;
-        sliceCharStart = chars;
-        nextTarget = end + sliceBytes;
+        cutAt(offset + i + 1);
       }
     }
     offset += value.length;
   }
-  if (offset > sliceStart || plans.length === 0) {
-    plans.push({
-      index: plans.length,
-      byteStart: sliceStart,
-      byteEnd: offset,
-      charStart: sliceCharStart,
-    });
-  }
+  if (offset > sliceStart || plans.length === 0) cutAt(offset);
   return plans;
 }
