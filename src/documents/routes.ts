@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { recordAudit } from '../audit/record';
-import { documents, documentVersions, ingestionEvents } from '../db/schema';
+import { documents, documentVersions } from '../db/schema';
+import { recordEvent } from '../ingest/status';
 import { enqueueIngest } from '../ingest/enqueue';
 import { ApiError } from '../errors';
 import { createRouter } from '../http/router';
@@ -364,13 +365,12 @@ documentsRouter.openapi(
         })
         .where(and(eq(documents.tenantId, principal.tenantId), eq(documents.id, row.id)))
         .returning();
-      await tx.insert(ingestionEvents).values({
-        tenantId: principal.tenantId,
-        documentId: row.id,
-        version: row.currentVersion,
-        stage: 'reprocess',
-        status: 'queued',
-      });
+      await recordEvent(
+        tx,
+        { tenantId: principal.tenantId, documentId: row.id, version: row.currentVersion },
+        'reprocess',
+        'queued',
+      );
       await recordAudit(tx, principal, c.var.requestId, {
         action: 'document.reprocess',
         targetType: 'document',
