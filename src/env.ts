@@ -23,6 +23,8 @@ export interface Env extends LlmEnv {
   INGEST_RETRY_BASE_SECONDS?: string;
   /** Text files above this many bytes are ingested in slices (default 8 MiB). */
   INGEST_SLICE_BYTES?: string;
+  /** Bytes of documents or slices one consumer invocation may hold at once (default 16 MiB). */
+  INGEST_MEMORY_BUDGET_BYTES?: string;
   EMBEDDING_BACKEND?: string;
   EMBEDDING_MODEL?: string;
   RERANK_BACKEND?: string;
@@ -63,6 +65,8 @@ export interface IngestMessage {
   version: number;
   /** Byte or page slice for huge documents; absent means "plan the work". */
   slice?: { index: number; start: number; end: number };
+  /** Bytes this message loads (the file, or the slice): the consumer's memory budget uses it. */
+  bytes?: number;
   traceparent?: string;
   enqueuedAt: number;
 }

@@ -19,6 +19,16 @@ function workerdPids(): number[] {
     });
 }
 
+/** User + system CPU seconds of a process, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 function rssKiB(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -61,6 +71,8 @@ export async function benchIngestMemory(options: {
     const pids = workerdPids();
     const baseline = pids.reduce((sum, pid) => sum + rssKiB(pid), 0);
     let peak = baseline;
+    const cpuBefore = pids.map(cpuSeconds);
+    const nodeBefore = process.cpuUsage();
     const sampler = setInterval(() => {
       peak = Math.max(
         peak,
@@ -87,6 +99,8 @@ export async function benchIngestMemory(options: {
       status = detail.status;
     }
     clearInterval(sampler);
+    const workerdCpu = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - cpuBefore[i]!, 0);
+    const nodeCpu = process.cpuUsage(nodeBefore);
     const v = detail.versions[0];
     console.log(`\ningest of a ${(body.length / 1e6).toFixed(1)} MB text file on wrangler dev`);
     console.log(
@@ -94,6 +108,9 @@ export async function benchIngestMemory(options: {
     );
     console.log(
       `  slices ${v.sliceCount}, chunks ${v.chunkCount}, embedded ${v.chunksEmbedded}, reused ${v.chunksReused}`,
+    );
+    console.log(
+      `  CPU: workerd ${workerdCpu.toFixed(1)} s; embedded Postgres (in this process) ${((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(1)} s`,
     );
     console.log(
       `  workerd RSS: baseline ${(baseline / 1024).toFixed(0)} MiB, peak ${(peak / 1024).toFixed(0)} MiB (+${((peak - baseline) / 1024).toFixed(0)} MiB)`,

@@ -383,6 +383,7 @@ documentsRouter.openapi(
       tenantId: principal.tenantId,
       documentId: row.id,
       version: row.currentVersion,
+      bytes: row.byteSize,
     });
     return c.json(toDocumentDto(updated), 202);
   },

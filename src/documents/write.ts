@@ -17,12 +17,18 @@ import {
 const isUniqueViolation = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
 
-async function enqueueOrThrow(c: Context<AppEnv>, documentId: string, version: number) {
+async function enqueueOrThrow(
+  c: Context<AppEnv>,
+  documentId: string,
+  version: number,
+  bytes: number,
+) {
   try {
     await enqueueIngest(c.env, {
       tenantId: c.var.principal.tenantId,
       documentId,
       version,
+      bytes,
       ...(c.get('traceparent') ? { traceparent: c.get('traceparent') } : {}),
     });
   } catch {
@@ -108,7 +114,7 @@ export async function createDocumentFromUpload(
     throw error;
   }
   try {
-    await enqueueOrThrow(c, documentId, 1);
+    await enqueueOrThrow(c, documentId, 1, upload.size);
   } catch (error) {
     await db
       .delete(documents)
@@ -201,7 +207,7 @@ export async function addVersionFromUpload(
     throw error;
   }
   try {
-    await enqueueOrThrow(c, current.id, version);
+    await enqueueOrThrow(c, current.id, version, upload.size);
   } catch (error) {
     await db.transaction(async (tx) => {
       await tx

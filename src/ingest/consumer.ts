@@ -7,10 +7,16 @@ import {
   PermanentIngestError,
   retryDelaySeconds,
 } from './retry';
+import { runWithinBudget } from './schedule';
 import { failVersion, recordEvent, versionStatus, type VersionRef } from './status';
 
 /** Messages of one batch processed at once; the pool is shared. */
 const CONCURRENCY = 4;
+/**
+ * Bytes of source held at once across those messages. Extracted text, chunks and vectors cost
+ * a small multiple of the source, so 16 MiB keeps an invocation well inside the 128 MB isolate.
+ */
+export const DEFAULT_MEMORY_BUDGET_BYTES = 16 * 1024 * 1024;
 
 const refOf = (m: IngestMessage): VersionRef => ({
   tenantId: m.tenantId,
@@ -18,17 +24,9 @@ const refOf = (m: IngestMessage): VersionRef => ({
   version: m.version,
 });
 
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-) {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(runners);
-}
+/** Bytes a message will load; a message without a size is assumed to need the whole budget. */
+const bytesOf = (m: IngestMessage, budget: number) =>
+  m.bytes ?? (m.slice ? m.slice.end - m.slice.start : budget);
 
 /**
  * Queue consumer for `vellum-ingest` and its dead-letter queue. Permanent failures fail the
@@ -41,6 +39,7 @@ export async function handleIngestBatch(
 ) {
   const { db, close } = openDatabase(env);
   const retryBase = Number(env.INGEST_RETRY_BASE_SECONDS ?? DEFAULT_RETRY_BASE_SECONDS);
+  const budgetBytes = Number(env.INGEST_MEMORY_BUDGET_BYTES) || DEFAULT_MEMORY_BUDGET_BYTES;
   try {
     if (batch.queue.endsWith('-dlq')) {
       for (const message of batch.messages) {
@@ -52,7 +51,12 @@ export async function handleIngestBatch(
       }
       return;
     }
-    await eachLimited(batch.messages, CONCURRENCY, async (message) => {
+    const limits = {
+      budgetBytes,
+      maxConcurrent: CONCURRENCY,
+      bytesOf: (m: Message<IngestMessage>) => bytesOf(m.body, budgetBytes),
+    };
+    await runWithinBudget(batch.messages, limits, async (message) => {
       const ref = refOf(message.body);
       try {
         await processIngestMessage({ env, db }, message.body);

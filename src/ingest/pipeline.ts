@@ -162,6 +162,7 @@ async function planAndEnqueueSlices(
       kind: 'ingest' as const,
       ...ref,
       slice: { index: p.index, start: p.byteStart, end: p.byteEnd },
+      bytes: p.byteEnd - p.byteStart,
       enqueuedAt: Date.now(),
       ...(traceparent ? { traceparent } : {}),
     },
