@@ -2,6 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { IngestMessage } from '../src/env';
+import { buildPdf } from '../src/ingest/extract/testing/build-pdf';
 import worker from './worker';
 import { newTenant, uploadText, withDb, type TestClient } from './helpers';
 
@@ -176,6 +177,35 @@ describe('ingestion pipeline', () => {
     for (const chunk of chunks) expect(text.slice(chunk.charStart, chunk.charEnd)).toBe(chunk.text);
     const covered = chunks.reduce((max, c) => Math.max(max, c.charEnd), 0);
     expect(covered).toBe(text.length);
+  });
+
+  it('ingests a 300-page PDF with every page cited', async () => {
+    const client = await newTenant('editor');
+    const pages = Array.from({ length: 300 }, (_, p) => [
+      `Chapter ${Math.floor(p / 30) + 1}, page ${p + 1}`,
+      `Boundary layer note ${p + 1}: transition at Reynolds number ${(p + 1) * 1117}.`,
+      `Measured skin friction coefficient ${((p * 37) % 89) / 1000} on panel ${p % 17}.`,
+    ]);
+    const pdf = buildPdf(pages);
+    const res = await client.fetch('/v1/documents?title=Manual', {
+      method: 'POST',
+      headers: { 'content-type': 'application/pdf' },
+      body: pdf,
+    });
+    expect(res.status).toBe(202);
+    const { document } = (await res.json()) as { document: { id: string } };
+    const doc = await waitForStatus(client, document.id, ['ready', 'failed'], 60_000);
+    expect(doc.status).toBe('ready');
+    const chunks = await allChunks(client, doc.id);
+    expect(chunks[0].page).toBe(1);
+    // Every page's text is indexed, in a chunk that starts on that page or shortly before it.
+    for (let page = 1; page <= 300; page++) {
+      const marker = `transition at Reynolds number ${page * 1117}.`;
+      const holder = chunks.find((c) => c.text.includes(marker));
+      expect(holder, `page ${page}`).toBeDefined();
+      expect(holder.page).toBeLessThanOrEqual(page);
+      expect(holder.page).toBeGreaterThan(page - 20);
+    }
   });
 
   it('fails an encrypted PDF with a stable reason and keeps it listed', async () => {
