@@ -18,7 +18,11 @@ const benches: Record<string, () => Promise<void>> = {
   },
   'ingest-memory': async () => {
     const { benchIngestMemory } = await import('./ingest-memory');
-    await benchIngestMemory({ sharedDir, megabytes: Number(process.env.VELLUM_BENCH_MB ?? 100) });
+    await benchIngestMemory({
+      sharedDir,
+      megabytes: Number(process.env.VELLUM_BENCH_MB ?? 100),
+      pdfPages: Number(process.env.VELLUM_BENCH_PDF_PAGES ?? 300),
+    });
   },
   'auth-overhead': async () => {
     spawnSync(process.execPath, [resolve(ROOT, 'scripts/bench/auth-overhead.mjs'), '200'], {
