@@ -10,13 +10,26 @@ import { startStack } from '../lib/stack';
 
 type Doc = { title: string; text: string };
 
-function workerdPids(): number[] {
+function parentOf(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/** The workerd processes started by this stack's wrangler (not other stacks on the machine). */
+function workerdPids(wranglerPid: number): number[] {
+  const descends = (pid: number): boolean => {
+    for (let p = pid; p > 1; p = parentOf(p)) if (p === wranglerPid) return true;
+    return false;
+  };
   return readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
     .map(Number)
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd');
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd') && descends(pid);
       } catch {
         return false;
       }
@@ -91,7 +104,7 @@ export async function benchIngestMemory(options: {
     const auth = { authorization: `Bearer ${key}` };
 
     const ingest = async (label: string, body: Buffer, contentType: string) => {
-      const pids = workerdPids();
+      const pids = workerdPids(stack.wrangler.pid!);
       const baseline = pids.reduce((sum, pid) => sum + rssKiB(pid), 0);
       let peak = baseline;
       const cpuBefore = pids.map(cpuSeconds);
@@ -173,5 +186,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     sharedDir: process.env.VELLUM_SHARED ?? resolve(process.cwd(), '../shared'),
     megabytes: Number(process.env.VELLUM_BENCH_MB ?? 100),
     pdfPages: Number(process.env.VELLUM_BENCH_PDF_PAGES ?? 300),
+    port: Number(process.env.VELLUM_BENCH_PORT) || undefined,
   });
 }
