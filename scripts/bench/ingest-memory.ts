@@ -1,11 +1,13 @@
 // Ingest of large files on wrangler dev: a ~100 MB text file (sliced) and a 300-page PDF
 // (parsed whole). Prints time to ready, chunk counts, CPU per process and workerd memory.
-// Both Workers and miniflare share one workerd process locally, so its RSS growth is an upper
-// bound for the ingest isolate (the API isolate only answers status polls meanwhile).
+// The ingest isolate's own V8 heap is read through workerd's inspector (what the 128 MB Workers
+// limit is about); the workerd process RSS, shared with the API Worker and miniflare, is printed
+// beside it as an upper bound.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildPdf } from '../../src/ingest/extract/testing/build-pdf';
+import { sampleIsolateHeap } from '../lib/isolate-heap';
 import { startStack } from '../lib/stack';
 
 type Doc = { title: string; text: string };
@@ -107,6 +109,8 @@ export async function benchIngestMemory(options: {
       const pids = workerdPids(stack.wrangler.pid!);
       const baseline = pids.reduce((sum, pid) => sum + rssKiB(pid), 0);
       let peak = baseline;
+      const heap = await sampleIsolateHeap('vellum-ingest');
+      const heapIdle = heap.last.usedSize;
       const cpuBefore = pids.map(cpuSeconds);
       const nodeBefore = process.cpuUsage();
       const sampler = setInterval(() => {
@@ -136,6 +140,7 @@ export async function benchIngestMemory(options: {
         lastStage = stage;
       }
       clearInterval(sampler);
+      heap.stop();
       const seconds = (performance.now() - started) / 1000;
       const workerdCpu = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - cpuBefore[i]!, 0);
       const nodeCpu = process.cpuUsage(nodeBefore);
@@ -163,6 +168,10 @@ export async function benchIngestMemory(options: {
       );
       console.log(
         `  CPU: workerd ${workerdCpu.toFixed(1)} s; embedded Postgres (this process) ${((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(1)} s`,
+      );
+      const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+      console.log(
+        `  ingest isolate V8 heap (inspector, ${heap.samples} samples): used peak ${mib(heap.peak.usedSize)} MiB (idle ${mib(heapIdle)}), heap size peak ${mib(heap.peak.totalSize)} MiB`,
       );
       console.log(
         `  workerd RSS: before ${(baseline / 1024).toFixed(0)} MiB, peak ${(peak / 1024).toFixed(0)} MiB (+${((peak - baseline) / 1024).toFixed(0)} MiB)`,
