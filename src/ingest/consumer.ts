@@ -1,5 +1,7 @@
-import { openDatabase } from '../db/client';
-import type { Env, IngestMessage } from '../env';
+import { LlmError } from '../ai/llm/types';
+import { openDatabase, type Database } from '../db/client';
+import { processEnrichMessage } from '../enrichment/run';
+import type { EnrichMessage, Env, IngestQueueMessage } from '../env';
 import { processIngestMessage } from './pipeline';
 import {
   DEFAULT_RETRY_BASE_SECONDS,
@@ -12,7 +14,7 @@ import { failVersion, recordEvent, versionStatus, type VersionRef } from './stat
 /** Messages of one batch processed at once; the pool is shared. */
 const CONCURRENCY = 4;
 
-const refOf = (m: IngestMessage): VersionRef => ({
+const refOf = (m: IngestQueueMessage): VersionRef => ({
   tenantId: m.tenantId,
   documentId: m.documentId,
   version: m.version,
@@ -30,12 +32,45 @@ async function eachLimited<T>(
   await Promise.all(runners);
 }
 
+/** Longest wait a provider's retry-after may impose on an enrichment retry. */
+const MAX_RETRY_AFTER_SECONDS = 15 * 60;
+
+/**
+ * Enrichment runs after the version is ready, so nothing here may fail the document: outcomes
+ * are recorded as `enrich` events, transient failures retry with the same backoff as ingest
+ * (or the provider's retry-after, when longer) until the queue dead-letters them.
+ */
+async function handleEnrichMessage(
+  env: Env,
+  db: Database,
+  message: Message<EnrichMessage>,
+  retryBase: number,
+) {
+  try {
+    await processEnrichMessage({ env, db }, message.body);
+    message.ack();
+  } catch (error) {
+    const retryAfterMs = error instanceof LlmError ? error.details.retryAfterMs : undefined;
+    const delaySeconds = Math.max(
+      retryDelaySeconds(message.attempts, retryBase),
+      Math.min(MAX_RETRY_AFTER_SECONDS, Math.ceil((retryAfterMs ?? 0) / 1000)),
+    );
+    await recordEvent(db, refOf(message.body), 'enrich', 'retry', {
+      attempt: message.attempts,
+      delaySeconds,
+      error: describeError(error),
+    }).catch(() => {});
+    message.retry({ delaySeconds });
+  }
+}
+
 /**
  * Queue consumer for `vellum-ingest` and its dead-letter queue. Permanent failures fail the
  * document at once; transient ones retry with backoff until the queue dead-letters them.
+ * Enrichment messages share the queue and never fail a document.
  */
 export async function handleIngestBatch(
-  batch: MessageBatch<IngestMessage>,
+  batch: MessageBatch<IngestQueueMessage>,
   env: Env,
   ctx: ExecutionContext,
 ) {
@@ -45,7 +80,13 @@ export async function handleIngestBatch(
     if (batch.queue.endsWith('-dlq')) {
       for (const message of batch.messages) {
         const ref = refOf(message.body);
-        if ((await versionStatus(db, ref)) !== 'ready') {
+        if (message.body.kind === 'enrich') {
+          // The document was ready before enrichment began; it stays ready.
+          await recordEvent(db, ref, 'enrich', 'failed', {
+            reason: 'retries_exhausted',
+            attempts: message.attempts,
+          }).catch(() => {});
+        } else if ((await versionStatus(db, ref)) !== 'ready') {
           await failVersion(db, ref, 'retries_exhausted', { attempts: message.attempts });
         }
         message.ack();
@@ -53,9 +94,14 @@ export async function handleIngestBatch(
       return;
     }
     await eachLimited(batch.messages, CONCURRENCY, async (message) => {
-      const ref = refOf(message.body);
+      const body = message.body;
+      if (body.kind === 'enrich') {
+        await handleEnrichMessage(env, db, message as Message<EnrichMessage>, retryBase);
+        return;
+      }
+      const ref = refOf(body);
       try {
-        await processIngestMessage({ env, db }, message.body);
+        await processIngestMessage({ env, db }, body);
         message.ack();
       } catch (error) {
         if (error instanceof PermanentIngestError) {
@@ -67,7 +113,7 @@ export async function handleIngestBatch(
         await recordEvent(db, ref, 'retry', 'scheduled', {
           attempt: message.attempts,
           delaySeconds,
-          slice: message.body.slice?.index ?? null,
+          slice: body.slice?.index ?? null,
           error: describeError(error),
         }).catch(() => {});
         message.retry({ delaySeconds });
