@@ -10,7 +10,7 @@ import type { LlmEnv } from './ai/llm/config';
 export interface Env extends LlmEnv {
   ENVIRONMENT: string;
   DOCUMENTS: R2Bucket;
-  INGEST_QUEUE: Queue<IngestMessage>;
+  INGEST_QUEUE: Queue<IngestQueueMessage>;
   DATABASE_URL: string;
   /** Local dev only: host:port of the WebSocket->Postgres bridge. */
   DB_WS_PROXY?: string;
@@ -70,6 +70,22 @@ export interface IngestMessage {
   traceparent?: string;
   enqueuedAt: number;
 }
+
+/**
+ * Sent once a version is ready, when the tenant opted into enrichment and a Claude key is set:
+ * summarise and tag that version. References only, like `IngestMessage`.
+ */
+export interface EnrichMessage {
+  kind: 'enrich';
+  tenantId: string;
+  documentId: string;
+  version: number;
+  traceparent?: string;
+  enqueuedAt: number;
+}
+
+/** Everything the `vellum-ingest` queue carries. */
+export type IngestQueueMessage = IngestMessage | EnrichMessage;
 
 /** One client event after validation, stamped with the time the API received it. */
 export interface ProductEvent {

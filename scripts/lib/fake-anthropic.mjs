@@ -1,7 +1,9 @@
 // A local stand-in for the Anthropic Messages API (`POST /v1/messages`), used by tests and
 // offline dev. It speaks the real wire format (JSON and SSE), estimates usage from the
 // request, and writes a grounded answer: it reads the <passage> blocks of the prompt, picks
-// the sentence that best matches the <question>, and cites it as [id: "quote"].
+// the sentence that best matches the <question>, and cites it as [id: "quote"]. Asked to
+// catalogue a <document> (enrichment), it replies with JSON {summary, tags}: the document's
+// first sentences and its most frequent words.
 //
 // Behaviour is scriptable over HTTP so tests running inside workerd can drive failures:
 //   POST /__script   { apiKey?, model?, behaviours: [Behaviour, ...] }  queue per key+model
@@ -88,9 +90,26 @@ function sentences(text) {
   return (text.match(/[^.!?\n]+[.!?]?/g) ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
+/** An enrichment reply: the first two sentences and the three most frequent longer words. */
+export function enrichmentAnswer(documentText) {
+  const plain = documentText.replace(/^#+\s*/gm, '').replace(/<[^>]+>/g, ' ');
+  const summary = sentences(plain).slice(0, 2).join(' ') || 'An empty document.';
+  const counts = new Map();
+  for (const word of plain.toLowerCase().split(/[^\p{L}]+/u)) {
+    if (word.length > 3 && !STOPWORDS.has(word)) counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
+  const tags = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 3)
+    .map(([word]) => word);
+  return JSON.stringify({ summary, tags });
+}
+
 /** The grounded answer: quote the best-matching sentence and cite it. */
 export function groundedAnswer(body) {
   const { messages, all } = requestText(body);
+  const document = /<document\b[^>]*>([\s\S]*?)<\/document>/.exec(messages);
+  if (document) return enrichmentAnswer(document[1]);
   const passages = parsePassages(all);
   const question = /<question>([\s\S]*?)<\/question>/.exec(messages)?.[1]?.trim() ?? messages;
   if (passages.length === 0) {

@@ -1,5 +1,7 @@
-import { openDatabase } from '../db/client';
-import type { Env, IngestMessage } from '../env';
+import { LlmError } from '../ai/llm/types';
+import { openDatabase, type Database } from '../db/client';
+import { processEnrichMessage } from '../enrichment/run';
+import type { EnrichMessage, Env, IngestQueueMessage } from '../env';
 import { processIngestMessage } from './pipeline';
 import {
   DEFAULT_RETRY_BASE_SECONDS,
@@ -18,22 +20,58 @@ const CONCURRENCY = 4;
  */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 16 * 1024 * 1024;
 
-const refOf = (m: IngestMessage): VersionRef => ({
+const refOf = (m: IngestQueueMessage): VersionRef => ({
   tenantId: m.tenantId,
   documentId: m.documentId,
   version: m.version,
 });
 
-/** Bytes a message will load; a message without a size is assumed to need the whole budget. */
-const bytesOf = (m: IngestMessage, budget: number) =>
-  m.bytes ?? (m.slice ? m.slice.end - m.slice.start : budget);
+/**
+ * Bytes a message will load; enrichment reads a few chunks, and an ingest message without a
+ * size is assumed to need the whole budget.
+ */
+const bytesOf = (m: IngestQueueMessage, budget: number) =>
+  m.kind === 'enrich' ? 0 : (m.bytes ?? (m.slice ? m.slice.end - m.slice.start : budget));
+
+/** Longest wait a provider's retry-after may impose on an enrichment retry. */
+const MAX_RETRY_AFTER_SECONDS = 15 * 60;
+
+/**
+ * Enrichment runs after the version is ready, so nothing here may fail the document: outcomes
+ * are recorded as `enrich` events, transient failures retry with the same backoff as ingest
+ * (or the provider's retry-after, when longer) until the queue dead-letters them.
+ */
+async function handleEnrichMessage(
+  env: Env,
+  db: Database,
+  message: Message<EnrichMessage>,
+  retryBase: number,
+) {
+  try {
+    await processEnrichMessage({ env, db }, message.body);
+    message.ack();
+  } catch (error) {
+    const retryAfterMs = error instanceof LlmError ? error.details.retryAfterMs : undefined;
+    const delaySeconds = Math.max(
+      retryDelaySeconds(message.attempts, retryBase),
+      Math.min(MAX_RETRY_AFTER_SECONDS, Math.ceil((retryAfterMs ?? 0) / 1000)),
+    );
+    await recordEvent(db, refOf(message.body), 'enrich', 'retry', {
+      attempt: message.attempts,
+      delaySeconds,
+      error: describeError(error),
+    }).catch(() => {});
+    message.retry({ delaySeconds });
+  }
+}
 
 /**
  * Queue consumer for `vellum-ingest` and its dead-letter queue. Permanent failures fail the
  * document at once; transient ones retry with backoff until the queue dead-letters them.
+ * Enrichment messages share the queue and never fail a document.
  */
 export async function handleIngestBatch(
-  batch: MessageBatch<IngestMessage>,
+  batch: MessageBatch<IngestQueueMessage>,
   env: Env,
   ctx: ExecutionContext,
 ) {
@@ -44,7 +82,13 @@ export async function handleIngestBatch(
     if (batch.queue.endsWith('-dlq')) {
       for (const message of batch.messages) {
         const ref = refOf(message.body);
-        if ((await versionStatus(db, ref)) !== 'ready') {
+        if (message.body.kind === 'enrich') {
+          // The document was ready before enrichment began; it stays ready.
+          await recordEvent(db, ref, 'enrich', 'failed', {
+            reason: 'retries_exhausted',
+            attempts: message.attempts,
+          }).catch(() => {});
+        } else if ((await versionStatus(db, ref)) !== 'ready') {
           await failVersion(db, ref, 'retries_exhausted', { attempts: message.attempts });
         }
         message.ack();
@@ -54,12 +98,17 @@ export async function handleIngestBatch(
     const limits = {
       budgetBytes,
       maxConcurrent: CONCURRENCY,
-      bytesOf: (m: Message<IngestMessage>) => bytesOf(m.body, budgetBytes),
+      bytesOf: (m: Message<IngestQueueMessage>) => bytesOf(m.body, budgetBytes),
     };
     await runWithinBudget(batch.messages, limits, async (message) => {
-      const ref = refOf(message.body);
+      const body = message.body;
+      if (body.kind === 'enrich') {
+        await handleEnrichMessage(env, db, message as Message<EnrichMessage>, retryBase);
+        return;
+      }
+      const ref = refOf(body);
       try {
-        await processIngestMessage({ env, db }, message.body);
+        await processIngestMessage({ env, db }, body);
         message.ack();
       } catch (error) {
         if (error instanceof PermanentIngestError) {
@@ -71,7 +120,7 @@ export async function handleIngestBatch(
         await recordEvent(db, ref, 'retry', 'scheduled', {
           attempt: message.attempts,
           delaySeconds,
-          slice: message.body.slice?.index ?? null,
+          slice: body.slice?.index ?? null,
           error: describeError(error),
         }).catch(() => {});
         message.retry({ delaySeconds });

@@ -5,6 +5,8 @@ import type { Database } from '../db/client';
 import { chunks, documents, documentVersions, ingestSlices } from '../db/schema';
 import type { Env, IngestMessage } from '../env';
 import { bumpCorpusVersion } from '../documents/repository';
+import { enqueueEnrichment } from '../enrichment/enqueue';
+import { logJson } from '../observability/log';
 import { createVectorStore } from '../retrieval/vectors';
 import { chunkText, hashChunkText } from './chunk';
 import { extract, ExtractionError } from './extract';
@@ -70,7 +72,8 @@ export async function processIngestMessage(
     return 'skipped';
   }
 
-  if (message.slice) return processSlice(ctx, ref, version, message.slice.index);
+  if (message.slice)
+    return processSlice(ctx, ref, version, message.slice.index, message.traceparent);
 
   await markProcessing(ctx.db, ref);
   const sliceBytes = Number(ctx.env.INGEST_SLICE_BYTES) || SLICE_BYTES;
@@ -105,7 +108,7 @@ export async function processIngestMessage(
     ordinalBase: 0,
     charBase: 0,
   });
-  await completeVersion(ctx, ref, { ...result, sliceCount: 1 });
+  await completeVersion(ctx, ref, { ...result, sliceCount: 1 }, message.traceparent);
   return 'done';
 }
 
@@ -177,6 +180,7 @@ async function processSlice(
   ref: VersionRef,
   version: VersionRow,
   index: number,
+  traceparent?: string,
 ): Promise<Outcome> {
   const [slice] = await ctx.db
     .select()
@@ -230,7 +234,7 @@ async function processSlice(
     .where(and(eq(ingestSlices.documentId, ref.documentId), eq(ingestSlices.version, ref.version)));
   await setProgress(ctx.db, ref, { stage: `slices ${totals!.done}/${totals!.total}` });
   if (totals!.done < totals!.total) return 'done';
-  await completeVersion(ctx, ref, { ...totals!, sliceCount: totals!.total });
+  await completeVersion(ctx, ref, { ...totals!, sliceCount: totals!.total }, traceparent);
   return 'done';
 }
 
@@ -332,11 +336,15 @@ async function indexText(
   return { count: drafts.length, reused, embedded };
 }
 
-/** Makes the version the one search serves and retires older versions' chunks and vectors. */
+/**
+ * Makes the version the one search serves, queues its enrichment (when the tenant opted in)
+ * and retires older versions' chunks and vectors.
+ */
 async function completeVersion(
   ctx: IngestContext,
   ref: VersionRef,
   result: { count: number; reused: number; embedded: number; sliceCount: number },
+  traceparent?: string,
 ) {
   const promoted = await ctx.db.transaction(async (tx) => {
     await tx
@@ -364,6 +372,9 @@ async function completeVersion(
         chunksDone: sql`case when ${documents.currentVersion} = ${ref.version} then ${result.count} else ${documents.chunksDone} end`,
         chunksTotal: sql`case when ${documents.currentVersion} = ${ref.version} then ${result.count} else ${documents.chunksTotal} end`,
         failureReason: null,
+        // A summary describes the version it was written for; a newly served one starts without.
+        summary: sql`case when ${documents.readyVersion} is distinct from ${ref.version} then null else ${documents.summary} end`,
+        suggestedTags: sql`case when ${documents.readyVersion} is distinct from ${ref.version} then null else ${documents.suggestedTags} end`,
         updatedAt: new Date(),
       })
       .where(
@@ -372,7 +383,7 @@ async function completeVersion(
           sql`(${documents.readyVersion} is null or ${documents.readyVersion} <= ${ref.version})`,
         ),
       )
-      .returning({ id: documents.id });
+      .returning({ id: documents.id, currentVersion: documents.currentVersion });
     await recordEvent(tx, ref, 'ready', 'done', {
       chunks: result.count,
       reused: result.reused,
@@ -380,9 +391,22 @@ async function completeVersion(
       slices: result.sliceCount,
     });
     if (updated.length) await bumpCorpusVersion(tx, ref.tenantId);
-    return updated.length > 0;
+    return updated[0] ?? null;
   });
-  if (promoted) await retireOlderVersions(ctx, ref);
+  if (!promoted) return;
+  if (promoted.currentVersion === ref.version) {
+    // Best effort: the version is ready whatever happens to its enrichment.
+    await enqueueEnrichment(ctx, ref, traceparent).catch((error: unknown) =>
+      logJson('warn', {
+        msg: 'enrich.enqueue_failed',
+        tenantId: ref.tenantId,
+        documentId: ref.documentId,
+        version: ref.version,
+        error: error instanceof Error ? error.message.slice(0, 200) : String(error),
+      }),
+    );
+  }
+  await retireOlderVersions(ctx, ref);
 }
 
 async function retireOlderVersions(ctx: IngestContext, ref: VersionRef) {

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { recordAudit } from '../audit/record';
 import { evictTenantKeys } from '../auth/key-store';
 import { ErrorSchema } from '../documents/schemas';
+import { enrichmentEnabled } from '../enrichment/enqueue';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
 import { ingestBacklogCap } from '../middleware/ingest-backlog';
@@ -29,6 +30,8 @@ const SettingsResponse = z
       ),
       dailyBudgetUsd: z.number().nullable(),
       ingestBacklogCap: z.number(),
+      /** Opted in and a Claude key is configured: ready documents get a summary and tags. */
+      enrichment: z.boolean(),
     }),
   })
   .openapi('TenantSettingsView');
@@ -43,6 +46,7 @@ function view(settings: TenantSettings, env: Env) {
       ),
       dailyBudgetUsd: settings.dailyBudgetUsd ?? null,
       ingestBacklogCap: ingestBacklogCap(env, settings.ingestBacklogCap),
+      enrichment: enrichmentEnabled(env, settings),
     },
   };
 }
@@ -53,7 +57,7 @@ settingsRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/tenant/settings',
-    summary: 'Rate-limit overrides, daily AI budget and ingest backlog cap',
+    summary: 'Rate-limit overrides, daily AI budget, ingest backlog cap and enrichment',
     middleware: [authorize('settings:manage')] as const,
     responses: { 200: json(SettingsResponse, 'The settings'), ...errors },
   }),

@@ -3,13 +3,13 @@ import { applySettingsPatch, parseStoredSettings, TenantSettingsPatch } from './
 
 describe('tenant settings', () => {
   it('patches its own fields and keeps keys owned by other features', () => {
-    const stored = { enrichment: { summaries: true }, dailyBudgetUsd: 5 };
+    const stored = { vectorIndex: 'vellum-chunks-2', dailyBudgetUsd: 5 };
     const next = applySettingsPatch(stored, {
       rateLimits: { read: { capacity: 10 } },
       dailyBudgetUsd: null,
     });
     expect(next).toEqual({
-      enrichment: { summaries: true },
+      vectorIndex: 'vellum-chunks-2',
       rateLimits: { read: { capacity: 10 } },
     });
   });
@@ -19,6 +19,16 @@ describe('tenant settings', () => {
       ingestBacklogCap: 7,
     });
     expect(parseStoredSettings(null)).toEqual({});
+    expect(parseStoredSettings({ enrichment: { summaries: true } })).toEqual({});
+    expect(parseStoredSettings({ enrichment: true })).toEqual({ enrichment: true });
+  });
+
+  it('turns enrichment on and back to the default (off)', () => {
+    expect(TenantSettingsPatch.safeParse({ enrichment: true }).success).toBe(true);
+    expect(TenantSettingsPatch.safeParse({ enrichment: 'yes' }).success).toBe(false);
+    const on = applySettingsPatch({ dailyBudgetUsd: 5 }, { enrichment: true });
+    expect(parseStoredSettings(on)).toEqual({ dailyBudgetUsd: 5, enrichment: true });
+    expect(applySettingsPatch(on, { enrichment: null })).toEqual({ dailyBudgetUsd: 5 });
   });
 
   it('refuses empty patches, unknown fields and out-of-range values', () => {

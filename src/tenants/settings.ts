@@ -27,6 +27,8 @@ export const TenantSettingsSchema = z
     rateLimits: RateLimitOverrides.optional(),
     dailyBudgetUsd: z.number().min(0).max(1_000_000).optional(),
     ingestBacklogCap: z.number().int().min(1).max(1_000_000).optional(),
+    /** Summary and suggested tags for each ready document, by Claude; off unless set to true. */
+    enrichment: z.boolean().optional(),
   })
   .strict()
   .openapi('TenantSettings');
@@ -38,6 +40,7 @@ export const TenantSettingsPatch = z
     rateLimits: RateLimitOverrides.nullable().optional(),
     dailyBudgetUsd: z.number().min(0).max(1_000_000).nullable().optional(),
     ingestBacklogCap: z.number().int().min(1).max(1_000_000).nullable().optional(),
+    enrichment: z.boolean().nullable().optional(),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'nothing to update')

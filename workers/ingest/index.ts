@@ -1,27 +1,28 @@
-import type { Env, EventsMessage, IngestMessage } from '../../src/env';
+import type { Env, EventsMessage, IngestQueueMessage } from '../../src/env';
 import { handleEventsBatch } from '../../src/events/consumer';
 import { handleIngestBatch } from '../../src/ingest/consumer';
 import { runMaintenance } from '../../src/maintenance';
 import { logJson } from '../../src/observability/log';
 import { traceIdOf } from '../../src/observability/traceparent';
 
-type QueueMessage = IngestMessage | EventsMessage;
+type QueueMessage = IngestQueueMessage | EventsMessage;
 
 const isEventsQueue = (queue: string) =>
   queue === 'vellum-events' || queue.startsWith('vellum-events-');
 
-/** Logs each ingest message with the trace id of the request that enqueued it. */
-function logIngestBatch(batch: MessageBatch<IngestMessage>) {
+/** Logs each ingest or enrich message with the trace id of the request that enqueued it. */
+function logIngestBatch(batch: MessageBatch<IngestQueueMessage>) {
   for (const message of batch.messages) {
     const body = message.body;
     logJson('info', {
       msg: 'ingest.message',
+      kind: body.kind,
       queue: batch.queue,
       traceId: traceIdOf(body.traceparent),
       tenantId: body.tenantId,
       documentId: body.documentId,
       version: body.version,
-      slice: body.slice?.index ?? null,
+      slice: body.kind === 'ingest' ? (body.slice?.index ?? null) : null,
       attempt: message.attempts,
       queuedMs: Date.now() - body.enqueuedAt,
     });
@@ -34,8 +35,8 @@ export default {
       await handleEventsBatch(batch as MessageBatch<EventsMessage>, env, ctx);
       return;
     }
-    logIngestBatch(batch as MessageBatch<IngestMessage>);
-    await handleIngestBatch(batch as MessageBatch<IngestMessage>, env, ctx);
+    logIngestBatch(batch as MessageBatch<IngestQueueMessage>);
+    await handleIngestBatch(batch as MessageBatch<IngestQueueMessage>, env, ctx);
   },
 
   /** Daily storage lifecycle: retention, orphan cleanup, expiry of idempotency keys and metrics. */

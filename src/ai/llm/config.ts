@@ -4,6 +4,8 @@ export interface LlmEnv {
   ANTHROPIC_BASE_URL?: string;
   ANTHROPIC_MODEL_PRIMARY?: string;
   ANTHROPIC_MODEL_SECONDARY?: string;
+  /** Model for background document enrichment (summary and tags); default: the secondary model. */
+  ANTHROPIC_MODEL_ENRICHMENT?: string;
   /** Per-tenant daily spend cap in USD. */
   LLM_DAILY_BUDGET_USD?: string;
   /** JSON `{ "<model>": { "inputPerMtok": n, "outputPerMtok": n } }` merged over the defaults. */
@@ -15,6 +17,7 @@ export interface LlmConfig {
   baseURL: string | undefined;
   primaryModel: string;
   secondaryModel: string;
+  enrichmentModel: string;
   dailyBudgetUsd: number;
 }
 
@@ -24,11 +27,13 @@ export const DEFAULT_DAILY_BUDGET_USD = 5;
 
 export function llmConfigFromEnv(env: LlmEnv): LlmConfig {
   const budget = Number(env.LLM_DAILY_BUDGET_USD);
+  const secondaryModel = env.ANTHROPIC_MODEL_SECONDARY?.trim() || DEFAULT_SECONDARY_MODEL;
   return {
     apiKey: env.ANTHROPIC_API_KEY?.trim() || null,
     baseURL: env.ANTHROPIC_BASE_URL?.trim() || undefined,
     primaryModel: env.ANTHROPIC_MODEL_PRIMARY?.trim() || DEFAULT_PRIMARY_MODEL,
-    secondaryModel: env.ANTHROPIC_MODEL_SECONDARY?.trim() || DEFAULT_SECONDARY_MODEL,
+    secondaryModel,
+    enrichmentModel: env.ANTHROPIC_MODEL_ENRICHMENT?.trim() || secondaryModel,
     dailyBudgetUsd:
       Number.isFinite(budget) && budget >= 0 && env.LLM_DAILY_BUDGET_USD
         ? budget

@@ -1,0 +1,215 @@
+import { and, asc, eq } from 'drizzle-orm';
+import { estimateTokens } from '../ai/answer/text';
+import { anthropicFromConfig } from '../ai/llm/anthropic';
+import { llmConfigFromEnv } from '../ai/llm/config';
+import { LlmError, type LlmClient, type LlmUsage } from '../ai/llm/types';
+import { budgetStatus, canAfford, usageDay } from '../ai/usage/budget';
+import { costOf, priceTable } from '../ai/usage/prices';
+import { recordUsage, spentToday } from '../ai/usage/store';
+import type { Database } from '../db/client';
+import { chunks, documents, ingestionEvents } from '../db/schema';
+import type { EnrichMessage, Env } from '../env';
+import { recordEvent, type VersionRef } from '../ingest/status';
+import { loadSettings } from '../tenants/settings';
+import { parseEnrichment } from './output';
+import {
+  buildEnrichPrompt,
+  documentExcerpt,
+  ENRICH_MAX_CHUNKS,
+  ENRICH_MAX_OUTPUT_TOKENS,
+} from './prompt';
+
+export interface EnrichContext {
+  env: Env;
+  db: Database;
+  /** Defaults to the Anthropic client for the configured key. */
+  llm?: LlmClient | null;
+}
+
+export type EnrichOutcome = 'done' | 'skipped' | 'failed';
+
+const skipped = async (
+  db: Pick<Database, 'insert'>,
+  ref: VersionRef,
+  reason: string,
+  detail = {},
+) => {
+  await recordEvent(db, ref, 'enrich', 'skipped', { reason, ...detail });
+  return 'skipped' as const;
+};
+
+const failed = async (
+  db: Pick<Database, 'insert'>,
+  ref: VersionRef,
+  reason: string,
+  detail = {},
+) => {
+  await recordEvent(db, ref, 'enrich', 'failed', { reason, ...detail });
+  return 'failed' as const;
+};
+
+async function alreadyEnriched(db: Database, ref: VersionRef): Promise<boolean> {
+  const rows = await db
+    .select({ id: ingestionEvents.id })
+    .from(ingestionEvents)
+    .where(
+      and(
+        eq(ingestionEvents.documentId, ref.documentId),
+        eq(ingestionEvents.version, ref.version),
+        eq(ingestionEvents.stage, 'enrich'),
+        eq(ingestionEvents.status, 'done'),
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+}
+
+/**
+ * Summarises and tags one ready version. Every outcome that retrying cannot change (stale
+ * message, enrichment switched off, budget spent, rejected request, malformed reply) is
+ * recorded as an `enrich` event and returned; a transient failure (provider overloaded or
+ * down, timeout, database) is thrown for the queue to retry. It never touches the document's
+ * status: the version is already ready and stays so whatever happens here.
+ */
+export async function processEnrichMessage(
+  ctx: EnrichContext,
+  message: EnrichMessage,
+): Promise<EnrichOutcome> {
+  const { db, env } = ctx;
+  const ref: VersionRef = {
+    tenantId: message.tenantId,
+    documentId: message.documentId,
+    version: message.version,
+  };
+  const [doc] = await db
+    .select({
+      title: documents.title,
+      currentVersion: documents.currentVersion,
+      readyVersion: documents.readyVersion,
+    })
+    .from(documents)
+    .where(and(eq(documents.tenantId, ref.tenantId), eq(documents.id, ref.documentId)));
+  if (!doc) return 'skipped'; // deleted since it was queued
+  if (doc.currentVersion !== ref.version || doc.readyVersion !== ref.version) {
+    return skipped(db, ref, 'superseded', {
+      currentVersion: doc.currentVersion,
+      readyVersion: doc.readyVersion,
+    });
+  }
+  if (await alreadyEnriched(db, ref)) return 'skipped'; // a redelivery
+
+  const settings = await loadSettings(db, ref.tenantId);
+  if (settings.enrichment !== true) return skipped(db, ref, 'disabled');
+  const config = llmConfigFromEnv(env);
+  const llm = ctx.llm === undefined ? anthropicFromConfig(config) : ctx.llm;
+  if (!llm) return skipped(db, ref, 'not_configured');
+
+  const rows = await db
+    .select({ text: chunks.text, charStart: chunks.charStart, charEnd: chunks.charEnd })
+    .from(chunks)
+    .where(
+      and(
+        eq(chunks.tenantId, ref.tenantId),
+        eq(chunks.documentId, ref.documentId),
+        eq(chunks.version, ref.version),
+      ),
+    )
+    .orderBy(asc(chunks.ordinal))
+    .limit(ENRICH_MAX_CHUNKS + 1);
+  const excerpt = documentExcerpt(
+    rows.slice(0, ENRICH_MAX_CHUNKS),
+    undefined,
+    rows.length > ENRICH_MAX_CHUNKS,
+  );
+  if (!excerpt.text.trim()) return skipped(db, ref, 'no_text');
+  const prompt = buildEnrichPrompt(doc.title, excerpt);
+
+  const model = config.enrichmentModel;
+  const prices = priceTable(env.LLM_PRICES);
+  const budget = budgetStatus(
+    settings.dailyBudgetUsd ?? config.dailyBudgetUsd,
+    await spentToday(db, ref.tenantId),
+  );
+  if (budget.exhausted) return skipped(db, ref, 'budget_exhausted', { model });
+  const estimate: LlmUsage = {
+    inputTokens: estimateTokens(prompt.system + prompt.messages[0]!.content),
+    outputTokens: ENRICH_MAX_OUTPUT_TOKENS,
+  };
+  if (!canAfford(budget, model, estimate, prices)) {
+    return skipped(db, ref, 'over_budget', { model, remainingUsd: budget.remainingUsd });
+  }
+
+  const started = Date.now();
+  let text = '';
+  let done: { usage: LlmUsage; stopReason: string; model: string } | null = null;
+  try {
+    for await (const event of llm.stream({
+      model,
+      system: prompt.system,
+      messages: prompt.messages,
+      maxTokens: ENRICH_MAX_OUTPUT_TOKENS,
+      temperature: 0,
+    })) {
+      if (event.type === 'delta') text += event.text;
+      else done = event;
+    }
+    if (!done) throw new LlmError('truncated', `${model}: no completion event`, { model });
+  } catch (error) {
+    const llmError =
+      error instanceof LlmError ? error : new LlmError('unknown', String(error), { model });
+    if (llmError.retryable) throw llmError;
+    return failed(db, ref, `llm_${llmError.kind}`, {
+      model,
+      status: llmError.details.status ?? null,
+      message: llmError.message.slice(0, 200),
+    });
+  }
+
+  const costUsd = costOf(done.model, done.usage, prices);
+  await recordUsage(db, ref.tenantId, usageDay(), {
+    tokensIn: done.usage.inputTokens,
+    tokensOut: done.usage.outputTokens,
+    costUsd,
+    answers: 0,
+  });
+  const call = {
+    model: done.model,
+    inputTokens: done.usage.inputTokens,
+    outputTokens: done.usage.outputTokens,
+    costUsd,
+    stopReason: done.stopReason,
+    ms: Date.now() - started,
+  };
+
+  const parsed = parseEnrichment(text);
+  if (!parsed.ok) return failed(db, ref, 'malformed_output', { ...call, detail: parsed.reason });
+
+  return db.transaction(async (tx) => {
+    const updated = await tx
+      .update(documents)
+      .set({
+        summary: parsed.value.summary,
+        suggestedTags: parsed.value.suggestedTags,
+        updatedAt: new Date(),
+      })
+      .where(
+        and(
+          eq(documents.tenantId, ref.tenantId),
+          eq(documents.id, ref.documentId),
+          eq(documents.currentVersion, ref.version),
+          eq(documents.readyVersion, ref.version),
+        ),
+      )
+      .returning({ id: documents.id });
+    if (updated.length === 0) return skipped(tx, ref, 'superseded', call);
+    await recordEvent(tx, ref, 'enrich', 'done', {
+      ...call,
+      tags: parsed.value.suggestedTags.length,
+      chunks: excerpt.chunksUsed,
+      excerptTokens: excerpt.tokens,
+      truncated: excerpt.truncated,
+      injectionFlags: prompt.flag.reasons,
+    });
+    return 'done' as const;
+  });
+}
