@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { chunks, documents, documentVersions, ingestionEvents, tenants } from '../db/schema';
 import { decodeCursor, encodeCursor } from '../http/cursor';
+import { versionWhere } from '../ingest/status';
 
 export type DocumentRow = typeof documents.$inferSelect;
 export type VersionRow = typeof documentVersions.$inferSelect;
@@ -77,13 +78,7 @@ export async function findVersion(
   const [row] = await db
     .select()
     .from(documentVersions)
-    .where(
-      and(
-        eq(documentVersions.tenantId, tenantId),
-        eq(documentVersions.documentId, documentId),
-        eq(documentVersions.version, version),
-      ),
-    )
+    .where(versionWhere({ tenantId, documentId, version }))
     .limit(1);
   return row;
 }

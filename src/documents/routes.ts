@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { recordAudit } from '../audit/record';
 import { documents, documentVersions } from '../db/schema';
-import { recordEvent } from '../ingest/status';
+import { recordEvent, versionWhere } from '../ingest/status';
 import { enqueueIngest } from '../ingest/enqueue';
 import { ApiError } from '../errors';
 import { createRouter } from '../http/router';
@@ -344,16 +344,12 @@ documentsRouter.openapi(
     if (row.status === 'queued' || row.status === 'processing') {
       throw new ApiError(409, 'conflict', `the document is already ${row.status}`);
     }
+    const ref = { tenantId: principal.tenantId, documentId: row.id, version: row.currentVersion };
     const updated = await db.transaction(async (tx) => {
       await tx
         .update(documentVersions)
         .set({ status: 'queued', failureReason: null })
-        .where(
-          and(
-            eq(documentVersions.documentId, row.id),
-            eq(documentVersions.version, row.currentVersion),
-          ),
-        );
+        .where(versionWhere(ref));
       const [doc] = await tx
         .update(documents)
         .set({
@@ -365,12 +361,7 @@ documentsRouter.openapi(
         })
         .where(and(eq(documents.tenantId, principal.tenantId), eq(documents.id, row.id)))
         .returning();
-      await recordEvent(
-        tx,
-        { tenantId: principal.tenantId, documentId: row.id, version: row.currentVersion },
-        'reprocess',
-        'queued',
-      );
+      await recordEvent(tx, ref, 'reprocess', 'queued');
       await recordAudit(tx, principal, c.var.requestId, {
         action: 'document.reprocess',
         targetType: 'document',
@@ -379,12 +370,7 @@ documentsRouter.openapi(
       });
       return doc!;
     });
-    await enqueueIngest(c.env, {
-      tenantId: principal.tenantId,
-      documentId: row.id,
-      version: row.currentVersion,
-      bytes: row.byteSize,
-    });
+    await enqueueIngest(c.env, { ...ref, bytes: row.byteSize });
     return c.json(toDocumentDto(updated), 202);
   },
 );

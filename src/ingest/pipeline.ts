@@ -12,7 +12,14 @@ import { chunkText, hashChunkText } from './chunk';
 import { extract, ExtractionError } from './extract';
 import { PermanentIngestError } from './retry';
 import { ORDINAL_STRIDE, planSlices, SLICE_BYTES, SLICEABLE_TYPES } from './slices';
-import { addChunksDone, failVersion, recordEvent, setProgress, type VersionRef } from './status';
+import {
+  addChunksDone,
+  failVersion,
+  recordEvent,
+  setProgress,
+  versionWhere,
+  type VersionRef,
+} from './status';
 
 /** Chunks are written and embedded in batches of this size, reporting progress after each. */
 const BATCH = 100;
@@ -32,13 +39,7 @@ async function loadVersion(db: Database, ref: VersionRef) {
     .select({ version: documentVersions, currentVersion: documents.currentVersion })
     .from(documentVersions)
     .innerJoin(documents, eq(documents.id, documentVersions.documentId))
-    .where(
-      and(
-        eq(documentVersions.tenantId, ref.tenantId),
-        eq(documentVersions.documentId, ref.documentId),
-        eq(documentVersions.version, ref.version),
-      ),
-    )
+    .where(versionWhere(ref))
     .limit(1);
   return row;
 }
@@ -59,15 +60,7 @@ export async function processIngestMessage(
   if (version.status === 'ready' || version.status === 'failed' || version.status === 'superseded')
     return 'skipped';
   if (row.currentVersion > ref.version && !message.slice) {
-    await ctx.db
-      .update(documentVersions)
-      .set({ status: 'superseded' })
-      .where(
-        and(
-          eq(documentVersions.documentId, ref.documentId),
-          eq(documentVersions.version, ref.version),
-        ),
-      );
+    await ctx.db.update(documentVersions).set({ status: 'superseded' }).where(versionWhere(ref));
     await recordEvent(ctx.db, ref, 'superseded', 'skipped', { by: row.currentVersion });
     return 'skipped';
   }
@@ -116,12 +109,7 @@ async function markProcessing(db: Database, ref: VersionRef) {
   await db
     .update(documentVersions)
     .set({ status: 'processing', attempts: sql`${documentVersions.attempts} + 1` })
-    .where(
-      and(
-        eq(documentVersions.documentId, ref.documentId),
-        eq(documentVersions.version, ref.version),
-      ),
-    );
+    .where(versionWhere(ref));
   await setProgress(db, ref, { status: 'processing', stage: 'extract', chunksDone: 0 });
   await recordEvent(db, ref, 'processing', 'started');
 }
@@ -149,15 +137,7 @@ async function planAndEnqueueSlices(
       })),
     )
     .onConflictDoNothing();
-  await ctx.db
-    .update(documentVersions)
-    .set({ sliceCount: plans.length })
-    .where(
-      and(
-        eq(documentVersions.documentId, ref.documentId),
-        eq(documentVersions.version, ref.version),
-      ),
-    );
+  await ctx.db.update(documentVersions).set({ sliceCount: plans.length }).where(versionWhere(ref));
   await recordEvent(ctx.db, ref, 'plan', 'done', { slices: plans.length, bytes: version.byteSize });
   await setProgress(ctx.db, ref, { stage: `slices 0/${plans.length}` });
   const messages = plans.map((p) => ({
@@ -357,12 +337,7 @@ async function completeVersion(
         sliceCount: result.sliceCount,
         readyAt: new Date(),
       })
-      .where(
-        and(
-          eq(documentVersions.documentId, ref.documentId),
-          eq(documentVersions.version, ref.version),
-        ),
-      );
+      .where(versionWhere(ref));
     const updated = await tx
       .update(documents)
       .set({

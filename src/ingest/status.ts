@@ -8,6 +8,14 @@ export interface VersionRef {
   version: number;
 }
 
+/** The `document_versions` row of `ref`, always scoped to its tenant. */
+export const versionWhere = (ref: VersionRef) =>
+  and(
+    eq(documentVersions.tenantId, ref.tenantId),
+    eq(documentVersions.documentId, ref.documentId),
+    eq(documentVersions.version, ref.version),
+  );
+
 export async function recordEvent(
   db: Pick<Database, 'insert'>,
   ref: VersionRef,
@@ -60,13 +68,7 @@ export async function failVersion(
     await tx
       .update(documentVersions)
       .set({ status: 'failed', failureReason: reason })
-      .where(
-        and(
-          eq(documentVersions.tenantId, ref.tenantId),
-          eq(documentVersions.documentId, ref.documentId),
-          eq(documentVersions.version, ref.version),
-        ),
-      );
+      .where(versionWhere(ref));
     await setProgress(tx, ref, { status: 'failed', stage: 'failed' });
     await tx
       .update(documents)
@@ -86,12 +88,6 @@ export async function versionStatus(db: Database, ref: VersionRef): Promise<stri
   const [row] = await db
     .select({ status: documentVersions.status })
     .from(documentVersions)
-    .where(
-      and(
-        eq(documentVersions.tenantId, ref.tenantId),
-        eq(documentVersions.documentId, ref.documentId),
-        eq(documentVersions.version, ref.version),
-      ),
-    );
+    .where(versionWhere(ref));
   return row?.status;
 }

@@ -1,4 +1,4 @@
-import { extractText, getDocumentProxy } from 'unpdf';
+import { getDocumentProxy } from 'unpdf';
 import { lastIndexOfAscii } from './detect';
 import { normaliseText } from './decode';
 import { ExtractionError } from './errors';
@@ -19,7 +19,7 @@ export async function extractPdf(bytes: Uint8Array): Promise<Extracted> {
       verbosity: 0,
     });
     try {
-      texts = (await extractText(document, { mergePages: false })).text;
+      texts = await pageTexts(document);
     } finally {
       await document.loadingTask.destroy().catch(() => undefined);
     }
@@ -36,6 +36,28 @@ export async function extractPdf(bytes: Uint8Array): Promise<Extracted> {
     text += pageText;
   });
   return { text, pages };
+}
+
+type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
+
+/**
+ * Text of each page, one page at a time: loading every page at once (as `extractText` does)
+ * holds all their parsed content together and grows memory with the page count.
+ */
+async function pageTexts(document: PdfDocument): Promise<string[]> {
+  const texts: string[] = [];
+  for (let number = 1; number <= document.numPages; number++) {
+    const page = await document.getPage(number);
+    const content = await page.getTextContent();
+    let text = '';
+    for (const item of content.items) {
+      if (!('str' in item)) continue;
+      text += item.hasEOL ? `${item.str}\n` : item.str;
+    }
+    texts.push(text);
+    page.cleanup();
+  }
+  return texts;
 }
 
 function toExtractionError(cause: unknown, bytes: Uint8Array): ExtractionError {
