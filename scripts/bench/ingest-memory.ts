@@ -132,9 +132,15 @@ export async function benchIngestMemory(options: {
       let lastStage = '';
       while (detail.status !== 'ready' && detail.status !== 'failed') {
         await new Promise((r) => setTimeout(r, 1000));
-        detail = await (
-          await fetch(`${stack.url}/v1/documents/${document.id}`, { headers: auth })
-        ).json();
+        try {
+          detail = await (
+            await fetch(`${stack.url}/v1/documents/${document.id}`, { headers: auth })
+          ).json();
+        } catch (error) {
+          // A dropped keep-alive socket is not the ingest's failure: poll again.
+          console.error(`\n  poll failed: ${(error as Error).cause ?? error}`);
+          continue;
+        }
         const stage = `${detail.progress?.stage} ${detail.progress?.chunksDone ?? ''}`;
         if (process.stdout.isTTY && stage !== lastStage) process.stdout.write(`\r  ${stage}   `);
         lastStage = stage;
