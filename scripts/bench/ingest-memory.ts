@@ -109,7 +109,7 @@ export async function benchIngestMemory(options: {
       const pids = workerdPids(stack.wrangler.pid!);
       const baseline = pids.reduce((sum, pid) => sum + rssKiB(pid), 0);
       let peak = baseline;
-      const heap = await sampleIsolateHeap('vellum-ingest');
+      const heap = await sampleIsolateHeap('vellum-ingest', 100, { liveEveryMs: 1000 });
       const heapIdle = heap.last.usedSize;
       const cpuBefore = pids.map(cpuSeconds);
       const nodeBefore = process.cpuUsage();
@@ -177,7 +177,7 @@ export async function benchIngestMemory(options: {
       );
       const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
       console.log(
-        `  ingest isolate V8 heap (inspector, ${heap.samples} samples): used peak ${mib(heap.peak.usedSize)} MiB (idle ${mib(heapIdle)}), heap size peak ${mib(heap.peak.totalSize)} MiB`,
+        `  ingest isolate V8 heap (inspector, ${heap.samples} samples): live after GC peak ${mib(heap.livePeak)} MiB; used peak ${mib(heap.peak.usedSize)} MiB incl. garbage (idle ${mib(heapIdle)}); heap size peak ${mib(heap.peak.totalSize)} MiB`,
       );
       console.log(
         `  workerd RSS: before ${(baseline / 1024).toFixed(0)} MiB, peak ${(peak / 1024).toFixed(0)} MiB (+${((peak - baseline) / 1024).toFixed(0)} MiB)`,

@@ -26,6 +26,8 @@ export interface HeapUsage {
 export interface IsolateHeapSampler {
   /** Highest `usedSize` and highest `totalSize` seen (each on its own). */
   readonly peak: HeapUsage;
+  /** Highest `usedSize` read right after a forced full GC: the live set (with `liveEveryMs`). */
+  readonly livePeak: number;
   readonly last: HeapUsage;
   /** Heap readings received so far. */
   readonly samples: number;
@@ -41,6 +43,11 @@ export interface SampleOptions {
   startTimeoutMs?: number;
   /** Drops and reopens a session whose pending reading has gone unanswered this long. */
   stallMs?: number;
+  /**
+   * Also force a full GC this often and read the heap right after it, so `livePeak` tracks
+   * what the isolate really retains (plain readings include garbage not yet collected).
+   */
+  liveEveryMs?: number;
 }
 
 /**
@@ -59,6 +66,8 @@ export async function sampleIsolateHeap(
 
   const peak: HeapUsage = { usedSize: 0, totalSize: 0 };
   let last: HeapUsage = { usedSize: 0, totalSize: 0 };
+  let livePeak = 0;
+  let lastGcAt = Date.now();
   let samples = 0;
   let sessions = 0;
   let stopped = false;
@@ -76,7 +85,12 @@ export async function sampleIsolateHeap(
     const ws = new WebSocket(`ws://${endpoint}/${target}`, { perMessageDeflate: false });
     socket = ws;
     let nextId = 0;
-    let pending: { id: number; since: number } | undefined;
+    let pending: { id: number; since: number; kind: 'gc' | 'usage' | 'live' } | undefined;
+    const send = (kind: 'gc' | 'usage' | 'live') => {
+      pending = { id: ++nextId, since: Date.now(), kind };
+      const method = kind === 'gc' ? 'HeapProfiler.collectGarbage' : 'Runtime.getHeapUsage';
+      ws.send(JSON.stringify({ id: pending.id, method }));
+    };
     const poll = () => {
       if (ws.readyState !== WebSocket.OPEN) return;
       if (pending) {
@@ -86,8 +100,10 @@ export async function sampleIsolateHeap(
         }
         return;
       }
-      pending = { id: ++nextId, since: Date.now() };
-      ws.send(JSON.stringify({ id: pending.id, method: 'Runtime.getHeapUsage' }));
+      if (options.liveEveryMs && Date.now() - lastGcAt >= options.liveEveryMs) {
+        lastGcAt = Date.now();
+        send('gc');
+      } else send('usage');
     };
     ws.on('open', () => {
       poll();
@@ -96,12 +112,15 @@ export async function sampleIsolateHeap(
     ws.on('message', (data) => {
       const message = JSON.parse(data.toString()) as { id?: number; result?: Partial<HeapUsage> };
       if (message.id === undefined || message.id !== pending?.id) return;
+      const kind = pending.kind;
       pending = undefined;
+      if (kind === 'gc') return send('live');
       const { usedSize, totalSize } = message.result ?? {};
       if (typeof usedSize !== 'number' || typeof totalSize !== 'number') return;
       last = { usedSize, totalSize };
       peak.usedSize = Math.max(peak.usedSize, usedSize);
       peak.totalSize = Math.max(peak.totalSize, totalSize);
+      if (kind === 'live') livePeak = Math.max(livePeak, usedSize);
       samples++;
       failures = 0;
       lastError = '';
@@ -155,6 +174,9 @@ export async function sampleIsolateHeap(
     },
     get last() {
       return last;
+    },
+    get livePeak() {
+      return livePeak;
     },
     get samples() {
       return samples;
