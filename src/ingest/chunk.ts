@@ -1,12 +1,4 @@
-import {
-  KIND,
-  LETTER,
-  SPACE,
-  estimateTokens,
-  isSpaceCode as isSpace,
-  run,
-  scanRun,
-} from './tokens';
+import { estimateTokens, isSpaceCode as isSpace, scan, tokensToBreak } from './tokens';
 
 export interface ChunkOptions {
   /** Size the packer aims for. */
@@ -234,68 +226,52 @@ const pieces = {
 /**
  * Sentences of a paragraph, trimmed, with token counts; a sentence ends at . ! ? followed by
  * whitespace, at CJK 。！？, or at a line break (which also sets `lineEnds`). Returns the count.
+ * Counting runs from break to break, so each character is looked at once.
  */
 function scanPieces(source: string, start: number, end: number): number {
-  const { starts, ends, tokens, lineEnds } = pieces;
   let count = 0;
-  let pieceStart = -1;
-  let pieceEnd = 0;
+  let pieceStart = start; // where the open piece began, before trimming
   let pieceTokens = 0;
   let i = start;
   while (i < end) {
+    pieceTokens += tokensToBreak(source, i, end);
+    i = scan.end;
+    if (i >= end) break;
     const c = source.charCodeAt(i);
-    const kind = KIND[c];
-    if (kind === SPACE) {
-      if (c === 10) {
-        if (pieceStart !== -1) {
-          starts[count] = pieceStart;
-          ends[count] = pieceEnd;
-          tokens[count] = pieceTokens;
-          pieceStart = -1;
-          count++;
-        }
-        if (count > 0) lineEnds[count - 1] = true;
-      }
-      i++;
+    if (c === 10) {
+      count = closePiece(source, pieceStart, i, pieceTokens, count, true);
+      if (count > 0) pieces.lineEnds[count - 1] = true;
+      pieceStart = ++i;
+      pieceTokens = 0;
       continue;
     }
-    if (pieceStart === -1) {
+    pieceTokens += 1; // the mark itself, a one-character run
+    i++;
+    if (c === 46 || c === 33 || c === 63 ? i >= end || isSpace(source.charCodeAt(i)) : true) {
+      count = closePiece(source, pieceStart, i, pieceTokens, count, false);
       pieceStart = i;
       pieceTokens = 0;
     }
-    if (kind === LETTER) {
-      // Hot path, as in estimateTokens: ASCII letters not continued by a wider letter.
-      let j = i + 1;
-      while (j < end && KIND[source.charCodeAt(j)] === LETTER) j++;
-      if (j >= end || source.charCodeAt(j) < 128) {
-        pieceTokens += j - i <= 8 ? 1 : ((j - i + 4) / 5) | 0;
-        i = pieceEnd = j;
-        continue;
-      }
-    }
-    pieceTokens += scanRun(source, i, end);
-    i = pieceEnd = run.end;
-    const terminator = c === 46 || c === 33 || c === 63;
-    if (
-      (terminator && (i >= end || isSpace(source.charCodeAt(i)))) ||
-      c === 0x3002 ||
-      c === 0xff01 ||
-      c === 0xff1f
-    ) {
-      starts[count] = pieceStart;
-      ends[count] = pieceEnd;
-      tokens[count] = pieceTokens;
-      lineEnds[count++] = false;
-      pieceStart = -1;
-    }
   }
-  if (pieceStart !== -1) {
-    starts[count] = pieceStart;
-    ends[count] = pieceEnd;
-    tokens[count] = pieceTokens;
-    lineEnds[count++] = true;
-  }
-  return count;
+  return closePiece(source, pieceStart, end, pieceTokens, count, true);
+}
+
+/** Records [start, end) trimmed as the next piece unless it is blank; returns the new count. */
+function closePiece(
+  source: string,
+  start: number,
+  end: number,
+  tokens: number,
+  count: number,
+  lineEnd: boolean,
+): number {
+  const [s, e] = trimRange(source, start, end);
+  if (s >= e) return count;
+  pieces.starts[count] = s;
+  pieces.ends[count] = e;
+  pieces.tokens[count] = tokens;
+  pieces.lineEnds[count] = lineEnd;
+  return count + 1;
 }
 
 /** Groups whole words into units of at most the target; a single oversized word is cut. */
@@ -414,20 +390,16 @@ function packSection(
 /**
  * Start of the chunk's tail to repeat in the next chunk: whole words worth at most `budget`
  * tokens (never before `floor`); `end` if not even one word fits. Sets `tailTokens.value`.
- * Words are gathered by length first (about four characters per token), then counted once and
- * trimmed from the front while over budget, so the tail is scanned about twice, not per word.
+ * Words are gathered by length first (about four characters per token): the first word starting
+ * within that many characters of `end`. The tail is then counted once and trimmed from the front
+ * while over budget.
  */
 function tailStart(source: string, floor: number, end: number, budget: number): number {
-  const charBudget = budget * 4;
-  let start = end;
-  let i = end;
-  while (i > floor) {
-    while (i > floor && isSpace(source.charCodeAt(i - 1))) i--;
-    const wordEnd = i;
-    while (i > floor && !isSpace(source.charCodeAt(i - 1))) i--;
-    if (i === wordEnd || end - i > charBudget) break;
-    start = i;
+  let start = Math.max(floor, end - budget * 4);
+  if (start > floor && !isSpace(source.charCodeAt(start - 1))) {
+    while (start < end && !isSpace(source.charCodeAt(start))) start++;
   }
+  while (start < end && isSpace(source.charCodeAt(start))) start++;
   let tokens = start < end ? estimateTokens(source, start, end) : 0;
   while (tokens > budget && start < end) {
     let j = start;

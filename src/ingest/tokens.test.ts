@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateTokens, isSpaceCode } from './tokens';
+import { estimateTokens, isSpaceCode, scan, tokensToBreak } from './tokens';
 
 describe('estimateTokens', () => {
   it('counts short words as one token and ignores whitespace', () => {
@@ -49,5 +49,35 @@ describe('estimateTokens', () => {
 
   it('counts a range of the string without slicing', () => {
     expect(estimateTokens('xx hello world yy', 3, 14)).toBe(estimateTokens('hello world'));
+  });
+
+  it('counts long letter runs exactly, also when a non-ASCII letter continues one', () => {
+    expect(estimateTokens('a'.repeat(64))).toBe(13);
+    expect(estimateTokens('a'.repeat(70))).toBe(14);
+    expect(estimateTokens('a'.repeat(1001))).toBe(201);
+    expect(estimateTokens(`${'a'.repeat(70)}é`)).toBe(36); // one non-ASCII run of 71
+    expect(estimateTokens(`x ${'a'.repeat(70)}éa, b`)).toBe(1 + 36 + 1 + 1);
+    expect(estimateTokens(`${'a'.repeat(70)}é`, 60)).toBe(6); // the range starts a run
+  });
+});
+
+describe('tokensToBreak', () => {
+  it('stops before line feeds and sentence marks, and the stretches add up', () => {
+    const text = 'One 3.5 sentence! Two?\nthree 東京。 four';
+    expect(tokensToBreak(text, 0, text.length)).toBe(2); // "One 3"
+    expect(scan.end).toBe(5);
+    let sum = 0;
+    const stops: number[] = [];
+    for (let i = 0; i < text.length;) {
+      sum += tokensToBreak(text, i, text.length);
+      i = scan.end;
+      if (i < text.length) {
+        stops.push(i);
+        sum += estimateTokens(text, i, i + 1);
+        i++;
+      }
+    }
+    expect(stops.map((i) => text[i])).toEqual(['.', '!', '?', '\n', '。']);
+    expect(sum).toBe(estimateTokens(text));
   });
 });

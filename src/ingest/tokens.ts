@@ -20,37 +20,73 @@
  * the chunker relies on to sum unit counts instead of re-counting text.
  */
 export function estimateTokens(text: string, start = 0, end = text.length): number {
+  return countTokens(text, start, end, false);
+}
+
+/** Where the last `tokensToBreak` call stopped: a break character's index, or `end`. */
+export const scan = { end: 0 };
+
+/**
+ * Tokens of `text` from `start` up to the first line feed or sentence mark (. ! ? 。！？), or
+ * `end`; sets `scan.end` to where it stopped. Breaks are one-character runs, so counts of
+ * consecutive stretches add up to the estimate of the whole.
+ */
+export function tokensToBreak(text: string, start: number, end: number): number {
+  return countTokens(text, start, end, true);
+}
+
+/** The estimate in one pass: plain ASCII stretches in bulk, anything else run by run. */
+function countTokens(text: string, start: number, end: number, breaks: boolean): number {
   let tokens = 0;
   let i = start;
   while (i < end) {
-    const kind = KIND[text.charCodeAt(i)]!;
-    if (kind === LETTER) {
-      // Hot path: a run of ASCII letters (the bulk of English text).
-      let j = i + 1;
-      while (j < end && KIND[text.charCodeAt(j)] === LETTER) j++;
-      if (j >= end || KIND[text.charCodeAt(j)] !== WIDE_LETTER) {
-        tokens += letterRunTokens(j - i, false);
-        i = j;
-        continue;
-      }
-    } else if (kind === SPACE) {
-      i++;
-      continue;
+    tokens += asciiStretch(text, i, end);
+    i = scan.end;
+    if (i >= end) break;
+    const c = text.charCodeAt(i);
+    if (breaks && isBreak(c)) break;
+    if (KIND[c] === WIDE_LETTER && i > start && KIND[text.charCodeAt(i - 1)] === LETTER) {
+      // The ASCII letters before belong to a non-ASCII run: take them back and re-measure.
+      let from = i - 1;
+      while (from > start && KIND[text.charCodeAt(from - 1)] === LETTER) from--;
+      tokens -= letterRunTokens(i - from, false);
+      i = from;
     }
     tokens += scanRun(text, i, end);
     i = run.end;
   }
+  scan.end = i;
+  return tokens;
+}
+
+/**
+ * Tokens of the stretch of ASCII letters and whitespace (nearly all of English text) from
+ * `start`; sets `scan.end` to the first other character. Branch-free per character: `letters`
+ * is the length of the current letter run and LETTER_STEP says whether that letter adds a token.
+ */
+function asciiStretch(text: string, start: number, end: number): number {
+  let tokens = 0;
+  let letters = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const fast = FAST[text.charCodeAt(i)]!;
+    if (fast === OTHER) break;
+    letters = (letters + 1) & -(fast & 1); // 0 after whitespace or a symbol
+    if (letters === LETTER_STEP.length) letters -= 5; // the step repeats every five letters
+    tokens += LETTER_STEP[letters]! + (fast >> 1);
+  }
+  scan.end = i;
   return tokens;
 }
 
 /** End (exclusive) of the run measured by the last `scanRun` call. */
-export const run = { end: 0 };
+const run = { end: 0 };
 
 /**
  * Tokens of the run (word piece, number, symbol, CJK character...) starting at the non-space
- * character `i`; sets `run.end`. Lets other scanners count tokens in the same pass.
+ * character `i`; sets `run.end`.
  */
-export function scanRun(text: string, i: number, end: number): number {
+function scanRun(text: string, i: number, end: number): number {
   const kind = KIND[text.charCodeAt(i)]!;
   if (kind === LETTER || kind === WIDE_LETTER) {
     let nonAscii = kind === WIDE_LETTER;
@@ -83,8 +119,15 @@ function letterRunTokens(length: number, nonAscii: boolean): number {
   return length <= 8 ? 1 : ((length + 4) / 5) | 0;
 }
 
-export const SPACE = 0;
-export const LETTER = 1;
+/** Tokens the L-th letter of an ASCII run adds: letterRunTokens(L) - letterRunTokens(L - 1). */
+const LETTER_STEP = new Uint8Array(64);
+for (let length = 1; length < 64; length++) {
+  const before = length > 1 ? letterRunTokens(length - 1, false) : 0;
+  LETTER_STEP[length] = letterRunTokens(length, false) - before;
+}
+
+const SPACE = 0;
+const LETTER = 1;
 const DIGIT = 2;
 const SYMBOL = 3;
 const WIDE_LETTER = 4;
@@ -92,7 +135,7 @@ const CJK = 5;
 const ASTRAL = 6;
 
 /** Character class of every UTF-16 code unit, so the hot loops do one table load per char. */
-export const KIND = new Uint8Array(65536);
+const KIND = new Uint8Array(65536);
 for (let c = 0; c < 65536; c++) KIND[c] = classify(c);
 
 function classify(c: number): number {
@@ -104,6 +147,24 @@ function classify(c: number): number {
   if (c >= 0xdc00 && c <= 0xdfff) return SYMBOL; // a lone low surrogate
   if (isUnicodeSpace(c)) return SPACE;
   return c >= 0x2e80 ? CJK : WIDE_LETTER;
+}
+
+/** `countTokens` classes: whitespace other than line feed, ASCII letter, anything else. */
+const OTHER = 3;
+const FAST = new Uint8Array(65536);
+for (let c = 0; c < 65536; c++) {
+  const kind = KIND[c];
+  if (kind === LETTER) FAST[c] = 1;
+  else if (kind === SPACE && c !== 10) FAST[c] = 0;
+  else if (kind === SYMBOL && c < 128 && !isBreak(c)) FAST[c] = 2;
+  else FAST[c] = OTHER;
+}
+
+/** Line feed and the marks that may end a sentence: where `tokensToBreak` stops. */
+function isBreak(c: number): boolean {
+  return (
+    c === 10 || c === 46 || c === 33 || c === 63 || c === 0x3002 || c === 0xff01 || c === 0xff1f
+  );
 }
 
 function isLowSurrogate(c: number): boolean {
