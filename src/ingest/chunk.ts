@@ -1,4 +1,4 @@
-import { estimateTokens, isSpaceCode as isSpace, scan, tokensToBreak } from './tokens';
+import { breaks, countBreaks, estimateTokens, isSpaceCode as isSpace } from './tokens';
 
 export interface ChunkOptions {
   /** Size the packer aims for. */
@@ -62,7 +62,7 @@ export function chunkText(source: string, options: ChunkOptions = {}): Chunk[] {
   const chunks: Chunk[] = [];
   for (const section of splitSections(source)) {
     const units: Units = { starts: [], ends: [], tokens: [], cut: false };
-    splitParagraphs(source, section.start, section.end, targetTokens, units);
+    splitSection(source, section.start, section.end, targetTokens, units);
     packSection(source, section, units, targetTokens, maxTokens, overlapTokens, chunks);
   }
   if (options.pages?.length) assignPages(chunks, options.pages);
@@ -168,110 +168,105 @@ function fenceMarker(source: string, lineStart: number, lineEnd: number): string
 // ---------------------------------------------------------------------------------------------
 // Recursive splitting into units no larger than the target.
 
-function splitParagraphs(source: string, start: number, end: number, target: number, out: Units) {
-  // Paragraphs are separated by lines that hold only whitespace.
-  let paragraphStart = -1;
-  let lineStart = start;
-  while (lineStart < end) {
-    let lineEnd = source.indexOf('\n', lineStart);
-    if (lineEnd === -1 || lineEnd > end) lineEnd = end;
-    const blank = isBlank(source, lineStart, lineEnd);
-    if (!blank && paragraphStart === -1) paragraphStart = lineStart;
-    if (blank && paragraphStart !== -1) {
-      splitParagraph(source, paragraphStart, lineStart, target, out);
-      paragraphStart = -1;
-    }
-    lineStart = lineEnd + 1;
+/**
+ * One pass over the section counts its tokens and finds its line feeds and sentence marks;
+ * paragraphs, lines and sentences then come from those breaks, with counts by subtraction.
+ */
+function splitSection(source: string, start: number, end: number, target: number, out: Units) {
+  findPieces(source, start, end, countBreaks(source, start, end));
+  let first = 0;
+  for (const last of pieces.paragraphEnds) {
+    splitParagraph(source, first, last, target, out);
+    first = last;
   }
-  if (paragraphStart !== -1) splitParagraph(source, paragraphStart, end, target, out);
 }
 
 /**
- * One pass over the paragraph finds its sentences (and line ends) and their token counts; the
- * paragraph is a unit if it fits, else each line that fits, else each sentence, else words.
+ * Scratch space for `findPieces`, reused across calls (chunking is synchronous): the section's
+ * sentences and lines, trimmed, with token counts; `paragraphEnds` are indexes just past the
+ * last piece of each paragraph.
  */
-function splitParagraph(source: string, start: number, end: number, target: number, out: Units) {
-  const count = scanPieces(source, start, end);
-  if (count === 0) return;
-  const { starts, ends, tokens, lineEnds } = pieces;
-  let total = 0;
-  for (let k = 0; k < count; k++) total += tokens[k]!;
-  if (total <= target) {
-    pushUnit(out, starts[0]!, ends[count - 1]!, total);
-    return;
-  }
-  for (let first = 0; first < count;) {
-    let last = first;
-    let lineTokens = tokens[first]!;
-    while (!lineEnds[last] && last + 1 < count) lineTokens += tokens[++last]!;
-    if (lineTokens <= target) pushUnit(out, starts[first]!, ends[last]!, lineTokens);
-    else {
-      for (let k = first; k <= last; k++) {
-        if (tokens[k]! <= target) pushUnit(out, starts[k]!, ends[k]!, tokens[k]!);
-        else splitWords(source, starts[k]!, ends[k]!, target, out);
-      }
-    }
-    first = last + 1;
-  }
-}
-
-/** Scratch space for `scanPieces`, reused across calls (chunking is synchronous). */
 const pieces = {
   starts: [] as number[],
   ends: [] as number[],
   tokens: [] as number[],
   lineEnds: [] as boolean[],
+  count: 0,
+  paragraphEnds: [] as number[],
 };
 
 /**
- * Sentences of a paragraph, trimmed, with token counts; a sentence ends at . ! ? followed by
- * whitespace, at CJK 。！？, or at a line break (which also sets `lineEnds`). Returns the count.
- * Counting runs from break to break, so each character is looked at once.
+ * Pieces from the breaks of the last `countBreaks` call over [start, end). A piece ends at a line
+ * feed (also setting `lineEnds`), at . ! ? followed by whitespace, or at CJK 。！？. A line with no
+ * tokens is blank, and blank lines separate paragraphs.
  */
-function scanPieces(source: string, start: number, end: number): number {
-  let count = 0;
+function findPieces(source: string, start: number, end: number, total: number) {
+  pieces.count = 0;
+  pieces.paragraphEnds.length = 0;
   let pieceStart = start; // where the open piece began, before trimming
-  let pieceTokens = 0;
-  let i = start;
-  while (i < end) {
-    pieceTokens += tokensToBreak(source, i, end);
-    i = scan.end;
-    if (i >= end) break;
-    const c = source.charCodeAt(i);
+  let pieceBefore = 0; // tokens before pieceStart
+  let lineBefore = 0; // tokens before the current line
+  for (let k = 0; k < breaks.count; k++) {
+    const at = breaks.at[k]!;
+    const before = breaks.before[k]!;
+    const c = source.charCodeAt(at);
     if (c === 10) {
-      count = closePiece(source, pieceStart, i, pieceTokens, count, true);
-      if (count > 0) pieces.lineEnds[count - 1] = true;
-      pieceStart = ++i;
-      pieceTokens = 0;
-      continue;
-    }
-    pieceTokens += 1; // the mark itself, a one-character run
-    i++;
-    if (c === 46 || c === 33 || c === 63 ? i >= end || isSpace(source.charCodeAt(i)) : true) {
-      count = closePiece(source, pieceStart, i, pieceTokens, count, false);
-      pieceStart = i;
-      pieceTokens = 0;
+      if (before === lineBefore) endParagraph();
+      closePiece(source, pieceStart, at, before - pieceBefore, true);
+      if (pieces.count > 0) pieces.lineEnds[pieces.count - 1] = true;
+      pieceStart = at + 1;
+      pieceBefore = lineBefore = before;
+    } else if (
+      c === 46 || c === 33 || c === 63 ? at + 1 >= end || isSpace(source.charCodeAt(at + 1)) : true
+    ) {
+      closePiece(source, pieceStart, at + 1, before + 1 - pieceBefore, false);
+      pieceStart = at + 1;
+      pieceBefore = before + 1;
     }
   }
-  return closePiece(source, pieceStart, end, pieceTokens, count, true);
+  closePiece(source, pieceStart, end, total - pieceBefore, true);
+  endParagraph();
 }
 
-/** Records [start, end) trimmed as the next piece unless it is blank; returns the new count. */
-function closePiece(
-  source: string,
-  start: number,
-  end: number,
-  tokens: number,
-  count: number,
-  lineEnd: boolean,
-): number {
-  const [s, e] = trimRange(source, start, end);
-  if (s >= e) return count;
-  pieces.starts[count] = s;
-  pieces.ends[count] = e;
-  pieces.tokens[count] = tokens;
-  pieces.lineEnds[count] = lineEnd;
-  return count + 1;
+function endParagraph() {
+  const ends = pieces.paragraphEnds;
+  if (pieces.count > (ends.length ? ends[ends.length - 1]! : 0)) ends.push(pieces.count);
+}
+
+/** Records [start, end), trimmed, as the next piece unless it is blank. */
+function closePiece(source: string, start: number, end: number, tokens: number, lineEnd: boolean) {
+  if (tokens === 0) return; // only whitespace
+  while (isSpace(source.charCodeAt(start))) start++;
+  while (isSpace(source.charCodeAt(end - 1))) end--;
+  const k = pieces.count++;
+  pieces.starts[k] = start;
+  pieces.ends[k] = end;
+  pieces.tokens[k] = tokens;
+  pieces.lineEnds[k] = lineEnd;
+}
+
+/** Pieces [first, last) as units: the paragraph if it fits, else lines, else sentences, else words. */
+function splitParagraph(source: string, first: number, last: number, target: number, out: Units) {
+  const { starts, ends, tokens, lineEnds } = pieces;
+  let total = 0;
+  for (let k = first; k < last; k++) total += tokens[k]!;
+  if (total <= target) {
+    pushUnit(out, starts[first]!, ends[last - 1]!, total);
+    return;
+  }
+  while (first < last) {
+    let lineEnd = first;
+    let lineTokens = tokens[first]!;
+    while (!lineEnds[lineEnd] && lineEnd + 1 < last) lineTokens += tokens[++lineEnd]!;
+    if (lineTokens <= target) pushUnit(out, starts[first]!, ends[lineEnd]!, lineTokens);
+    else {
+      for (let k = first; k <= lineEnd; k++) {
+        if (tokens[k]! <= target) pushUnit(out, starts[k]!, ends[k]!, tokens[k]!);
+        else splitWords(source, starts[k]!, ends[k]!, target, out);
+      }
+    }
+    first = lineEnd + 1;
+  }
 }
 
 /** Groups whole words into units of at most the target; a single oversized word is cut. */
@@ -348,6 +343,7 @@ function packSection(
   let next = 0;
   let carryStart = -1; // start of the previous chunk's tail repeated in this one
   let carryTokens = 0;
+  let packed = 0; // estimate from the section start to the end of unit next - 1
   while (next < count) {
     if (carryStart !== -1 && carryTokens + tokens[next]! > max) carryStart = -1;
     let start = carryStart === -1 ? starts[next]! : carryStart;
@@ -375,10 +371,10 @@ function packSection(
       charStart: start,
       charEnd: end,
     });
-    next = last + 1;
+    for (; next <= last; next++) packed += tokens[next]!;
     carryStart = -1;
     if (next < count && overlapTokens > 0) {
-      const tail = tailStart(source, start, end, overlapTokens);
+      const tail = tailStart(source, start, end, overlapTokens, units.cut ? -1 : packed);
       if (tail > start && tail < end) {
         carryStart = tail;
         carryTokens = tailTokens.value;
@@ -391,16 +387,22 @@ function packSection(
  * Start of the chunk's tail to repeat in the next chunk: whole words worth at most `budget`
  * tokens (never before `floor`); `end` if not even one word fits. Sets `tailTokens.value`.
  * Words are gathered by length first (about four characters per token): the first word starting
- * within that many characters of `end`. The tail is then counted once and trimmed from the front
- * while over budget.
+ * within that many characters of `end`. The tail is then counted and trimmed from the front
+ * while over budget. `endBefore` is the estimate from the section start to `end`, or -1.
  */
-function tailStart(source: string, floor: number, end: number, budget: number): number {
+function tailStart(
+  source: string,
+  floor: number,
+  end: number,
+  budget: number,
+  endBefore: number,
+): number {
   let start = Math.max(floor, end - budget * 4);
   if (start > floor && !isSpace(source.charCodeAt(start - 1))) {
     while (start < end && !isSpace(source.charCodeAt(start))) start++;
   }
   while (start < end && isSpace(source.charCodeAt(start))) start++;
-  let tokens = start < end ? estimateTokens(source, start, end) : 0;
+  let tokens = start < end ? countToEnd(source, start, end, endBefore) : 0;
   while (tokens > budget && start < end) {
     let j = start;
     while (j < end && !isSpace(source.charCodeAt(j))) j++;
@@ -410,6 +412,30 @@ function tailStart(source: string, floor: number, end: number, budget: number): 
   }
   tailTokens.value = tokens;
   return start;
+}
+
+/**
+ * Estimate of [start, end) given `endBefore` (see tailStart): only the stretch up to the next
+ * break is scanned; the rest is a difference of counts from the section scan (`breaks`).
+ */
+function countToEnd(source: string, start: number, end: number, endBefore: number): number {
+  const k = firstBreakFrom(start);
+  if (endBefore < 0 || k >= breaks.count || breaks.at[k]! >= end) {
+    return estimateTokens(source, start, end);
+  }
+  return estimateTokens(source, start, breaks.at[k]!) + endBefore - breaks.before[k]!;
+}
+
+/** Index of the first break of the section scan at or after `position` (binary search). */
+function firstBreakFrom(position: number): number {
+  let low = 0;
+  let high = breaks.count;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (breaks.at[mid]! < position) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** Token count of the tail found by the last `tailStart` call. */
@@ -436,11 +462,6 @@ function trimRange(source: string, start: number, end: number): [number, number]
   while (start < end && isSpace(source.charCodeAt(start))) start++;
   while (end > start && isSpace(source.charCodeAt(end - 1))) end--;
   return [start, end];
-}
-
-function isBlank(source: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (!isSpace(source.charCodeAt(i))) return false;
-  return true;
 }
 
 function isHighSurrogate(c: number): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateTokens, isSpaceCode, scan, tokensToBreak } from './tokens';
+import { breaks, countBreaks, estimateTokens, isSpaceCode } from './tokens';
 
 describe('estimateTokens', () => {
   it('counts short words as one token and ignores whitespace', () => {
@@ -61,23 +61,15 @@ describe('estimateTokens', () => {
   });
 });
 
-describe('tokensToBreak', () => {
-  it('stops before line feeds and sentence marks, and the stretches add up', () => {
+describe('countBreaks', () => {
+  it('records line feeds and sentence marks with the estimate before each', () => {
     const text = 'One 3.5 sentence! Two?\nthree 東京。 four';
-    expect(tokensToBreak(text, 0, text.length)).toBe(2); // "One 3"
-    expect(scan.end).toBe(5);
-    let sum = 0;
-    const stops: number[] = [];
-    for (let i = 0; i < text.length;) {
-      sum += tokensToBreak(text, i, text.length);
-      i = scan.end;
-      if (i < text.length) {
-        stops.push(i);
-        sum += estimateTokens(text, i, i + 1);
-        i++;
-      }
-    }
-    expect(stops.map((i) => text[i])).toEqual(['.', '!', '?', '\n', '。']);
-    expect(sum).toBe(estimateTokens(text));
+    expect(countBreaks(text, 0, text.length)).toBe(estimateTokens(text));
+    const found = breaks.at.slice(0, breaks.count);
+    expect(found.map((i) => text[i])).toEqual(['.', '!', '?', '\n', '。']);
+    found.forEach((at, k) => expect(breaks.before[k]).toBe(estimateTokens(text, 0, at)));
+    expect(countBreaks(text, 8, 22)).toBe(estimateTokens(text, 8, 22));
+    expect(breaks.at.slice(0, breaks.count)).toEqual([16, 21]);
+    expect(breaks.before.slice(0, breaks.count)).toEqual([1, 3]); // "sentence" | "!" "Two"
   });
 });

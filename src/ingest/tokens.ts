@@ -23,60 +23,62 @@ export function estimateTokens(text: string, start = 0, end = text.length): numb
   return countTokens(text, start, end, false);
 }
 
-/** Where the last `tokensToBreak` call stopped: a break character's index, or `end`. */
-export const scan = { end: 0 };
-
 /**
- * Tokens of `text` from `start` up to the first line feed or sentence mark (. ! ? 。！？), or
- * `end`; sets `scan.end` to where it stopped. Breaks are one-character runs, so counts of
- * consecutive stretches add up to the estimate of the whole.
+ * Line feeds and sentence marks (. ! ? 。！？) met by the last `countBreaks` call, in order: `at`
+ * holds their indexes, `before` the estimate from its `start` up to each. Breaks are
+ * one-character runs, so the estimate between any two of them is a difference of `before`s.
  */
-export function tokensToBreak(text: string, start: number, end: number): number {
+export const breaks = { at: [] as number[], before: [] as number[], count: 0 };
+
+/** `estimateTokens`, also recording the breaks on the way in `breaks`. */
+export function countBreaks(text: string, start: number, end: number): number {
+  breaks.count = 0;
   return countTokens(text, start, end, true);
 }
 
-/** The estimate in one pass: plain ASCII stretches in bulk, anything else run by run. */
-function countTokens(text: string, start: number, end: number, breaks: boolean): number {
+/**
+ * The estimate in one pass. ASCII letters, symbols and whitespace (nearly all of English text)
+ * take a branch-free step: `letters` is the length of the current ASCII letter run and
+ * LETTER_STEP says whether that letter adds a token. Anything else is measured run by run.
+ */
+function countTokens(text: string, start: number, end: number, record: boolean): number {
   let tokens = 0;
-  let i = start;
-  while (i < end) {
-    tokens += asciiStretch(text, i, end);
-    i = scan.end;
-    if (i >= end) break;
+  let letters = 0;
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
-    if (breaks && isBreak(c)) break;
-    if (KIND[c] === WIDE_LETTER && i > start && KIND[text.charCodeAt(i - 1)] === LETTER) {
-      // The ASCII letters before belong to a non-ASCII run: take them back and re-measure.
-      let from = i - 1;
-      while (from > start && KIND[text.charCodeAt(from - 1)] === LETTER) from--;
-      tokens -= letterRunTokens(i - from, false);
-      i = from;
+    const fast = FAST[c]!;
+    if (fast <= ASCII_SYMBOL) {
+      letters = (letters + 1) & -(fast & 1); // 0 after whitespace or a symbol
+      if (letters === LETTER_STEP.length) letters -= 5; // the step repeats every five letters
+      tokens += LETTER_STEP[letters]! + (fast >> 1);
+      continue;
     }
-    tokens += scanRun(text, i, end);
-    i = run.end;
+    if (fast === BREAK) {
+      if (record) addBreak(i, tokens);
+      if (c !== 10) tokens++; // a mark is a symbol or CJK character
+    } else {
+      if (letters > 0 && KIND[c] === WIDE_LETTER) {
+        // The ASCII letters before belong to a non-ASCII run: take them back and re-measure.
+        const from = letterRunStart(text, start, i);
+        tokens -= letterRunTokens(i - from, false);
+        i = from;
+      }
+      tokens += scanRun(text, i, end);
+      i = run.end - 1;
+    }
+    letters = 0;
   }
-  scan.end = i;
   return tokens;
 }
 
-/**
- * Tokens of the stretch of ASCII letters and whitespace (nearly all of English text) from
- * `start`; sets `scan.end` to the first other character. Branch-free per character: `letters`
- * is the length of the current letter run and LETTER_STEP says whether that letter adds a token.
- */
-function asciiStretch(text: string, start: number, end: number): number {
-  let tokens = 0;
-  let letters = 0;
-  let i = start;
-  for (; i < end; i++) {
-    const fast = FAST[text.charCodeAt(i)]!;
-    if (fast === OTHER) break;
-    letters = (letters + 1) & -(fast & 1); // 0 after whitespace or a symbol
-    if (letters === LETTER_STEP.length) letters -= 5; // the step repeats every five letters
-    tokens += LETTER_STEP[letters]! + (fast >> 1);
-  }
-  scan.end = i;
-  return tokens;
+function addBreak(at: number, before: number) {
+  breaks.at[breaks.count] = at;
+  breaks.before[breaks.count++] = before;
+}
+
+function letterRunStart(text: string, floor: number, i: number): number {
+  while (i > floor && KIND[text.charCodeAt(i - 1)] === LETTER) i--;
+  return i;
 }
 
 /** End (exclusive) of the run measured by the last `scanRun` call. */
@@ -149,22 +151,23 @@ function classify(c: number): number {
   return c >= 0x2e80 ? CJK : WIDE_LETTER;
 }
 
-/** `countTokens` classes: whitespace other than line feed, ASCII letter, anything else. */
-const OTHER = 3;
+/**
+ * `countTokens` classes: 0 whitespace but line feed, 1 ASCII letter, 2 other ASCII symbol (bit 0
+ * marks a letter, bit 1 a one-token symbol), then breaks and everything else.
+ */
+const ASCII_SYMBOL = 2;
+const BREAK = 3;
+const OTHER = 4;
 const FAST = new Uint8Array(65536);
-for (let c = 0; c < 65536; c++) {
-  const kind = KIND[c];
-  if (kind === LETTER) FAST[c] = 1;
-  else if (kind === SPACE && c !== 10) FAST[c] = 0;
-  else if (kind === SYMBOL && c < 128 && !isBreak(c)) FAST[c] = 2;
-  else FAST[c] = OTHER;
-}
+for (let c = 0; c < 65536; c++) FAST[c] = fastClass(c);
 
-/** Line feed and the marks that may end a sentence: where `tokensToBreak` stops. */
-function isBreak(c: number): boolean {
-  return (
-    c === 10 || c === 46 || c === 33 || c === 63 || c === 0x3002 || c === 0xff01 || c === 0xff1f
-  );
+function fastClass(c: number): number {
+  const kind = KIND[c];
+  if (c === 10 || c === 46 || c === 33 || c === 63 || c === 0x3002 || c === 0xff01 || c === 0xff1f)
+    return BREAK;
+  if (kind === SPACE) return 0;
+  if (kind === LETTER) return 1;
+  return kind === SYMBOL && c < 128 ? ASCII_SYMBOL : OTHER;
 }
 
 function isLowSurrogate(c: number): boolean {
