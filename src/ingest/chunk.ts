@@ -169,68 +169,119 @@ function fenceMarker(source: string, lineStart: number, lineEnd: number): string
 // Recursive splitting into units no larger than the target.
 
 /**
- * One pass over the section counts its tokens and finds its line feeds and sentence marks;
- * paragraphs, lines and sentences then come from those breaks, with counts by subtraction.
+ * One pass over the section counts its tokens and finds its line feeds and sentence marks.
+ * Paragraphs (separated by lines with no tokens) and, in those over the target, lines and
+ * sentences then come from those breaks, with counts by subtraction.
  */
 function splitSection(source: string, start: number, end: number, target: number, out: Units) {
-  findPieces(source, start, end, countBreaks(source, start, end));
-  let first = 0;
-  for (const last of pieces.paragraphEnds) {
-    splitParagraph(source, first, last, target, out);
-    first = last;
+  const total = countBreaks(source, start, end);
+  let paragraphStart = start; // before trimming
+  let paragraphBefore = 0; // tokens before paragraphStart
+  let firstBreak = 0;
+  let lineBefore = 0; // tokens before the current line
+  for (let k = 0; k < breaks.count; k++) {
+    const at = breaks.at[k]!;
+    if (source.charCodeAt(at) !== 10) continue;
+    const before = breaks.before[k]!;
+    if (before === lineBefore && before > paragraphBefore) {
+      const paragraph = { start: paragraphStart, end: at, tokens: before - paragraphBefore };
+      splitParagraph(source, paragraph, firstBreak, k, target, out);
+      paragraphStart = at + 1;
+      paragraphBefore = before;
+      firstBreak = k + 1;
+    }
+    lineBefore = before;
   }
+  const last = { start: paragraphStart, end, tokens: total - paragraphBefore };
+  if (last.tokens > 0) splitParagraph(source, last, firstBreak, breaks.count, target, out);
 }
 
 /**
- * Scratch space for `findPieces`, reused across calls (chunking is synchronous): the section's
- * sentences and lines, trimmed, with token counts; `paragraphEnds` are indexes just past the
- * last piece of each paragraph.
+ * A paragraph as one unit if it fits, else its lines that fit, else sentences, else words.
+ * `firstBreak` and `lastBreak` delimit its breaks from the section scan.
  */
+function splitParagraph(
+  source: string,
+  paragraph: { start: number; end: number; tokens: number },
+  firstBreak: number,
+  lastBreak: number,
+  target: number,
+  out: Units,
+) {
+  if (paragraph.tokens <= target) {
+    const [start, end] = trimRange(source, paragraph.start, paragraph.end);
+    pushUnit(out, start, end, paragraph.tokens);
+    return;
+  }
+  const count = findPieces(source, paragraph, firstBreak, lastBreak);
+  const { starts, ends, tokens, lineEnds } = pieces;
+  for (let first = 0; first < count;) {
+    let last = first;
+    let lineTokens = tokens[first]!;
+    while (!lineEnds[last] && last + 1 < count) lineTokens += tokens[++last]!;
+    if (lineTokens <= target) pushUnit(out, starts[first]!, ends[last]!, lineTokens);
+    else {
+      for (let k = first; k <= last; k++) {
+        if (tokens[k]! <= target) pushUnit(out, starts[k]!, ends[k]!, tokens[k]!);
+        else splitWords(source, starts[k]!, ends[k]!, target, out);
+      }
+    }
+    first = last + 1;
+  }
+}
+
+/** Scratch space for `findPieces`, reused across calls (chunking is synchronous). */
 const pieces = {
   starts: [] as number[],
   ends: [] as number[],
   tokens: [] as number[],
   lineEnds: [] as boolean[],
   count: 0,
-  paragraphEnds: [] as number[],
 };
 
 /**
- * Pieces from the breaks of the last `countBreaks` call over [start, end). A piece ends at a line
- * feed (also setting `lineEnds`), at . ! ? followed by whitespace, or at CJK 。！？. A line with no
- * tokens is blank, and blank lines separate paragraphs.
+ * The paragraph's sentences and lines, trimmed, with token counts, from its breaks; returns the
+ * count. A piece ends at a line feed (also setting `lineEnds`), at . ! ? followed by whitespace,
+ * or at CJK 。！？.
  */
-function findPieces(source: string, start: number, end: number, total: number) {
+function findPieces(
+  source: string,
+  paragraph: { start: number; end: number; tokens: number },
+  firstBreak: number,
+  lastBreak: number,
+): number {
   pieces.count = 0;
-  pieces.paragraphEnds.length = 0;
-  let pieceStart = start; // where the open piece began, before trimming
-  let pieceBefore = 0; // tokens before pieceStart
-  let lineBefore = 0; // tokens before the current line
-  for (let k = 0; k < breaks.count; k++) {
+  let pieceStart = paragraph.start; // before trimming
+  // Counts below are relative to the section start, like `breaks.before`.
+  const paragraphBefore = firstBreak > 0 ? breaks.before[firstBreak - 1]! : 0;
+  let pieceBefore = paragraphBefore;
+  for (let k = firstBreak; k < lastBreak; k++) {
     const at = breaks.at[k]!;
     const before = breaks.before[k]!;
     const c = source.charCodeAt(at);
     if (c === 10) {
-      if (before === lineBefore) endParagraph();
       closePiece(source, pieceStart, at, before - pieceBefore, true);
       if (pieces.count > 0) pieces.lineEnds[pieces.count - 1] = true;
       pieceStart = at + 1;
-      pieceBefore = lineBefore = before;
+      pieceBefore = before;
     } else if (
-      c === 46 || c === 33 || c === 63 ? at + 1 >= end || isSpace(source.charCodeAt(at + 1)) : true
+      c === 46 || c === 33 || c === 63
+        ? at + 1 >= paragraph.end || isSpace(source.charCodeAt(at + 1))
+        : true
     ) {
       closePiece(source, pieceStart, at + 1, before + 1 - pieceBefore, false);
       pieceStart = at + 1;
       pieceBefore = before + 1;
     }
   }
-  closePiece(source, pieceStart, end, total - pieceBefore, true);
-  endParagraph();
-}
-
-function endParagraph() {
-  const ends = pieces.paragraphEnds;
-  if (pieces.count > (ends.length ? ends[ends.length - 1]! : 0)) ends.push(pieces.count);
+  closePiece(
+    source,
+    pieceStart,
+    paragraph.end,
+    paragraphBefore + paragraph.tokens - pieceBefore,
+    true,
+  );
+  return pieces.count;
 }
 
 /** Records [start, end), trimmed, as the next piece unless it is blank. */
@@ -243,30 +294,6 @@ function closePiece(source: string, start: number, end: number, tokens: number, 
   pieces.ends[k] = end;
   pieces.tokens[k] = tokens;
   pieces.lineEnds[k] = lineEnd;
-}
-
-/** Pieces [first, last) as units: the paragraph if it fits, else lines, else sentences, else words. */
-function splitParagraph(source: string, first: number, last: number, target: number, out: Units) {
-  const { starts, ends, tokens, lineEnds } = pieces;
-  let total = 0;
-  for (let k = first; k < last; k++) total += tokens[k]!;
-  if (total <= target) {
-    pushUnit(out, starts[first]!, ends[last - 1]!, total);
-    return;
-  }
-  while (first < last) {
-    let lineEnd = first;
-    let lineTokens = tokens[first]!;
-    while (!lineEnds[lineEnd] && lineEnd + 1 < last) lineTokens += tokens[++lineEnd]!;
-    if (lineTokens <= target) pushUnit(out, starts[first]!, ends[lineEnd]!, lineTokens);
-    else {
-      for (let k = first; k <= lineEnd; k++) {
-        if (tokens[k]! <= target) pushUnit(out, starts[k]!, ends[k]!, tokens[k]!);
-        else splitWords(source, starts[k]!, ends[k]!, target, out);
-      }
-    }
-    first = lineEnd + 1;
-  }
 }
 
 /** Groups whole words into units of at most the target; a single oversized word is cut. */
