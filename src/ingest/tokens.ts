@@ -42,14 +42,17 @@ export function countBreaks(text: string, start: number, end: number): number {
  * LETTER_STEP says whether that letter adds a token. Anything else is measured run by run.
  */
 function countTokens(text: string, start: number, end: number, record: boolean): number {
+  // `| 0` on values from calls and properties keeps the loop variables small integers in V8;
+  // left as general numbers they are tagged and checked on every character.
+  const stop = end | 0;
   let tokens = 0;
   let letters = 0;
-  for (let i = start; i < end; i++) {
+  for (let i = start | 0; i < stop; i++) {
     const c = text.charCodeAt(i);
     const fast = FAST[c]!;
     if (fast <= ASCII_SYMBOL) {
       letters = (letters + 1) & -(fast & 1); // 0 after whitespace or a symbol
-      if (letters === LETTER_STEP.length) letters -= 5; // the step repeats every five letters
+      if (letters === 64) letters -= 5; // LETTER_STEP repeats every five letters from 11
       tokens += LETTER_STEP[letters]! + (fast >> 1);
       continue;
     }
@@ -60,11 +63,11 @@ function countTokens(text: string, start: number, end: number, record: boolean):
       if (letters > 0 && KIND[c] === WIDE_LETTER) {
         // The ASCII letters before belong to a non-ASCII run: take them back and re-measure.
         const from = letterRunStart(text, start, i);
-        tokens -= letterRunTokens(i - from, false);
-        i = from;
+        tokens = (tokens - letterRunTokens(i - from, false)) | 0;
+        i = from | 0;
       }
-      tokens += scanRun(text, i, end);
-      i = run.end - 1;
+      tokens = (tokens + scanRun(text, i, end)) | 0;
+      i = (run.end - 1) | 0;
     }
     letters = 0;
   }
@@ -122,7 +125,7 @@ function letterRunTokens(length: number, nonAscii: boolean): number {
 }
 
 /** Tokens the L-th letter of an ASCII run adds: letterRunTokens(L) - letterRunTokens(L - 1). */
-const LETTER_STEP = new Uint8Array(64);
+const LETTER_STEP = new Uint8Array(64); // countTokens keeps run lengths below 64
 for (let length = 1; length < 64; length++) {
   const before = length > 1 ? letterRunTokens(length - 1, false) : 0;
   LETTER_STEP[length] = letterRunTokens(length, false) - before;
