@@ -1,12 +1,4 @@
-import {
-  KIND,
-  LETTER,
-  SPACE,
-  estimateTokens,
-  isSpaceCode as isSpace,
-  run,
-  scanRun,
-} from './tokens';
+import { breaks, countBreaks, estimateTokens, isSpaceCode as isSpace } from './tokens';
 
 export interface ChunkOptions {
   /** Size the packer aims for. */
@@ -70,7 +62,7 @@ export function chunkText(source: string, options: ChunkOptions = {}): Chunk[] {
   const chunks: Chunk[] = [];
   for (const section of splitSections(source)) {
     const units: Units = { starts: [], ends: [], tokens: [], cut: false };
-    splitParagraphs(source, section.start, section.end, targetTokens, units);
+    splitSection(source, section.start, section.end, targetTokens, units);
     packSection(source, section, units, targetTokens, maxTokens, overlapTokens, chunks);
   }
   if (options.pages?.length) assignPages(chunks, options.pages);
@@ -176,38 +168,53 @@ function fenceMarker(source: string, lineStart: number, lineEnd: number): string
 // ---------------------------------------------------------------------------------------------
 // Recursive splitting into units no larger than the target.
 
-function splitParagraphs(source: string, start: number, end: number, target: number, out: Units) {
-  // Paragraphs are separated by lines that hold only whitespace.
-  let paragraphStart = -1;
-  let lineStart = start;
-  while (lineStart < end) {
-    let lineEnd = source.indexOf('\n', lineStart);
-    if (lineEnd === -1 || lineEnd > end) lineEnd = end;
-    const blank = isBlank(source, lineStart, lineEnd);
-    if (!blank && paragraphStart === -1) paragraphStart = lineStart;
-    if (blank && paragraphStart !== -1) {
-      splitParagraph(source, paragraphStart, lineStart, target, out);
-      paragraphStart = -1;
+/**
+ * One pass over the section counts its tokens and finds its line feeds and sentence marks.
+ * Paragraphs (separated by lines with no tokens) and, in those over the target, lines and
+ * sentences then come from those breaks, with counts by subtraction.
+ */
+function splitSection(source: string, start: number, end: number, target: number, out: Units) {
+  const total = countBreaks(source, start, end);
+  let paragraphStart = start; // before trimming
+  let paragraphBefore = 0; // tokens before paragraphStart
+  let firstBreak = 0;
+  let lineBefore = 0; // tokens before the current line
+  for (let k = 0; k < breaks.count; k++) {
+    const at = breaks.at[k]!;
+    if (source.charCodeAt(at) !== 10) continue;
+    const before = breaks.before[k]!;
+    if (before === lineBefore && before > paragraphBefore) {
+      const paragraph = { start: paragraphStart, end: at, tokens: before - paragraphBefore };
+      splitParagraph(source, paragraph, firstBreak, k, target, out);
+      paragraphStart = at + 1;
+      paragraphBefore = before;
+      firstBreak = k + 1;
     }
-    lineStart = lineEnd + 1;
+    lineBefore = before;
   }
-  if (paragraphStart !== -1) splitParagraph(source, paragraphStart, end, target, out);
+  const last = { start: paragraphStart, end, tokens: total - paragraphBefore };
+  if (last.tokens > 0) splitParagraph(source, last, firstBreak, breaks.count, target, out);
 }
 
 /**
- * One pass over the paragraph finds its sentences (and line ends) and their token counts; the
- * paragraph is a unit if it fits, else each line that fits, else each sentence, else words.
+ * A paragraph as one unit if it fits, else its lines that fit, else sentences, else words.
+ * `firstBreak` and `lastBreak` delimit its breaks from the section scan.
  */
-function splitParagraph(source: string, start: number, end: number, target: number, out: Units) {
-  const count = scanPieces(source, start, end);
-  if (count === 0) return;
-  const { starts, ends, tokens, lineEnds } = pieces;
-  let total = 0;
-  for (let k = 0; k < count; k++) total += tokens[k]!;
-  if (total <= target) {
-    pushUnit(out, starts[0]!, ends[count - 1]!, total);
+function splitParagraph(
+  source: string,
+  paragraph: { start: number; end: number; tokens: number },
+  firstBreak: number,
+  lastBreak: number,
+  target: number,
+  out: Units,
+) {
+  if (paragraph.tokens <= target) {
+    const [start, end] = trimRange(source, paragraph.start, paragraph.end);
+    pushUnit(out, start, end, paragraph.tokens);
     return;
   }
+  const count = findPieces(source, paragraph, firstBreak, lastBreak);
+  const { starts, ends, tokens, lineEnds } = pieces;
   for (let first = 0; first < count;) {
     let last = first;
     let lineTokens = tokens[first]!;
@@ -223,79 +230,70 @@ function splitParagraph(source: string, start: number, end: number, target: numb
   }
 }
 
-/** Scratch space for `scanPieces`, reused across calls (chunking is synchronous). */
+/** Scratch space for `findPieces`, reused across calls (chunking is synchronous). */
 const pieces = {
   starts: [] as number[],
   ends: [] as number[],
   tokens: [] as number[],
   lineEnds: [] as boolean[],
+  count: 0,
 };
 
 /**
- * Sentences of a paragraph, trimmed, with token counts; a sentence ends at . ! ? followed by
- * whitespace, at CJK 。！？, or at a line break (which also sets `lineEnds`). Returns the count.
+ * The paragraph's sentences and lines, trimmed, with token counts, from its breaks; returns the
+ * count. A piece ends at a line feed (also setting `lineEnds`), at . ! ? followed by whitespace,
+ * or at CJK 。！？.
  */
-function scanPieces(source: string, start: number, end: number): number {
-  const { starts, ends, tokens, lineEnds } = pieces;
-  let count = 0;
-  let pieceStart = -1;
-  let pieceEnd = 0;
-  let pieceTokens = 0;
-  let i = start;
-  while (i < end) {
-    const c = source.charCodeAt(i);
-    const kind = KIND[c];
-    if (kind === SPACE) {
-      if (c === 10) {
-        if (pieceStart !== -1) {
-          starts[count] = pieceStart;
-          ends[count] = pieceEnd;
-          tokens[count] = pieceTokens;
-          pieceStart = -1;
-          count++;
-        }
-        if (count > 0) lineEnds[count - 1] = true;
-      }
-      i++;
-      continue;
-    }
-    if (pieceStart === -1) {
-      pieceStart = i;
-      pieceTokens = 0;
-    }
-    if (kind === LETTER) {
-      // Hot path, as in estimateTokens: ASCII letters not continued by a wider letter.
-      let j = i + 1;
-      while (j < end && KIND[source.charCodeAt(j)] === LETTER) j++;
-      if (j >= end || source.charCodeAt(j) < 128) {
-        pieceTokens += j - i <= 8 ? 1 : ((j - i + 4) / 5) | 0;
-        i = pieceEnd = j;
-        continue;
-      }
-    }
-    pieceTokens += scanRun(source, i, end);
-    i = pieceEnd = run.end;
-    const terminator = c === 46 || c === 33 || c === 63;
-    if (
-      (terminator && (i >= end || isSpace(source.charCodeAt(i)))) ||
-      c === 0x3002 ||
-      c === 0xff01 ||
-      c === 0xff1f
+function findPieces(
+  source: string,
+  paragraph: { start: number; end: number; tokens: number },
+  firstBreak: number,
+  lastBreak: number,
+): number {
+  pieces.count = 0;
+  let pieceStart = paragraph.start; // before trimming
+  // Counts below are relative to the section start, like `breaks.before`.
+  const paragraphBefore = firstBreak > 0 ? breaks.before[firstBreak - 1]! : 0;
+  let pieceBefore = paragraphBefore;
+  for (let k = firstBreak; k < lastBreak; k++) {
+    const at = breaks.at[k]!;
+    const before = breaks.before[k]!;
+    const c = source.charCodeAt(at);
+    if (c === 10) {
+      closePiece(source, pieceStart, at, before - pieceBefore, true);
+      if (pieces.count > 0) pieces.lineEnds[pieces.count - 1] = true;
+      pieceStart = at + 1;
+      pieceBefore = before;
+    } else if (
+      c === 46 || c === 33 || c === 63
+        ? at + 1 >= paragraph.end || isSpace(source.charCodeAt(at + 1))
+        : true
     ) {
-      starts[count] = pieceStart;
-      ends[count] = pieceEnd;
-      tokens[count] = pieceTokens;
-      lineEnds[count++] = false;
-      pieceStart = -1;
+      closePiece(source, pieceStart, at + 1, before + 1 - pieceBefore, false);
+      pieceStart = at + 1;
+      pieceBefore = before + 1;
     }
   }
-  if (pieceStart !== -1) {
-    starts[count] = pieceStart;
-    ends[count] = pieceEnd;
-    tokens[count] = pieceTokens;
-    lineEnds[count++] = true;
-  }
-  return count;
+  closePiece(
+    source,
+    pieceStart,
+    paragraph.end,
+    paragraphBefore + paragraph.tokens - pieceBefore,
+    true,
+  );
+  return pieces.count;
+}
+
+/** Records [start, end), trimmed, as the next piece unless it is blank. */
+function closePiece(source: string, start: number, end: number, tokens: number, lineEnd: boolean) {
+  if (tokens === 0) return; // only whitespace
+  while (isSpace(source.charCodeAt(start))) start++;
+  while (isSpace(source.charCodeAt(end - 1))) end--;
+  const k = pieces.count++;
+  pieces.starts[k] = start;
+  pieces.ends[k] = end;
+  pieces.tokens[k] = tokens;
+  pieces.lineEnds[k] = lineEnd;
 }
 
 /** Groups whole words into units of at most the target; a single oversized word is cut. */
@@ -372,6 +370,7 @@ function packSection(
   let next = 0;
   let carryStart = -1; // start of the previous chunk's tail repeated in this one
   let carryTokens = 0;
+  let packed = 0; // estimate from the section start to the end of unit next - 1
   while (next < count) {
     if (carryStart !== -1 && carryTokens + tokens[next]! > max) carryStart = -1;
     let start = carryStart === -1 ? starts[next]! : carryStart;
@@ -399,10 +398,10 @@ function packSection(
       charStart: start,
       charEnd: end,
     });
-    next = last + 1;
+    for (; next <= last; next++) packed += tokens[next]!;
     carryStart = -1;
     if (next < count && overlapTokens > 0) {
-      const tail = tailStart(source, start, end, overlapTokens);
+      const tail = tailStart(source, start, end, overlapTokens, units.cut ? -1 : packed);
       if (tail > start && tail < end) {
         carryStart = tail;
         carryTokens = tailTokens.value;
@@ -414,21 +413,23 @@ function packSection(
 /**
  * Start of the chunk's tail to repeat in the next chunk: whole words worth at most `budget`
  * tokens (never before `floor`); `end` if not even one word fits. Sets `tailTokens.value`.
- * Words are gathered by length first (about four characters per token), then counted once and
- * trimmed from the front while over budget, so the tail is scanned about twice, not per word.
+ * Words are gathered by length first (about four characters per token): the first word starting
+ * within that many characters of `end`. The tail is then counted and trimmed from the front
+ * while over budget. `endBefore` is the estimate from the section start to `end`, or -1.
  */
-function tailStart(source: string, floor: number, end: number, budget: number): number {
-  const charBudget = budget * 4;
-  let start = end;
-  let i = end;
-  while (i > floor) {
-    while (i > floor && isSpace(source.charCodeAt(i - 1))) i--;
-    const wordEnd = i;
-    while (i > floor && !isSpace(source.charCodeAt(i - 1))) i--;
-    if (i === wordEnd || end - i > charBudget) break;
-    start = i;
+function tailStart(
+  source: string,
+  floor: number,
+  end: number,
+  budget: number,
+  endBefore: number,
+): number {
+  let start = Math.max(floor, end - budget * 4);
+  if (start > floor && !isSpace(source.charCodeAt(start - 1))) {
+    while (start < end && !isSpace(source.charCodeAt(start))) start++;
   }
-  let tokens = start < end ? estimateTokens(source, start, end) : 0;
+  while (start < end && isSpace(source.charCodeAt(start))) start++;
+  let tokens = start < end ? countToEnd(source, start, end, endBefore) : 0;
   while (tokens > budget && start < end) {
     let j = start;
     while (j < end && !isSpace(source.charCodeAt(j))) j++;
@@ -438,6 +439,30 @@ function tailStart(source: string, floor: number, end: number, budget: number): 
   }
   tailTokens.value = tokens;
   return start;
+}
+
+/**
+ * Estimate of [start, end) given `endBefore` (see tailStart): only the stretch up to the next
+ * break is scanned; the rest is a difference of counts from the section scan (`breaks`).
+ */
+function countToEnd(source: string, start: number, end: number, endBefore: number): number {
+  const k = firstBreakFrom(start);
+  if (endBefore < 0 || k >= breaks.count || breaks.at[k]! >= end) {
+    return estimateTokens(source, start, end);
+  }
+  return estimateTokens(source, start, breaks.at[k]!) + endBefore - breaks.before[k]!;
+}
+
+/** Index of the first break of the section scan at or after `position` (binary search). */
+function firstBreakFrom(position: number): number {
+  let low = 0;
+  let high = breaks.count;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (breaks.at[mid]! < position) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** Token count of the tail found by the last `tailStart` call. */
@@ -464,11 +489,6 @@ function trimRange(source: string, start: number, end: number): [number, number]
   while (start < end && isSpace(source.charCodeAt(start))) start++;
   while (end > start && isSpace(source.charCodeAt(end - 1))) end--;
   return [start, end];
-}
-
-function isBlank(source: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (!isSpace(source.charCodeAt(i))) return false;
-  return true;
 }
 
 function isHighSurrogate(c: number): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateTokens, isSpaceCode } from './tokens';
+import { breaks, countBreaks, estimateTokens, isSpaceCode } from './tokens';
 
 describe('estimateTokens', () => {
   it('counts short words as one token and ignores whitespace', () => {
@@ -49,5 +49,97 @@ describe('estimateTokens', () => {
 
   it('counts a range of the string without slicing', () => {
     expect(estimateTokens('xx hello world yy', 3, 14)).toBe(estimateTokens('hello world'));
+  });
+
+  it('counts long letter runs exactly, also when a non-ASCII letter continues one', () => {
+    expect(estimateTokens('a'.repeat(64))).toBe(13);
+    expect(estimateTokens('a'.repeat(70))).toBe(14);
+    expect(estimateTokens('a'.repeat(1001))).toBe(201);
+    expect(estimateTokens(`${'a'.repeat(70)}é`)).toBe(36); // one non-ASCII run of 71
+    expect(estimateTokens(`x ${'a'.repeat(70)}éa, b`)).toBe(1 + 36 + 1 + 1);
+    expect(estimateTokens(`${'a'.repeat(70)}é`, 60)).toBe(6); // the range starts a run
+  });
+});
+
+/** The rules of the doc comment read directly, one maximal run at a time. */
+function referenceEstimate(text: string): number {
+  const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  const isDigit = (c: number) => c >= 48 && c <= 57;
+  const isWideLetter = (c: number) =>
+    c >= 128 && c < 0x2e80 && !isSpaceCode(c) && (c < 0xd800 || c > 0xdfff);
+  const isLetter = (c: number) => isAsciiLetter(c) || isWideLetter(c);
+  let tokens = 0;
+  for (let i = 0; i < text.length;) {
+    const c = text.charCodeAt(i);
+    let j = i + 1;
+    if (isLetter(c)) {
+      while (j < text.length && isLetter(text.charCodeAt(j))) j++;
+      const run = text.slice(i, j);
+      const length = j - i;
+      if (/^[A-Za-z]+$/.test(run)) tokens += length <= 8 ? 1 : Math.ceil(length / 5);
+      else tokens += Math.ceil(length / 2);
+    } else if (isDigit(c)) {
+      while (j < text.length && isDigit(text.charCodeAt(j))) j++;
+      tokens += Math.ceil((j - i) / 3);
+    } else if (c >= 0xd800 && c <= 0xdbff) {
+      if (j < text.length && text.charCodeAt(j) >= 0xdc00 && text.charCodeAt(j) <= 0xdfff) j++;
+      tokens += 2; // astral code point (or a lone high surrogate)
+    } else if (!isSpaceCode(c)) tokens += 1; // symbol, CJK, lone low surrogate
+    i = j;
+  }
+  return tokens;
+}
+
+describe('estimateTokens against the documented rules', () => {
+  it('agrees on generated text of every character class', () => {
+    const pieces = [
+      'a',
+      'Wing',
+      'aerodynamically',
+      'z'.repeat(70),
+      '42',
+      '1947',
+      '.',
+      '!',
+      '?',
+      ',',
+      '-',
+      ' ',
+      '  ',
+      '\n',
+      '\t',
+      '\u00a0',
+      'café',
+      'naïve',
+      'Ж',
+      '東京',
+      '。',
+      '😀',
+      '\ud83d',
+      '\ude00',
+      '\u2019',
+      '\u3000',
+    ];
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    for (let round = 0; round < 300; round++) {
+      const text = Array.from({ length: next() % 60 }, () => pieces[next() % pieces.length]).join(
+        '',
+      );
+      expect(estimateTokens(text)).toBe(referenceEstimate(text));
+    }
+  });
+});
+
+describe('countBreaks', () => {
+  it('records line feeds and sentence marks with the estimate before each', () => {
+    const text = 'One 3.5 sentence! Two?\nthree 東京。 four';
+    expect(countBreaks(text, 0, text.length)).toBe(estimateTokens(text));
+    const found = breaks.at.slice(0, breaks.count);
+    expect(found.map((i) => text[i])).toEqual(['.', '!', '?', '\n', '。']);
+    found.forEach((at, k) => expect(breaks.before[k]).toBe(estimateTokens(text, 0, at)));
+    expect(countBreaks(text, 8, 22)).toBe(estimateTokens(text, 8, 22));
+    expect(breaks.at.slice(0, breaks.count)).toEqual([16, 21]);
+    expect(breaks.before.slice(0, breaks.count)).toEqual([1, 3]); // "sentence" | "!" "Two"
   });
 });

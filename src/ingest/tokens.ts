@@ -20,37 +20,86 @@
  * the chunker relies on to sum unit counts instead of re-counting text.
  */
 export function estimateTokens(text: string, start = 0, end = text.length): number {
+  return countTokens(text, start, end, false);
+}
+
+/**
+ * Line feeds and sentence marks (. ! ? 。！？) met by the last `countBreaks` call, in order: `at`
+ * holds their indexes, `before` the estimate from its `start` up to each. Breaks are
+ * one-character runs, so the estimate between any two of them is a difference of `before`s.
+ */
+export const breaks = { at: [] as number[], before: [] as number[], count: 0 };
+
+/** `estimateTokens`, also recording the breaks on the way in `breaks`. */
+export function countBreaks(text: string, start: number, end: number): number {
+  breaks.count = 0;
+  return countTokens(text, start, end, true);
+}
+
+/**
+ * The estimate in one pass. ASCII letters, symbols and whitespace (nearly all of English text)
+ * take a branch-free step: `letters` is the length of the current ASCII letter run and
+ * LETTER_STEP says whether that letter adds a token. Anything else is measured run by run.
+ */
+function countTokens(text: string, start: number, end: number, record: boolean): number {
+  // `| 0` on values from calls and properties keeps the loop variables small integers in V8;
+  // left as general numbers they are tagged and checked on every character.
+  const stop = end | 0;
   let tokens = 0;
-  let i = start;
-  while (i < end) {
-    const kind = KIND[text.charCodeAt(i)]!;
-    if (kind === LETTER) {
-      // Hot path: a run of ASCII letters (the bulk of English text).
-      let j = i + 1;
-      while (j < end && KIND[text.charCodeAt(j)] === LETTER) j++;
-      if (j >= end || KIND[text.charCodeAt(j)] !== WIDE_LETTER) {
-        tokens += letterRunTokens(j - i, false);
-        i = j;
-        continue;
+  let letters = 0;
+  for (let i = start | 0; i < stop; i++) {
+    const c = text.charCodeAt(i);
+    let fast = FAST[c]!;
+    if (fast <= ASCII_SYMBOL) {
+      letters = (letters + 1) & -(fast & 1); // 0 after whitespace or a symbol
+      if (letters === 64) letters -= 5; // LETTER_STEP repeats every five letters from 11
+      tokens += LETTER_STEP[letters]! + (fast >> 1);
+      // The same step for the next character when it is plain too: one turn of the loop, and
+      // its checks, for two characters (about 5% faster).
+      if (i + 1 < stop && (fast = FAST[text.charCodeAt(i + 1)]!) <= ASCII_SYMBOL) {
+        letters = (letters + 1) & -(fast & 1);
+        if (letters === 64) letters -= 5;
+        tokens += LETTER_STEP[letters]! + (fast >> 1);
+        i++;
       }
-    } else if (kind === SPACE) {
-      i++;
       continue;
     }
-    tokens += scanRun(text, i, end);
-    i = run.end;
+    if (fast === BREAK) {
+      if (record) addBreak(i, tokens);
+      if (c !== 10) tokens++; // a mark is a symbol or CJK character
+    } else {
+      if (letters > 0 && KIND[c] === WIDE_LETTER) {
+        // The ASCII letters before belong to a non-ASCII run: take them back and re-measure.
+        const from = letterRunStart(text, start, i);
+        tokens = (tokens - letterRunTokens(i - from, false)) | 0;
+        i = from | 0;
+      }
+      tokens = (tokens + scanRun(text, i, end)) | 0;
+      i = (run.end - 1) | 0;
+    }
+    letters = 0;
   }
   return tokens;
 }
 
+function addBreak(at: number, before: number) {
+  breaks.at[breaks.count] = at;
+  breaks.before[breaks.count++] = before;
+}
+
+function letterRunStart(text: string, floor: number, i: number): number {
+  while (i > floor && KIND[text.charCodeAt(i - 1)] === LETTER) i--;
+  return i;
+}
+
 /** End (exclusive) of the run measured by the last `scanRun` call. */
-export const run = { end: 0 };
+const run = { end: 0 };
 
 /**
  * Tokens of the run (word piece, number, symbol, CJK character...) starting at the non-space
- * character `i`; sets `run.end`. Lets other scanners count tokens in the same pass.
+ * character `i`; sets `run.end`.
  */
-export function scanRun(text: string, i: number, end: number): number {
+function scanRun(text: string, i: number, end: number): number {
   const kind = KIND[text.charCodeAt(i)]!;
   if (kind === LETTER || kind === WIDE_LETTER) {
     let nonAscii = kind === WIDE_LETTER;
@@ -83,8 +132,15 @@ function letterRunTokens(length: number, nonAscii: boolean): number {
   return length <= 8 ? 1 : ((length + 4) / 5) | 0;
 }
 
-export const SPACE = 0;
-export const LETTER = 1;
+/** Tokens the L-th letter of an ASCII run adds: letterRunTokens(L) - letterRunTokens(L - 1). */
+const LETTER_STEP = new Uint8Array(64); // countTokens keeps run lengths below 64
+for (let length = 1; length < 64; length++) {
+  const before = length > 1 ? letterRunTokens(length - 1, false) : 0;
+  LETTER_STEP[length] = letterRunTokens(length, false) - before;
+}
+
+const SPACE = 0;
+const LETTER = 1;
 const DIGIT = 2;
 const SYMBOL = 3;
 const WIDE_LETTER = 4;
@@ -92,7 +148,7 @@ const CJK = 5;
 const ASTRAL = 6;
 
 /** Character class of every UTF-16 code unit, so the hot loops do one table load per char. */
-export const KIND = new Uint8Array(65536);
+const KIND = new Uint8Array(65536);
 for (let c = 0; c < 65536; c++) KIND[c] = classify(c);
 
 function classify(c: number): number {
@@ -104,6 +160,25 @@ function classify(c: number): number {
   if (c >= 0xdc00 && c <= 0xdfff) return SYMBOL; // a lone low surrogate
   if (isUnicodeSpace(c)) return SPACE;
   return c >= 0x2e80 ? CJK : WIDE_LETTER;
+}
+
+/**
+ * `countTokens` classes: 0 whitespace but line feed, 1 ASCII letter, 2 other ASCII symbol (bit 0
+ * marks a letter, bit 1 a one-token symbol), then breaks and everything else.
+ */
+const ASCII_SYMBOL = 2;
+const BREAK = 3;
+const OTHER = 4;
+const FAST = new Uint8Array(65536);
+for (let c = 0; c < 65536; c++) FAST[c] = fastClass(c);
+
+function fastClass(c: number): number {
+  const kind = KIND[c];
+  if (c === 10 || c === 46 || c === 33 || c === 63 || c === 0x3002 || c === 0xff01 || c === 0xff1f)
+    return BREAK;
+  if (kind === SPACE) return 0;
+  if (kind === LETTER) return 1;
+  return kind === SYMBOL && c < 128 ? ASCII_SYMBOL : OTHER;
 }
 
 function isLowSurrogate(c: number): boolean {
