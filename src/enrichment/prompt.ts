@@ -1,4 +1,9 @@
-import { detectInjection, type InjectionFlag } from '../ai/llm/injection';
+import {
+  detectInjection,
+  escapeAttribute,
+  neutraliseTag,
+  type InjectionFlag,
+} from '../ai/llm/injection';
 import type { LlmMessage } from '../ai/llm/types';
 import { estimateTokens } from '../ingest/tokens';
 import { MAX_SUGGESTED_TAGS } from './output';
@@ -86,19 +91,6 @@ Reply with exactly one JSON object and nothing else, no code fence:
 - summary: what the document is and what it covers, in 2 to 4 plain sentences and at most 500 characters, in the document's own language. No preamble such as "This summary".
 - tags: at most ${MAX_SUGGESTED_TAGS} short topical keywords for filtering a library, lowercase, one to three words each, most specific first. No generic tags like "document" or "text".`;
 
-function attr(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/"/g, '&quot;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
-}
-
-/** Text is passed verbatim except for anything that could open or close the wrapper. */
-function neutraliseDelimiters(text: string): string {
-  return text.replace(/<(\/?\s*document)/gi, '‹$1');
-}
-
 export interface EnrichPrompt {
   system: string;
   messages: LlmMessage[];
@@ -107,9 +99,9 @@ export interface EnrichPrompt {
 
 export function buildEnrichPrompt(title: string, excerpt: DocumentExcerpt): EnrichPrompt {
   const flag = detectInjection(excerpt.text);
-  const attrs = [`title="${attr(title)}"`];
+  const attrs = [`title="${escapeAttribute(title)}"`];
   if (excerpt.truncated) attrs.push('truncated="true"');
   if (flag.flagged) attrs.push('flagged="possible-instructions"');
-  const content = `<document ${attrs.join(' ')}>\n${neutraliseDelimiters(excerpt.text)}\n</document>\n\nWrite the JSON catalogue entry for this document.`;
+  const content = `<document ${attrs.join(' ')}>\n${neutraliseTag(excerpt.text, 'document')}\n</document>\n\nWrite the JSON catalogue entry for this document.`;
   return { system: ENRICH_SYSTEM_PROMPT, messages: [{ role: 'user', content }], flag };
 }

@@ -28,25 +28,15 @@ export interface EnrichContext {
 
 export type EnrichOutcome = 'done' | 'skipped' | 'failed';
 
-const skipped = async (
-  db: Pick<Database, 'insert'>,
-  ref: VersionRef,
-  reason: string,
-  detail = {},
-) => {
-  await recordEvent(db, ref, 'enrich', 'skipped', { reason, ...detail });
-  return 'skipped' as const;
-};
-
-const failed = async (
-  db: Pick<Database, 'insert'>,
-  ref: VersionRef,
-  reason: string,
-  detail = {},
-) => {
-  await recordEvent(db, ref, 'enrich', 'failed', { reason, ...detail });
-  return 'failed' as const;
-};
+/** Records an outcome retrying cannot change as an `enrich` event and returns it. */
+const settle =
+  <S extends 'skipped' | 'failed'>(status: S) =>
+  async (db: Pick<Database, 'insert'>, ref: VersionRef, reason: string, detail = {}) => {
+    await recordEvent(db, ref, 'enrich', status, { reason, ...detail });
+    return status;
+  };
+const skipped = settle('skipped');
+const failed = settle('failed');
 
 async function alreadyEnriched(db: Database, ref: VersionRef): Promise<boolean> {
   const rows = await db

@@ -35,3 +35,20 @@ export function detectInjection(text: string): InjectionFlag {
   const reasons = PATTERNS.filter(([, pattern]) => pattern.test(text)).map(([name]) => name);
   return { flagged: reasons.length > 0, reasons };
 }
+
+/** A value safe inside a double-quoted attribute of the wrapper tags documents travel in. */
+export function escapeAttribute(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
+/**
+ * Untrusted text kept verbatim (so quotes still match) except for anything that could open or
+ * close its `<tag>` wrapper.
+ */
+export function neutraliseTag(text: string, tag: 'passage' | 'document'): string {
+  return text.replace(new RegExp(`<(\\/?\\s*${tag})`, 'gi'), '‹$1');
+}

@@ -1,5 +1,5 @@
 import type { CitablePassage } from '../answer/passages';
-import { detectInjection, type InjectionFlag } from './injection';
+import { detectInjection, escapeAttribute, neutraliseTag, type InjectionFlag } from './injection';
 import type { LlmMessage } from './types';
 
 /** The citation form the model is asked to write and `parseCitations` reads. */
@@ -27,24 +27,11 @@ export interface AnswerPrompt {
   flags: Record<string, InjectionFlag>;
 }
 
-function attr(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/"/g, '&quot;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
-}
-
-/** Passage text is kept verbatim (so quotes match) except for anything that could close the tag. */
-function neutraliseDelimiters(text: string): string {
-  return text.replace(/<(\/?\s*passage)/gi, '‹$1');
-}
-
 export function renderPassage(passage: CitablePassage, flag: InjectionFlag): string {
-  const attrs = [`id="${passage.citeId}"`, `doc="${attr(passage.documentId)}"`];
-  if (passage.title) attrs.push(`title="${attr(passage.title)}"`);
+  const attrs = [`id="${passage.citeId}"`, `doc="${escapeAttribute(passage.documentId)}"`];
+  if (passage.title) attrs.push(`title="${escapeAttribute(passage.title)}"`);
   if (flag.flagged) attrs.push('flagged="possible-instructions"');
-  return `<passage ${attrs.join(' ')}>\n${neutraliseDelimiters(passage.text)}\n</passage>`;
+  return `<passage ${attrs.join(' ')}>\n${neutraliseTag(passage.text, 'passage')}\n</passage>`;
 }
 
 export function buildAnswerPrompt(input: AnswerPromptInput): AnswerPrompt {
