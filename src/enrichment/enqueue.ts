@@ -20,7 +20,7 @@ export async function enqueueEnrichment(
 ): Promise<boolean> {
   if (llmConfigFromEnv(ctx.env).apiKey === null) return false;
   const settings = await loadSettings(ctx.db, ref.tenantId);
-  if (!enrichmentEnabled(ctx.env, settings)) return false;
+  if (settings.enrichment !== true) return false;
   await ctx.env.INGEST_QUEUE.send(
     { kind: 'enrich', ...ref, enqueuedAt: Date.now(), ...(traceparent ? { traceparent } : {}) },
     { contentType: 'json' },
