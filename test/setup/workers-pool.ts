@@ -1,0 +1,39 @@
+// The workerd pool both the test suite and the in-workerd benchmarks run in: the test Worker,
+// its wrangler config and the local database, plus the dependencies vitest pre-bundles for it.
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+
+export function workersPool(
+  options: { fakeAnthropic?: boolean; bindings?: Record<string, string> } = {},
+) {
+  return cloudflareTest(({ inject }) => ({
+    main: './test/worker.ts',
+    wrangler: { configPath: './test/wrangler.test.toml' },
+    remoteBindings: false,
+    miniflare: {
+      bindings: {
+        DATABASE_URL: inject('databaseUrl'),
+        DB_WS_PROXY: inject('dbWsProxy'),
+        ...(options.fakeAnthropic
+          ? { ANTHROPIC_BASE_URL: inject('anthropicBaseUrl'), ANTHROPIC_API_KEY: 'test-key' }
+          : {}),
+        ...options.bindings,
+      },
+    },
+  }));
+}
+
+export const workersDeps = {
+  optimizer: {
+    ssr: {
+      enabled: true,
+      include: [
+        '@neondatabase/serverless',
+        'drizzle-orm',
+        'hono',
+        '@hono/zod-openapi',
+        'zod',
+        '@anthropic-ai/sdk',
+      ],
+    },
+  },
+};
