@@ -1,4 +1,10 @@
-import { breaks, countBreaks, estimateTokens, isSpaceCode as isSpace } from './tokens';
+import {
+  countBreaks,
+  estimateTokens,
+  isSpaceCode as isSpace,
+  newBreaks,
+  type Breaks,
+} from './tokens';
 
 export interface ChunkOptions {
   /** Size the packer aims for. */
@@ -60,10 +66,22 @@ export function chunkText(source: string, options: ChunkOptions = {}): Chunk[] {
   const overlapTokens = Math.floor(targetTokens * overlapRatio);
 
   const chunks: Chunk[] = [];
+  // Scratch for this call only: the section scan's breaks and a paragraph's pieces are reused
+  // from section to section, and dropped with the call.
+  const scratch: Scratch = { breaks: newBreaks(), pieces: newPieces() };
   for (const section of splitSections(source)) {
     const units: Units = { starts: [], ends: [], tokens: [], cut: false };
-    splitSection(source, section.start, section.end, targetTokens, units);
-    packSection(source, section, units, targetTokens, maxTokens, overlapTokens, chunks);
+    splitSection(source, section.start, section.end, targetTokens, units, scratch);
+    packSection(
+      source,
+      section,
+      units,
+      targetTokens,
+      maxTokens,
+      overlapTokens,
+      chunks,
+      scratch.breaks,
+    );
   }
   if (options.pages?.length) assignPages(chunks, options.pages);
   return chunks;
@@ -173,8 +191,16 @@ function fenceMarker(source: string, lineStart: number, lineEnd: number): string
  * Paragraphs (separated by lines with no tokens) and, in those over the target, lines and
  * sentences then come from those breaks, with counts by subtraction.
  */
-function splitSection(source: string, start: number, end: number, target: number, out: Units) {
-  const total = countBreaks(source, start, end);
+function splitSection(
+  source: string,
+  start: number,
+  end: number,
+  target: number,
+  out: Units,
+  scratch: Scratch,
+) {
+  const { breaks } = scratch;
+  const total = countBreaks(source, start, end, breaks);
   let paragraphStart = start; // before trimming
   let paragraphBefore = 0; // tokens before paragraphStart
   let firstBreak = 0;
@@ -185,7 +211,7 @@ function splitSection(source: string, start: number, end: number, target: number
     const before = breaks.before[k]!;
     if (before === lineBefore && before > paragraphBefore) {
       const paragraph = { start: paragraphStart, end: at, tokens: before - paragraphBefore };
-      splitParagraph(source, paragraph, firstBreak, k, target, out);
+      splitParagraph(source, paragraph, firstBreak, k, target, out, scratch);
       paragraphStart = at + 1;
       paragraphBefore = before;
       firstBreak = k + 1;
@@ -193,7 +219,9 @@ function splitSection(source: string, start: number, end: number, target: number
     lineBefore = before;
   }
   const last = { start: paragraphStart, end, tokens: total - paragraphBefore };
-  if (last.tokens > 0) splitParagraph(source, last, firstBreak, breaks.count, target, out);
+  if (last.tokens > 0) {
+    splitParagraph(source, last, firstBreak, breaks.count, target, out, scratch);
+  }
 }
 
 /**
@@ -207,13 +235,15 @@ function splitParagraph(
   lastBreak: number,
   target: number,
   out: Units,
+  scratch: Scratch,
 ) {
   if (paragraph.tokens <= target) {
     const [start, end] = trimRange(source, paragraph.start, paragraph.end);
     pushUnit(out, start, end, paragraph.tokens);
     return;
   }
-  const count = findPieces(source, paragraph, firstBreak, lastBreak);
+  const { pieces } = scratch;
+  const count = findPieces(source, paragraph, firstBreak, lastBreak, scratch);
   const { starts, ends, tokens, lineEnds } = pieces;
   for (let first = 0; first < count;) {
     let last = first;
@@ -230,14 +260,22 @@ function splitParagraph(
   }
 }
 
-/** Scratch space for `findPieces`, reused across calls (chunking is synchronous). */
-const pieces = {
-  starts: [] as number[],
-  ends: [] as number[],
-  tokens: [] as number[],
-  lineEnds: [] as boolean[],
-  count: 0,
-};
+/** A paragraph's sentences and lines found by `findPieces`: parallel arrays, `count` in use. */
+interface Pieces {
+  starts: number[];
+  ends: number[];
+  tokens: number[];
+  lineEnds: boolean[];
+  count: number;
+}
+
+const newPieces = (): Pieces => ({ starts: [], ends: [], tokens: [], lineEnds: [], count: 0 });
+
+/** Per-call working state of `chunkText`, passed down rather than kept in the module. */
+interface Scratch {
+  breaks: Breaks;
+  pieces: Pieces;
+}
 
 /**
  * The paragraph's sentences and lines, trimmed, with token counts, from its breaks; returns the
@@ -249,6 +287,7 @@ function findPieces(
   paragraph: { start: number; end: number; tokens: number },
   firstBreak: number,
   lastBreak: number,
+  { breaks, pieces }: Scratch,
 ): number {
   pieces.count = 0;
   let pieceStart = paragraph.start; // before trimming
@@ -260,7 +299,7 @@ function findPieces(
     const before = breaks.before[k]!;
     const c = source.charCodeAt(at);
     if (c === 10) {
-      closePiece(source, pieceStart, at, before - pieceBefore, true);
+      closePiece(pieces, source, pieceStart, at, before - pieceBefore, true);
       if (pieces.count > 0) pieces.lineEnds[pieces.count - 1] = true;
       pieceStart = at + 1;
       pieceBefore = before;
@@ -269,12 +308,13 @@ function findPieces(
         ? at + 1 >= paragraph.end || isSpace(source.charCodeAt(at + 1))
         : true
     ) {
-      closePiece(source, pieceStart, at + 1, before + 1 - pieceBefore, false);
+      closePiece(pieces, source, pieceStart, at + 1, before + 1 - pieceBefore, false);
       pieceStart = at + 1;
       pieceBefore = before + 1;
     }
   }
   closePiece(
+    pieces,
     source,
     pieceStart,
     paragraph.end,
@@ -285,7 +325,14 @@ function findPieces(
 }
 
 /** Records [start, end), trimmed, as the next piece unless it is blank. */
-function closePiece(source: string, start: number, end: number, tokens: number, lineEnd: boolean) {
+function closePiece(
+  pieces: Pieces,
+  source: string,
+  start: number,
+  end: number,
+  tokens: number,
+  lineEnd: boolean,
+) {
   if (tokens === 0) return; // only whitespace
   while (isSpace(source.charCodeAt(start))) start++;
   while (isSpace(source.charCodeAt(end - 1))) end--;
@@ -364,6 +411,7 @@ function packSection(
   max: number,
   overlapTokens: number,
   chunks: Chunk[],
+  breaks: Breaks,
 ) {
   const { starts, ends, tokens } = units;
   const count = starts.length;
@@ -401,10 +449,10 @@ function packSection(
     for (; next <= last; next++) packed += tokens[next]!;
     carryStart = -1;
     if (next < count && overlapTokens > 0) {
-      const tail = tailStart(source, start, end, overlapTokens, units.cut ? -1 : packed);
-      if (tail > start && tail < end) {
-        carryStart = tail;
-        carryTokens = tailTokens.value;
+      const tail = tailStart(source, start, end, overlapTokens, units.cut ? -1 : packed, breaks);
+      if (tail.start > start && tail.start < end) {
+        carryStart = tail.start;
+        carryTokens = tail.tokens;
       }
     }
   }
@@ -412,7 +460,7 @@ function packSection(
 
 /**
  * Start of the chunk's tail to repeat in the next chunk: whole words worth at most `budget`
- * tokens (never before `floor`); `end` if not even one word fits. Sets `tailTokens.value`.
+ * tokens (never before `floor`), with their count; `end` if not even one word fits.
  * Words are gathered by length first (about four characters per token): the first word starting
  * within that many characters of `end`. The tail is then counted and trimmed from the front
  * while over budget. `endBefore` is the estimate from the section start to `end`, or -1.
@@ -423,13 +471,14 @@ function tailStart(
   end: number,
   budget: number,
   endBefore: number,
-): number {
+  breaks: Breaks,
+): { start: number; tokens: number } {
   let start = Math.max(floor, end - budget * 4);
   if (start > floor && !isSpace(source.charCodeAt(start - 1))) {
     while (start < end && !isSpace(source.charCodeAt(start))) start++;
   }
   while (start < end && isSpace(source.charCodeAt(start))) start++;
-  let tokens = start < end ? countToEnd(source, start, end, endBefore) : 0;
+  let tokens = start < end ? countToEnd(source, start, end, endBefore, breaks) : 0;
   while (tokens > budget && start < end) {
     let j = start;
     while (j < end && !isSpace(source.charCodeAt(j))) j++;
@@ -437,16 +486,21 @@ function tailStart(
     while (j < end && isSpace(source.charCodeAt(j))) j++;
     start = j;
   }
-  tailTokens.value = tokens;
-  return start;
+  return { start, tokens };
 }
 
 /**
  * Estimate of [start, end) given `endBefore` (see tailStart): only the stretch up to the next
  * break is scanned; the rest is a difference of counts from the section scan (`breaks`).
  */
-function countToEnd(source: string, start: number, end: number, endBefore: number): number {
-  const k = firstBreakFrom(start);
+function countToEnd(
+  source: string,
+  start: number,
+  end: number,
+  endBefore: number,
+  breaks: Breaks,
+): number {
+  const k = firstBreakFrom(breaks, start);
   if (endBefore < 0 || k >= breaks.count || breaks.at[k]! >= end) {
     return estimateTokens(source, start, end);
   }
@@ -454,7 +508,7 @@ function countToEnd(source: string, start: number, end: number, endBefore: numbe
 }
 
 /** Index of the first break of the section scan at or after `position` (binary search). */
-function firstBreakFrom(position: number): number {
+function firstBreakFrom(breaks: Breaks, position: number): number {
   let low = 0;
   let high = breaks.count;
   while (low < high) {
@@ -464,9 +518,6 @@ function firstBreakFrom(position: number): number {
   }
   return low;
 }
-
-/** Token count of the tail found by the last `tailStart` call. */
-const tailTokens = { value: 0 };
 
 // ---------------------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { breaks, countBreaks, estimateTokens, isSpaceCode } from './tokens';
+import { countBreaks, estimateTokens, isSpaceCode, newBreaks } from './tokens';
 
 describe('estimateTokens', () => {
   it('counts short words as one token and ignores whitespace', () => {
@@ -134,11 +134,12 @@ describe('estimateTokens against the documented rules', () => {
 describe('countBreaks', () => {
   it('records line feeds and sentence marks with the estimate before each', () => {
     const text = 'One 3.5 sentence! Two?\nthree 東京。 four';
-    expect(countBreaks(text, 0, text.length)).toBe(estimateTokens(text));
+    const breaks = newBreaks();
+    expect(countBreaks(text, 0, text.length, breaks)).toBe(estimateTokens(text));
     const found = breaks.at.slice(0, breaks.count);
     expect(found.map((i) => text[i])).toEqual(['.', '!', '?', '\n', '。']);
     found.forEach((at, k) => expect(breaks.before[k]).toBe(estimateTokens(text, 0, at)));
-    expect(countBreaks(text, 8, 22)).toBe(estimateTokens(text, 8, 22));
+    expect(countBreaks(text, 8, 22, breaks)).toBe(estimateTokens(text, 8, 22));
     expect(breaks.at.slice(0, breaks.count)).toEqual([16, 21]);
     expect(breaks.before.slice(0, breaks.count)).toEqual([1, 3]); // "sentence" | "!" "Two"
   });

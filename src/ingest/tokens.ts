@@ -20,20 +20,27 @@
  * the chunker relies on to sum unit counts instead of re-counting text.
  */
 export function estimateTokens(text: string, start = 0, end = text.length): number {
-  return countTokens(text, start, end, false);
+  return countTokens(text, start, end, null);
 }
 
 /**
- * Line feeds and sentence marks (. ! ? 。！？) met by the last `countBreaks` call, in order: `at`
+ * Line feeds and sentence marks (. ! ? 。！？) met by one `countBreaks` call, in order: `at`
  * holds their indexes, `before` the estimate from its `start` up to each. Breaks are
  * one-character runs, so the estimate between any two of them is a difference of `before`s.
+ * The caller owns it (one per chunking call), so nothing outlives the document it describes.
  */
-export const breaks = { at: [] as number[], before: [] as number[], count: 0 };
+export interface Breaks {
+  at: number[];
+  before: number[];
+  count: number;
+}
 
-/** `estimateTokens`, also recording the breaks on the way in `breaks`. */
-export function countBreaks(text: string, start: number, end: number): number {
+export const newBreaks = (): Breaks => ({ at: [], before: [], count: 0 });
+
+/** `estimateTokens`, also recording the breaks on the way in `breaks` (reset first). */
+export function countBreaks(text: string, start: number, end: number, breaks: Breaks): number {
   breaks.count = 0;
-  return countTokens(text, start, end, true);
+  return countTokens(text, start, end, breaks);
 }
 
 /**
@@ -41,7 +48,7 @@ export function countBreaks(text: string, start: number, end: number): number {
  * take a branch-free step: `letters` is the length of the current ASCII letter run and
  * LETTER_STEP says whether that letter adds a token. Anything else is measured run by run.
  */
-function countTokens(text: string, start: number, end: number, record: boolean): number {
+function countTokens(text: string, start: number, end: number, breaks: Breaks | null): number {
   // `| 0` on values from calls and properties keeps the loop variables small integers in V8;
   // left as general numbers they are tagged and checked on every character.
   const stop = end | 0;
@@ -65,7 +72,10 @@ function countTokens(text: string, start: number, end: number, record: boolean):
       continue;
     }
     if (fast === BREAK) {
-      if (record) addBreak(i, tokens);
+      if (breaks !== null) {
+        breaks.at[breaks.count] = i;
+        breaks.before[breaks.count++] = tokens;
+      }
       if (c !== 10) tokens++; // a mark is a symbol or CJK character
     } else {
       if (letters > 0 && KIND[c] === WIDE_LETTER) {
@@ -74,17 +84,14 @@ function countTokens(text: string, start: number, end: number, record: boolean):
         tokens = (tokens - letterRunTokens(i - from, false)) | 0;
         i = from | 0;
       }
-      tokens = (tokens + scanRun(text, i, end)) | 0;
-      i = (run.end - 1) | 0;
+      const found = runEnd(text, i, end);
+      const runEndsAt = found < 0 ? -found : found;
+      tokens = (tokens + runTokens(KIND[text.charCodeAt(i)]!, runEndsAt - i, found < 0)) | 0;
+      i = (runEndsAt - 1) | 0;
     }
     letters = 0;
   }
   return tokens;
-}
-
-function addBreak(at: number, before: number) {
-  breaks.at[breaks.count] = at;
-  breaks.before[breaks.count++] = before;
 }
 
 function letterRunStart(text: string, floor: number, i: number): number {
@@ -92,14 +99,13 @@ function letterRunStart(text: string, floor: number, i: number): number {
   return i;
 }
 
-/** End (exclusive) of the run measured by the last `scanRun` call. */
-const run = { end: 0 };
-
 /**
- * Tokens of the run (word piece, number, symbol, CJK character...) starting at the non-space
- * character `i`; sets `run.end`.
+ * End (exclusive) of the run (word piece, number, symbol, CJK character...) starting at the
+ * non-space character `i`, negated for a letter run holding a non-ASCII letter: the one fact
+ * besides its length that `runTokens` needs. Returned as one number so the hot loop keeps no
+ * shared scratch state.
  */
-function scanRun(text: string, i: number, end: number): number {
+function runEnd(text: string, i: number, end: number): number {
   const kind = KIND[text.charCodeAt(i)]!;
   if (kind === LETTER || kind === WIDE_LETTER) {
     let nonAscii = kind === WIDE_LETTER;
@@ -109,21 +115,23 @@ function scanRun(text: string, i: number, end: number): number {
       if (next === WIDE_LETTER) nonAscii = true;
       else if (next !== LETTER) break;
     }
-    run.end = j;
-    return letterRunTokens(j - i, nonAscii);
+    return nonAscii ? -j : j;
   }
   if (kind === DIGIT) {
     let j = i + 1;
     while (j < end && KIND[text.charCodeAt(j)] === DIGIT) j++;
-    run.end = j;
-    return ((j - i + 2) / 3) | 0;
+    return j;
   }
-  if (kind === ASTRAL) {
-    // High surrogate and its pair: emoji and rare scripts.
-    run.end = i + 1 < end && isLowSurrogate(text.charCodeAt(i + 1)) ? i + 2 : i + 1;
-    return 2;
-  }
-  run.end = i + 1;
+  // High surrogate and its pair: emoji and rare scripts.
+  if (kind === ASTRAL) return i + 1 < end && isLowSurrogate(text.charCodeAt(i + 1)) ? i + 2 : i + 1;
+  return i + 1;
+}
+
+/** Tokens of a run of `length` characters of class `kind` (see runEnd). */
+function runTokens(kind: number, length: number, nonAscii: boolean): number {
+  if (kind === LETTER || kind === WIDE_LETTER) return letterRunTokens(length, nonAscii);
+  if (kind === DIGIT) return ((length + 2) / 3) | 0;
+  if (kind === ASTRAL) return 2;
   return kind === SPACE ? 0 : 1;
 }
 
