@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 import { workersDeps, workersPool } from './test/setup/workers-pool';
 
+/** Test files written once and run in both the local and the production configuration. */
+const PRODUCTION_PARITY_TESTS = ['test/lifecycle.test.ts'];
+
 export default defineConfig({
   test: {
     // CI also writes a JSON report so .ci/run can print one plain summary line.
@@ -10,6 +13,9 @@ export default defineConfig({
     projects: [
       {
         plugins: [workersPool({ fakeAnthropic: true })],
+        // Each workerd project pre-bundles its dependencies into its own cache: two projects
+        // optimizing into one directory at once race and fail to load each other's chunks.
+        cacheDir: '.vite-cache/workers',
         test: {
           name: 'workers',
           globalSetup: ['./test/setup/global.ts', './test/setup/fake-anthropic.ts'],
@@ -17,6 +23,32 @@ export default defineConfig({
           hookTimeout: 60_000,
           include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'durable-objects/**/*.test.ts'],
           exclude: ['test/node/**'],
+          deps: workersDeps,
+        },
+      },
+      {
+        // The production configuration: Vectorize, Workers AI (embeddings and reranking) and
+        // Analytics Engine, bound to the stand-ins of test/support/production-stand-ins.ts.
+        // Runs the cases written once for both configurations.
+        plugins: [
+          workersPool({
+            fakeAnthropic: true,
+            main: './test/worker-prod.ts',
+            bindings: {
+              VECTOR_BACKEND: 'vectorize',
+              EMBEDDING_BACKEND: 'workers-ai',
+              RERANK_BACKEND: 'workers-ai',
+              METRICS_SINK: 'analytics-engine',
+            },
+          }),
+        ],
+        cacheDir: '.vite-cache/workers-prod',
+        test: {
+          name: 'workers-prod',
+          globalSetup: ['./test/setup/global.ts', './test/setup/fake-anthropic.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          include: PRODUCTION_PARITY_TESTS,
           deps: workersDeps,
         },
       },

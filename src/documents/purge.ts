@@ -3,6 +3,7 @@ import type { Database } from '../db/client';
 import { chunks, documents } from '../db/schema';
 import type { Env } from '../env';
 import { forgetAnswersCiting } from '../chat/answer-cache';
+import { createVectorStore } from '../retrieval/vectors';
 import { bumpCorpusVersion, documentPrefix } from './repository';
 
 /** Deletes every R2 object under a document's prefix, page by page. */
@@ -20,13 +21,6 @@ export async function deleteDocumentObjects(
   } while (cursor);
 }
 
-/** Hooks run with the chunk ids of a document being deleted (vector stores register here). */
-export type ChunkPurgeHook = (env: Env, tenantId: string, chunkIds: string[]) => Promise<void>;
-const chunkPurgeHooks: ChunkPurgeHook[] = [];
-export function onChunksPurged(hook: ChunkPurgeHook) {
-  chunkPurgeHooks.push(hook);
-}
-
 /**
  * Removes a document everywhere: vectors, rows (chunks, versions and events cascade),
  * R2 objects, cached answers citing it; bumps the tenant's corpus version so cached results are
@@ -39,7 +33,9 @@ export async function purgeDocument(env: Env, db: Database, tenantId: string, do
       .from(chunks)
       .where(and(eq(chunks.tenantId, tenantId), eq(chunks.documentId, documentId)))
   ).map((r) => r.id);
-  for (const hook of chunkPurgeHooks) await hook(env, tenantId, chunkIds);
+  // Vectors first, through the vector store port: with Vectorize they live outside Postgres,
+  // and rows deleted first would leave them unreachable (and taking topK slots) for good.
+  if (chunkIds.length) await createVectorStore(env, db).deleteByIds(tenantId, chunkIds);
   await db.transaction(async (tx) => {
     await tx
       .delete(documents)

@@ -3,10 +3,10 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 
 export function workersPool(
-  options: { fakeAnthropic?: boolean; bindings?: Record<string, string> } = {},
+  options: { fakeAnthropic?: boolean; bindings?: Record<string, string>; main?: string } = {},
 ) {
   return cloudflareTest(({ inject }) => ({
-    main: './test/worker.ts',
+    main: options.main ?? './test/worker.ts',
     wrangler: { configPath: './test/wrangler.test.toml' },
     remoteBindings: false,
     miniflare: {

@@ -1,0 +1,32 @@
+// Polling helpers for tests that drive ingest through the real queues: one definition.
+import type { TestClient } from '../helpers';
+
+/** Polls `check` until it returns a value (not undefined), or fails after `timeoutMs`. */
+export async function poll<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  { timeoutMs = 20_000, intervalMs = 100 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Waits until the document's current version is ready; throws at once if it failed. */
+export function waitForReady(client: TestClient, id: string, timeoutMs = 20_000) {
+  return poll(
+    `document ${id} to be ready`,
+    async () => {
+      const { body } = await client.json(`/v1/documents/${id}`);
+      if (body.status === 'failed') throw new Error(`document ${id} failed: ${body.failureReason}`);
+      return body.status === 'ready' && body.readyVersion === body.currentVersion
+        ? body
+        : undefined;
+    },
+    { timeoutMs },
+  );
+}
