@@ -36,6 +36,13 @@ export interface Env extends LlmEnv {
   CORS_ORIGINS?: string;
   /** Default cap on a tenant's queued+processing documents (settings may override). */
   INGEST_BACKLOG_CAP?: string;
+  /** Operator ceilings over tenant settings and key counts (src/tenants/ceilings.ts). */
+  MAX_TENANT_RATE_CAPACITY?: string;
+  MAX_TENANT_RATE_REFILL_PER_SECOND?: string;
+  MAX_TENANT_RATE_SHARDS?: string;
+  MAX_TENANT_DAILY_BUDGET_USD?: string;
+  MAX_TENANT_INGEST_BACKLOG?: string;
+  MAX_TENANT_KEYS?: string;
   AI?: Ai;
   /** Product events from `POST /v1/events`, consumed by the ingest Worker. */
   EVENTS_QUEUE: Queue<EventsMessage>;

@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'rate_limited'
   | 'ingest_backlog_full'
   | 'budget_exceeded'
+  | 'exceeds_operator_limit'
+  | 'key_limit_reached'
   | 'queue_unavailable'
   | 'not_ready'
   | 'unavailable'

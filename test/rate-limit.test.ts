@@ -49,13 +49,15 @@ describe('rate limiter Durable Object', () => {
 
   it('refills over time at the configured rate', async () => {
     const stub = env.RATE_LIMITER!.get(env.RATE_LIMITER!.idFromName(crypto.randomUUID()));
-    const limits = { capacity: 2, refillPerSecond: 20 };
+    // One token per 250 ms: slow enough that the three takes below fit inside one refill even
+    // on a loaded machine, fast enough to observe a refill within the test.
+    const limits = { capacity: 2, refillPerSecond: 4 };
     expect((await stub.take(limits)).allowed).toBe(true);
     expect((await stub.take(limits)).allowed).toBe(true);
     const denied = await stub.take(limits);
     expect(denied.allowed).toBe(false);
     expect(denied.retryAfterSeconds).toBe(1);
-    await new Promise((r) => setTimeout(r, 120));
+    await new Promise((r) => setTimeout(r, 300));
     expect((await stub.take(limits)).allowed).toBe(true);
   });
 });

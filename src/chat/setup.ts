@@ -1,4 +1,3 @@
-import { eq } from 'drizzle-orm';
 import { createEmbedder } from '../ai/embed';
 import { anthropicFromConfig } from '../ai/llm/anthropic';
 import { llmConfigFromEnv } from '../ai/llm/config';
@@ -7,8 +6,9 @@ import { usageDay } from '../ai/usage/budget';
 import { priceTable } from '../ai/usage/prices';
 import { recordUsage, spentToday } from '../ai/usage/store';
 import type { Database } from '../db/client';
-import { tenants } from '../db/schema';
 import type { Env } from '../env';
+import { clampSettings, operatorCeilings, type OperatorCeilings } from '../tenants/ceilings';
+import { loadSettings } from '../tenants/settings';
 import { answerCacheThreshold, pgAnswerCache } from './answer-cache';
 import { cacheFirst } from './cache-first';
 import { DEFAULT_CONTEXT_BUDGET } from './context';
@@ -17,20 +17,18 @@ import { scopeFilters, scopeHash, type ChatScope } from './scope';
 import { extractiveSummariser, llmSummariser } from './summarise';
 import type { ChatTurnDeps, ConversationLog } from './turn';
 
-/** The tenant's own cap (`settings.dailyBudgetUsd`) wins over the deployment default. */
+/**
+ * The tenant's own cap (`settings.dailyBudgetUsd`), held to the operator's ceiling, wins over the
+ * deployment default.
+ */
 export async function tenantDailyBudget(
   db: Database,
   tenantId: string,
   fallbackUsd: number,
+  ceilings: OperatorCeilings,
 ): Promise<number> {
-  const [row] = await db
-    .select({ settings: tenants.settings })
-    .from(tenants)
-    .where(eq(tenants.id, tenantId));
-  const own = Number(row?.settings?.dailyBudgetUsd);
-  return row?.settings?.dailyBudgetUsd !== undefined && Number.isFinite(own) && own >= 0
-    ? own
-    : fallbackUsd;
+  const settings = clampSettings(await loadSettings(db, tenantId), ceilings);
+  return settings.dailyBudgetUsd ?? fallbackUsd;
 }
 
 /** Everything one chat turn needs, from the bindings, the caller's tenant and the scope. */
@@ -47,7 +45,7 @@ export async function chatTurnDeps(options: {
   const filters = scopeFilters(options.scope);
   const [hash, dailyBudgetUsd] = await Promise.all([
     scopeHash(filters),
-    tenantDailyBudget(db, tenantId, config.dailyBudgetUsd),
+    tenantDailyBudget(db, tenantId, config.dailyBudgetUsd, operatorCeilings(env)),
   ]);
   const retriever = searchRetriever(env, db, filters);
   const cache = pgAnswerCache({

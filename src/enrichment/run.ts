@@ -10,6 +10,7 @@ import type { Database } from '../db/client';
 import { chunks, documents, ingestionEvents } from '../db/schema';
 import type { EnrichMessage, Env } from '../env';
 import { recordEvent, type VersionRef } from '../ingest/status';
+import { clampSettings, operatorCeilings } from '../tenants/ceilings';
 import { loadSettings } from '../tenants/settings';
 import { parseEnrichment } from './output';
 import {
@@ -88,7 +89,7 @@ export async function processEnrichMessage(
   }
   if (await alreadyEnriched(db, ref)) return 'skipped'; // a redelivery
 
-  const settings = await loadSettings(db, ref.tenantId);
+  const settings = clampSettings(await loadSettings(db, ref.tenantId), operatorCeilings(env));
   if (settings.enrichment !== true) return skipped(db, ref, 'disabled');
   const config = llmConfigFromEnv(env);
   const llm = ctx.llm === undefined ? anthropicFromConfig(config) : ctx.llm;

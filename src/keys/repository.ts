@@ -97,3 +97,17 @@ export async function shortenExpiry(db: Database, id: string, until: Date) {
     .returning();
   return row!;
 }
+
+/**
+ * Locks the tenant's row, then counts its active keys (unrevoked, unexpired). Called in the
+ * transaction that creates a key, so concurrent creations are counted one after another.
+ */
+export async function lockAndCountActiveKeys(db: Database, tenantId: string): Promise<number> {
+  const result = await db.execute<{ n: number }>(sql`
+    WITH locked AS (SELECT id FROM tenants WHERE id = ${tenantId}::uuid FOR UPDATE)
+    SELECT count(*)::int AS n FROM api_keys, locked
+    WHERE api_keys.tenant_id = locked.id
+      AND api_keys.revoked_at IS NULL
+      AND (api_keys.expires_at IS NULL OR api_keys.expires_at > now())`);
+  return Number(result.rows[0]?.n ?? 0);
+}

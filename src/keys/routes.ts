@@ -8,9 +8,18 @@ import { ErrorSchema } from '../documents/schemas';
 import { ApiError } from '../errors';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
+import { operatorCeilings } from '../tenants/ceilings';
 import { issueKey } from '../tenants/provision';
 import type { AppEnv, Role } from '../types';
-import { findKey, listKeys, revokeKey, shortenExpiry, toKeyDto, type KeyRow } from './repository';
+import {
+  findKey,
+  listKeys,
+  lockAndCountActiveKeys,
+  revokeKey,
+  shortenExpiry,
+  toKeyDto,
+  type KeyRow,
+} from './repository';
 import {
   CreateKeyBody,
   IssuedKeySchema,
@@ -69,7 +78,19 @@ keysRouter.openapi(
     const body = c.req.valid('json');
     requireRank(c, body.role, 'create');
     const { principal } = c.var;
+    const { keysPerTenant } = operatorCeilings(c.env);
     const issued = await c.var.db.transaction(async (tx) => {
+      // The tenant row lock serialises concurrent creations, so the cap cannot be overshot.
+      if (
+        (await lockAndCountActiveKeys(tx as unknown as Database, principal.tenantId)) >=
+        keysPerTenant
+      ) {
+        throw new ApiError(
+          409,
+          'key_limit_reached',
+          `the tenant already holds ${keysPerTenant} active keys, the operator's ceiling; revoke one first`,
+        );
+      }
       const result = await issueKey(tx as unknown as Database, {
         tenantId: principal.tenantId,
         role: body.role,

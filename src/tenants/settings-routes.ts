@@ -8,6 +8,8 @@ import { authorize } from '../middleware/auth';
 import { ingestBacklogCap } from '../middleware/ingest-backlog';
 import { OPERATION_CLASSES, policyFor } from '../ratelimit/config';
 import type { Env } from '../env';
+import { ApiError } from '../errors';
+import { clampSettings, exceededCeilings, operatorCeilings } from './ceilings';
 import {
   loadSettings,
   TenantSettingsPatch,
@@ -33,21 +35,33 @@ const SettingsResponse = z
       /** Opted in and a Claude key is configured: ready documents get a summary and tags. */
       enrichment: z.boolean(),
     }),
+    /** The operator's ceilings: a setting above one is refused, and held to it if stored before. */
+    ceilings: z.object({
+      rateCapacity: z.number(),
+      rateRefillPerSecond: z.number(),
+      rateShards: z.number(),
+      dailyBudgetUsd: z.number(),
+      ingestBacklogCap: z.number(),
+      keysPerTenant: z.number(),
+    }),
   })
   .openapi('TenantSettingsView');
 
-/** What is stored plus what applies once defaults fill the gaps. */
+/** What is stored plus what applies once defaults fill the gaps and ceilings hold it. */
 function view(settings: TenantSettings, env: Env) {
+  const ceilings = operatorCeilings(env);
+  const held = clampSettings(settings, ceilings);
   return {
     settings,
     effective: {
       rateLimits: Object.fromEntries(
-        OPERATION_CLASSES.map((op) => [op, policyFor(op, settings.rateLimits)]),
+        OPERATION_CLASSES.map((op) => [op, policyFor(op, held.rateLimits)]),
       ),
-      dailyBudgetUsd: settings.dailyBudgetUsd ?? null,
-      ingestBacklogCap: ingestBacklogCap(env, settings.ingestBacklogCap),
-      enrichment: enrichmentEnabled(env, settings),
+      dailyBudgetUsd: held.dailyBudgetUsd ?? null,
+      ingestBacklogCap: ingestBacklogCap(env, held.ingestBacklogCap),
+      enrichment: enrichmentEnabled(env, held),
     },
+    ceilings,
   };
 }
 
@@ -77,18 +91,25 @@ settingsRouter.openapi(
   }),
   async (c) => {
     const { db, principal } = c.var;
-    const settings = await updateSettings(
-      db,
-      principal.tenantId,
-      c.req.valid('json'),
-      (tx, before, after) =>
-        recordAudit(tx, principal, c.var.requestId, {
-          action: 'tenant.settings.update',
-          targetType: 'tenant',
-          targetId: principal.tenantId,
-          before,
-          after,
-        }),
+    const patch = c.req.valid('json');
+    // A patch replaces whole top-level fields, so its own values are all a ceiling must check.
+    const over = exceededCeilings(patch as TenantSettings, operatorCeilings(c.env));
+    if (over.length) {
+      throw new ApiError(
+        400,
+        'exceeds_operator_limit',
+        `above the operator's ceiling: ${over.join('; ')}`,
+        { exceeded: over },
+      );
+    }
+    const settings = await updateSettings(db, principal.tenantId, patch, (tx, before, after) =>
+      recordAudit(tx, principal, c.var.requestId, {
+        action: 'tenant.settings.update',
+        targetType: 'tenant',
+        targetId: principal.tenantId,
+        before,
+        after,
+      }),
     );
     // Settings travel with cached key lookups: drop them so the change applies now here.
     await evictTenantKeys(db, principal.tenantId).catch(() => {});

@@ -3,6 +3,7 @@ import { hashApiKey, looksLikeApiKey } from '../../auth/api-key';
 import { lookupKey } from '../../auth/key-store';
 import { roleAllows, type Permission } from '../../auth/roles';
 import { ApiError } from '../../errors';
+import { clampSettings, operatorCeilings } from '../../tenants/ceilings';
 import type { TenantSettings } from '../../tenants/settings';
 import { noteKeyActivity } from '../../usage/key-activity';
 import type { AppEnv } from '../../types';
@@ -25,7 +26,9 @@ export const authenticate = () =>
     );
     if (!resolved) throw ApiError.unauthorized('the API key is unknown, expired or revoked');
     c.set('principal', resolved.principal);
-    c.set('tenantSettings', resolved.settings);
+    // Held to the operator's ceilings here, where settings take effect for rate limits and the
+    // ingest backlog, so a value stored before a ceiling was lowered cannot exceed it either.
+    c.set('tenantSettings', clampSettings(resolved.settings, operatorCeilings(c.env)));
     // Daily active keys: one upsert per key per day per isolate, after the response.
     const activity = noteKeyActivity(c.var.db, resolved.principal);
     if (activity) c.executionCtx.waitUntil(activity);
