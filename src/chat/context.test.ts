@@ -1,5 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { estimateTokens } from '../ingest/tokens';
 import {
+  clipToTokens,
   contextTokens,
   historyBudget,
   planContext,
@@ -93,5 +96,27 @@ describe('hierarchical context', () => {
     expect(Math.ceil(text.length / 4)).toBeLessThanOrEqual(60);
     expect(text).toContain('Turn 30');
     expect(text).not.toContain('something very old');
+  });
+});
+
+describe('clipToTokens', () => {
+  it('always fits the limit by the one token estimate, keeping as much as fits', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 400 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.constantFrom('head' as const, 'tail' as const),
+        (text, maxTokens, keep) => {
+          const clipped = clipToTokens(text, maxTokens, keep);
+          if (estimateTokens(text) <= maxTokens) return clipped === text;
+          return estimateTokens(clipped) <= maxTokens && clipped.length <= text.length + 1;
+        },
+      ),
+      { seed: 42, numRuns: 300 },
+    );
+    // Digits and symbols cost more than four characters a token allowed for.
+    const dense = '1,2;3!4?'.repeat(200);
+    expect(estimateTokens(clipToTokens(dense, 50))).toBeLessThanOrEqual(50);
+    expect(clipToTokens(dense, 50).length).toBeGreaterThan(20);
   });
 });

@@ -1,4 +1,4 @@
-import { estimateTokens } from '../ai/answer/text';
+import { estimateTokens } from '../ingest/tokens';
 
 /**
  * Hierarchical conversation context: the last turns verbatim, everything older folded into
@@ -73,8 +73,18 @@ export function clipToTokens(
   keep: 'head' | 'tail' = 'head',
 ): string {
   if (estimateTokens(text) <= maxTokens) return text;
-  const chars = Math.max(0, maxTokens * 4 - 1);
-  return keep === 'head' ? `${text.slice(0, chars)}…` : `…${text.slice(text.length - chars)}`;
+  // Binary search for the longest head (or tail) whose clipped form fits. The clipped string
+  // itself is measured: the ellipsis can join the run it touches and change its count.
+  const clip = (length: number) =>
+    keep === 'head' ? `${text.slice(0, length)}…` : `…${text.slice(text.length - length)}`;
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const mid = (low + high + 1) >>> 1;
+    if (estimateTokens(clip(mid)) <= maxTokens) low = mid;
+    else high = mid - 1;
+  }
+  return clip(low);
 }
 
 export function planContext(

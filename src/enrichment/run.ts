@@ -1,5 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { estimateTokens } from '../ai/answer/text';
+import { estimateTokens } from '../ingest/tokens';
 import { anthropicFromConfig } from '../ai/llm/anthropic';
 import { llmConfigFromEnv } from '../ai/llm/config';
 import { LlmError, type LlmClient, type LlmUsage } from '../ai/llm/types';

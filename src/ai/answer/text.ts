@@ -28,7 +28,3 @@ export function sentences(text: string): Array<{ text: string; start: number; en
   return out;
 }
 
-/** Rough token count (~4 characters a token); errs high for prose, which keeps budgets safe. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
