@@ -58,6 +58,10 @@ export interface Env extends LlmEnv {
   RETENTION_MODE?: string;
   /** Cosine similarity at or above which a cached answer is reused (default 0.92). */
   ANSWER_CACHE_THRESHOLD?: string;
+  /** How long (ms) an isolate trusts a tenant's corpus version for cached search (default 2000, 0 = off). */
+  SEARCH_CORPUS_MEMO_MS?: string;
+  /** `http` sends single statements over Neon's HTTP path (production only); default `websocket`. */
+  DB_TRANSPORT?: string;
   /** API worker: one SQLite-backed object per conversation. */
   CONVERSATIONS: DurableObjectNamespace<Conversation>;
   /** API worker: one circuit breaker per provider+model, shared by isolates. */

@@ -7,7 +7,7 @@ import {
   type FailoverRequest,
 } from '../ai/llm/failover';
 import { buildAnswerPrompt } from '../ai/llm/prompt';
-import type { SemanticAnswerCache } from './answer-cache';
+import type { CachedAnswerHit, SemanticAnswerCache } from './answer-cache';
 
 const ANSWERED_BY_MODEL = new Set(['primary', 'secondary']);
 
@@ -18,15 +18,25 @@ const ANSWERED_BY_MODEL = new Set(['primary', 'secondary']);
  * questions depend on the conversation, so for them the cache is only the failover tier.
  */
 export function cacheFirst(cache: SemanticAnswerCache, now: () => number = Date.now) {
-  return async function* answer(
+  // `prefetch` starts a lookup beside retrieval; the next lookup of that question takes it
+  // (once: a later one asks the cache again, which may have been written meanwhile).
+  const prefetched = new Map<string, Promise<CachedAnswerHit | null>>();
+  const lookup = (question: string) => {
+    const pending = prefetched.get(question);
+    prefetched.delete(question);
+    return pending ?? cache.lookup(question);
+  };
+  const memoised: SemanticAnswerCache = { ...cache, lookup };
+
+  async function* answer(
     deps: FailoverDeps,
     request: FailoverRequest,
   ): AsyncGenerator<AnswerEvent, AnswerResult> {
     const standalone = !request.history?.summary && !request.history?.turns.length;
-    if (!standalone) return yield* answerWithFailover({ ...deps, cache }, request);
+    if (!standalone) return yield* answerWithFailover({ ...deps, cache: memoised }, request);
 
     const started = now();
-    const hit = await cache.lookup(request.question);
+    const hit = await lookup(request.question);
     if (hit) {
       let firstDeltaAt: number | null = null;
       for await (const event of streamText(hit.text, 'cache')) {
@@ -62,5 +72,16 @@ export function cacheFirst(cache: SemanticAnswerCache, now: () => number = Date.
     if (ANSWERED_BY_MODEL.has(result.tier))
       await cache.store(request.question, result).catch(() => false);
     return result;
-  };
+  }
+
+  return Object.assign(answer, {
+    /** Starts the lookup for a standalone question early; `answer` reuses it. */
+    prefetch(question: string): void {
+      if (prefetched.has(question)) return;
+      const pending = cache.lookup(question);
+      // Observed here so a prefetch nobody takes is not an unhandled rejection.
+      pending.catch(() => {});
+      prefetched.set(question, pending);
+    },
+  });
 }

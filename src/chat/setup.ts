@@ -1,34 +1,46 @@
+import { sql } from 'drizzle-orm';
 import { createEmbedder } from '../ai/embed';
 import { anthropicFromConfig } from '../ai/llm/anthropic';
 import { llmConfigFromEnv } from '../ai/llm/config';
 import { durableBreakers } from '../ai/reliability/breakers';
 import { usageDay } from '../ai/usage/budget';
 import { priceTable } from '../ai/usage/prices';
-import { recordUsage, spentToday } from '../ai/usage/store';
+import { recordUsage } from '../ai/usage/store';
 import type { Database } from '../db/client';
 import type { Env } from '../env';
 import { clampSettings, operatorCeilings, type OperatorCeilings } from '../tenants/ceilings';
-import { loadSettings } from '../tenants/settings';
+import { parseStoredSettings } from '../tenants/settings';
 import { answerCacheThreshold, pgAnswerCache } from './answer-cache';
 import { cacheFirst } from './cache-first';
 import { DEFAULT_CONTEXT_BUDGET } from './context';
 import { searchRetriever, type TimedRetriever } from './retriever';
+import { shareEmbeddingCalls } from './shared-embedding';
 import { scopeFilters, scopeHash, type ChatScope } from './scope';
 import { extractiveSummariser, llmSummariser } from './summarise';
 import type { ChatTurnDeps, ConversationLog } from './turn';
 
 /**
- * The tenant's own cap (`settings.dailyBudgetUsd`), held to the operator's ceiling, wins over the
- * deployment default.
+ * The tenant's daily cap and today's spend in one statement. The tenant's own cap
+ * (`settings.dailyBudgetUsd`), held to the operator's ceiling, wins over the deployment default.
  */
-export async function tenantDailyBudget(
+export async function tenantBudget(
   db: Database,
   tenantId: string,
   fallbackUsd: number,
   ceilings: OperatorCeilings,
-): Promise<number> {
-  const settings = clampSettings(await loadSettings(db, tenantId), ceilings);
-  return settings.dailyBudgetUsd ?? fallbackUsd;
+  now: number = Date.now(),
+): Promise<{ dailyBudgetUsd: number; spentUsd: number }> {
+  const result = await db.execute<{ settings: unknown; spent: number | null }>(sql`
+    SELECT t.settings, u.cost_usd AS spent
+    FROM tenants t
+    LEFT JOIN usage_daily u ON u.tenant_id = t.id AND u.day = ${usageDay(now)}::date
+    WHERE t.id = ${tenantId}::uuid`);
+  const row = result.rows[0];
+  const settings = clampSettings(parseStoredSettings(row?.settings), ceilings);
+  return {
+    dailyBudgetUsd: settings.dailyBudgetUsd ?? fallbackUsd,
+    spentUsd: Number(row?.spent ?? 0),
+  };
 }
 
 /** Everything one chat turn needs, from the bindings, the caller's tenant and the scope. */
@@ -43,28 +55,27 @@ export async function chatTurnDeps(options: {
   const config = llmConfigFromEnv(env);
   const llm = anthropicFromConfig(config);
   const filters = scopeFilters(options.scope);
-  const [hash, dailyBudgetUsd] = await Promise.all([
-    scopeHash(filters),
-    tenantDailyBudget(db, tenantId, config.dailyBudgetUsd, operatorCeilings(env)),
-  ]);
-  const retriever = searchRetriever(env, db, filters);
+  const hash = await scopeHash(filters);
+  // Retrieval and the answer cache embed the same question: one AI call serves both.
+  const turnEnv = shareEmbeddingCalls(env);
+  const retriever = searchRetriever(turnEnv, db, filters);
   const cache = pgAnswerCache({
     db,
-    embedder: createEmbedder(env),
+    embedder: createEmbedder(turnEnv),
     tenantId,
     scopeHash: hash,
     threshold: answerCacheThreshold(env.ANSWER_CACHE_THRESHOLD),
   });
+  const answer = cacheFirst(cache);
   const deps: ChatTurnDeps = {
     tenantId,
     conversation,
     retriever,
     summariser: llm ? llmSummariser(llm, config.secondaryModel) : extractiveSummariser,
     usage: {
-      spentToday: () => spentToday(db, tenantId),
+      budget: () => tenantBudget(db, tenantId, config.dailyBudgetUsd, operatorCeilings(env)),
       record: (delta) => recordUsage(db, tenantId, usageDay(), delta),
     },
-    dailyBudgetUsd,
     failover: {
       llm,
       models: { primary: config.primaryModel, secondary: config.secondaryModel },
@@ -72,7 +83,8 @@ export async function chatTurnDeps(options: {
       prices: priceTable(env.LLM_PRICES),
     },
     contextBudget: DEFAULT_CONTEXT_BUDGET,
-    answer: cacheFirst(cache),
+    answer,
+    prefetchAnswer: answer.prefetch,
   };
   return { deps, retriever };
 }

@@ -25,7 +25,8 @@ export interface ConversationLog {
 
 /** Per-tenant spend: read before answering, written after (usage_daily in Postgres). */
 export interface UsageLedger {
-  spentToday(): Promise<number>;
+  /** Today's cap and what was spent today, read together. */
+  budget(): Promise<{ dailyBudgetUsd: number; spentUsd: number }>;
   record(delta: UsageDelta): Promise<void>;
 }
 
@@ -35,7 +36,6 @@ export interface ChatTurnDeps {
   retriever: PassageRetriever;
   summariser: Summariser;
   usage: UsageLedger;
-  dailyBudgetUsd: number;
   failover: Omit<FailoverDeps, 'budget'>;
   contextBudget: ContextBudget;
   topK?: number;
@@ -45,6 +45,13 @@ export interface ChatTurnDeps {
     deps: FailoverDeps,
     request: FailoverRequest,
   ) => AsyncGenerator<AnswerEvent, AnswerResult>;
+  /** Starts the answer strategy's lookup for a standalone question while retrieval runs. */
+  prefetchAnswer?: (question: string) => void;
+}
+
+/** No summary and no earlier turn: the question means the same whatever came before. */
+function standsAlone(plan: ContextPlan, seq: number): boolean {
+  return !plan.summary && ![...plan.toFold, ...plan.turns].some((t) => t.seq < seq);
 }
 
 export type ChatEvent =
@@ -67,16 +74,27 @@ export async function* runChatTurn(
   question: string,
   signal?: AbortSignal,
 ): AsyncGenerator<ChatEvent> {
+  // Started now and awaited only when the answer needs it: the read runs beside retrieval.
+  const budgetRead = deps.usage.budget();
+  budgetRead.catch(() => {});
   const user = await deps.conversation.appendUserMessage({ content: question });
   const assistantMessageId = crypto.randomUUID();
   yield { type: 'message', userMessageId: user.messageId, assistantMessageId };
 
+  const planRead = deps.conversation.context(deps.contextBudget);
+  const prefetch = deps.prefetchAnswer;
+  if (prefetch) {
+    planRead.then(
+      (plan) => standsAlone(plan, user.seq) && prefetch(question),
+      () => {},
+    );
+  }
   const [retrieved, plan] = await Promise.all([
     deps.retriever.retrieve(deps.tenantId, question, {
       topK: deps.topK ?? 8,
       documentIds: deps.documentIds,
     }),
-    deps.conversation.context(deps.contextBudget),
+    planRead,
   ]);
   const passages = assignCiteIds(retrieved);
 
@@ -97,7 +115,8 @@ export async function* runChatTurn(
   const history = await resolveContext(earlier, plan.summary, deps.contextBudget, deps.summariser);
   if (history.newSummary) await deps.conversation.appendSummary(history.newSummary);
 
-  const budget = budgetStatus(deps.dailyBudgetUsd, await deps.usage.spentToday());
+  const { dailyBudgetUsd, spentUsd } = await budgetRead;
+  const budget = budgetStatus(dailyBudgetUsd, spentUsd);
   let result: AnswerResult | null = null;
   const answer = deps.answer ?? answerWithFailover;
   for await (const event of answer(
@@ -118,27 +137,30 @@ export async function* runChatTurn(
   }
   if (!result) return;
 
-  const saved = await deps.conversation.appendGeneration({
-    messageId: assistantMessageId,
-    replyTo: user.messageId,
-    text: result.text,
-    tier: result.tier,
-    model: result.model,
-    promptTokens: result.usage.inputTokens,
-    outputTokens: result.usage.outputTokens,
-    costUsd: result.costUsd,
-    latencyMs: result.latencyMs,
-    firstDeltaMs: result.firstDeltaMs,
-    finishReason: result.stopReason,
-    fallbackUsed: result.fallbackUsed,
-    skipped: result.skipped,
-    citations: result.citations,
-  });
-  await deps.usage.record({
-    tokensIn: result.usage.inputTokens,
-    tokensOut: result.usage.outputTokens,
-    costUsd: result.costUsd,
-    answers: 1,
-  });
+  // The log entry and the charge are independent writes (a DO and Postgres): send both at once.
+  const [saved] = await Promise.all([
+    deps.conversation.appendGeneration({
+      messageId: assistantMessageId,
+      replyTo: user.messageId,
+      text: result.text,
+      tier: result.tier,
+      model: result.model,
+      promptTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      costUsd: result.costUsd,
+      latencyMs: result.latencyMs,
+      firstDeltaMs: result.firstDeltaMs,
+      finishReason: result.stopReason,
+      fallbackUsed: result.fallbackUsed,
+      skipped: result.skipped,
+      citations: result.citations,
+    }),
+    deps.usage.record({
+      tokensIn: result.usage.inputTokens,
+      tokensOut: result.usage.outputTokens,
+      costUsd: result.costUsd,
+      answers: 1,
+    }),
+  ]);
   yield { type: 'saved', seq: saved.seq };
 }

@@ -23,8 +23,8 @@ export async function deleteDocumentObjects(
 
 /**
  * Removes a document everywhere: vectors, rows (chunks, versions and events cascade),
- * R2 objects, cached answers citing it; bumps the tenant's corpus version so cached results are
- * invalidated.
+ * R2 objects, cached answers citing it; bumps the tenant's corpus version (when the document was
+ * served) so cached results are invalidated.
  */
 export async function purgeDocument(env: Env, db: Database, tenantId: string, documentId: string) {
   const chunkIds = (
@@ -37,10 +37,12 @@ export async function purgeDocument(env: Env, db: Database, tenantId: string, do
   // and rows deleted first would leave them unreachable (and taking topK slots) for good.
   if (chunkIds.length) await createVectorStore(env, db).deleteByIds(tenantId, chunkIds);
   await db.transaction(async (tx) => {
-    await tx
+    const gone = await tx
       .delete(documents)
-      .where(and(eq(documents.tenantId, tenantId), eq(documents.id, documentId)));
-    await bumpCorpusVersion(tx, tenantId);
+      .where(and(eq(documents.tenantId, tenantId), eq(documents.id, documentId)))
+      .returning({ readyVersion: documents.readyVersion });
+    // Only a served document's disappearance changes what search returns.
+    if (gone[0]?.readyVersion != null) await bumpCorpusVersion(tx, tenantId);
     await forgetAnswersCiting(tx, tenantId, [documentId]);
   });
   await deleteDocumentObjects(env.DOCUMENTS, tenantId, documentId);

@@ -3,6 +3,7 @@ import type { Database } from '../db/client';
 import { chunks, documents, documentVersions, ingestionEvents, tenants } from '../db/schema';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { versionWhere } from '../ingest/status';
+import { forgetCorpusVersion } from '../retrieval/corpus-version';
 
 export type DocumentRow = typeof documents.$inferSelect;
 export type VersionRow = typeof documentVersions.$inferSelect;
@@ -114,11 +115,37 @@ export async function documentDetail(db: Database, row: DocumentRow) {
   };
 }
 
+/**
+ * Makes every cached search of the tenant unreachable. Only for changes search can see (a
+ * version promoted to served, a served document patched or deleted); see docs/performance.md.
+ */
 export async function bumpCorpusVersion(db: Pick<Database, 'update'>, tenantId: string) {
   await db
     .update(tenants)
     .set({ corpusVersion: sql`${tenants.corpusVersion} + 1` })
     .where(eq(tenants.id, tenantId));
+  forgetCorpusVersion(tenantId);
+}
+
+/**
+ * Bumps the corpus version only if the document is served (`ready_version` set): a document
+ * search has never returned cannot make a cached result wrong. Returns whether it bumped.
+ */
+export async function bumpCorpusVersionIfServed(
+  db: Pick<Database, 'execute'>,
+  tenantId: string,
+  documentId: string,
+): Promise<boolean> {
+  const result = await db.execute(sql`
+    UPDATE tenants SET corpus_version = corpus_version + 1
+    WHERE id = ${tenantId}::uuid AND EXISTS (
+      SELECT 1 FROM documents d
+      WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${documentId}::uuid
+        AND d.ready_version IS NOT NULL)
+    RETURNING 1`);
+  const bumped = result.rows.length > 0;
+  if (bumped) forgetCorpusVersion(tenantId);
+  return bumped;
 }
 
 export interface ListOptions {

@@ -18,7 +18,7 @@ import { downloadTtl, signDownload } from './download-token';
 import { purgeDocument } from './purge';
 import { receiveUpload } from './receive';
 import {
-  bumpCorpusVersion,
+  bumpCorpusVersionIfServed,
   documentDetail,
   findDocument,
   findVersion,
@@ -234,7 +234,8 @@ documentsRouter.openapi(
         ),
         after: patch,
       });
-      await bumpCorpusVersion(tx, principal.tenantId);
+      // Title, tags and metadata are returned and filtered on, but only for a served document.
+      await bumpCorpusVersionIfServed(tx, principal.tenantId, before.id);
       return updated!;
     });
     return c.json(toDocumentDto(row), 200);

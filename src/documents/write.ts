@@ -1,11 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
-import { recordAudit } from '../audit/record';
-import { documents, documentVersions, ingestionEvents } from '../db/schema';
+import { documents, documentVersions } from '../db/schema';
 import { ApiError } from '../errors';
 import { enqueueIngest } from '../ingest/enqueue';
 import type { AppEnv } from '../types';
 import type { ReceivedUpload } from './receive';
+import { forgetCorpusVersion } from '../retrieval/corpus-version';
 import {
   bumpCorpusVersion,
   findDocumentBySha,
@@ -13,6 +13,7 @@ import {
   toDocumentDto,
   type DocumentRow,
 } from './repository';
+import { insertUploadedDocument, insertUploadedVersion } from './upload-sql';
 
 const isUniqueViolation = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
@@ -48,68 +49,39 @@ export async function createDocumentFromUpload(
 ): Promise<{ status: 200 | 202; document: DocumentRow; duplicate: boolean }> {
   const { db, principal } = c.var;
   const key = objectKey(principal.tenantId, documentId, 1);
-  const duplicateOf = async () => {
+  const duplicate = async (existing: DocumentRow | undefined) => {
     await c.env.DOCUMENTS.delete(key);
-    const existing = await findDocumentBySha(db, principal.tenantId, upload.sha256);
     if (!existing)
       throw new ApiError(409, 'conflict', 'a concurrent upload changed this content; retry');
     return { status: 200 as const, document: existing, duplicate: true };
   };
-  if (await findDocumentBySha(db, principal.tenantId, upload.sha256)) return duplicateOf();
 
+  // Dedup and every row in one statement. No corpus-version bump: the document is not served
+  // until ingestion promotes it, and that promotion bumps.
   let document: DocumentRow;
   try {
-    document = await db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(documents)
-        .values({
-          id: documentId,
-          tenantId: principal.tenantId,
-          title: upload.fields.title ?? upload.filename ?? 'Untitled',
-          mimeType: upload.mimeType,
-          byteSize: upload.size,
-          sha256: upload.sha256,
-          currentVersion: 1,
-          status: 'queued',
-          stage: 'queued',
-          tags: upload.fields.tags ?? [],
-          metadata: upload.fields.metadata ?? {},
-        })
-        .returning();
-      await tx.insert(documentVersions).values({
-        tenantId: principal.tenantId,
+    const written = await insertUploadedDocument(
+      db,
+      principal.tenantId,
+      {
         documentId,
-        version: 1,
         r2Key: key,
-        sha256: upload.sha256,
-        byteSize: upload.size,
+        title: upload.fields.title ?? upload.filename ?? 'Untitled',
         mimeType: upload.mimeType,
+        byteSize: upload.size,
+        sha256: upload.sha256,
         filename: upload.filename ?? null,
-      });
-      await tx.insert(ingestionEvents).values({
-        tenantId: principal.tenantId,
-        documentId,
-        version: 1,
-        stage: 'upload',
-        status: 'queued',
-        detail: { bytes: upload.size },
-      });
-      await recordAudit(tx, principal, c.var.requestId, {
-        action: 'document.create',
-        targetType: 'document',
-        targetId: documentId,
-        after: {
-          title: row!.title,
-          sha256: upload.sha256,
-          bytes: upload.size,
-          mimeType: upload.mimeType,
-        },
-      });
-      await bumpCorpusVersion(tx, principal.tenantId);
-      return row!;
-    });
+        tags: upload.fields.tags ?? [],
+        metadata: upload.fields.metadata ?? {},
+      },
+      { principal, requestId: c.var.requestId },
+    );
+    if ('existing' in written) return duplicate(written.existing);
+    document = written.created;
   } catch (error) {
-    if (isUniqueViolation(error)) return duplicateOf();
+    // A concurrent identical upload won the unique index; the statement wrote nothing.
+    if (isUniqueViolation(error))
+      return duplicate(await findDocumentBySha(db, principal.tenantId, upload.sha256));
     await c.env.DOCUMENTS.delete(key).catch(() => {});
     throw error;
   }
@@ -138,68 +110,37 @@ export async function addVersionFromUpload(
     await c.env.DOCUMENTS.delete(key);
     return { status: 200, document: current, duplicate: true };
   }
-  const holder = await findDocumentBySha(db, principal.tenantId, upload.sha256);
-  if (holder) {
-    await c.env.DOCUMENTS.delete(key);
-    throw new ApiError(409, 'conflict', `document ${holder.id} already holds this content`, {
-      documentId: holder.id,
-    });
-  }
   let document: DocumentRow;
+  let bumped = false;
   try {
-    document = await db.transaction(async (tx) => {
-      await tx.insert(documentVersions).values({
-        tenantId: principal.tenantId,
-        documentId: current.id,
-        version,
+    const outcome = await insertUploadedVersion(
+      db,
+      current,
+      version,
+      {
         r2Key: key,
-        sha256: upload.sha256,
-        byteSize: upload.size,
         mimeType: upload.mimeType,
+        byteSize: upload.size,
+        sha256: upload.sha256,
         filename: upload.filename ?? null,
-      });
-      const [row] = await tx
-        .update(documents)
-        .set({
-          currentVersion: version,
-          sha256: upload.sha256,
-          byteSize: upload.size,
-          mimeType: upload.mimeType,
-          status: 'queued',
-          stage: 'queued',
-          failureReason: null,
-          chunksDone: 0,
-          chunksTotal: null,
-          updatedAt: new Date(),
-        })
-        .where(
-          and(
-            eq(documents.tenantId, principal.tenantId),
-            eq(documents.id, current.id),
-            eq(documents.currentVersion, version - 1),
-          ),
-        )
-        .returning();
-      if (!row)
-        throw new ApiError(409, 'conflict', 'another version was uploaded concurrently; retry');
-      await tx.insert(ingestionEvents).values({
-        tenantId: principal.tenantId,
-        documentId: current.id,
-        version,
-        stage: 'upload',
-        status: 'queued',
-        detail: { bytes: upload.size },
-      });
-      await recordAudit(tx, principal, c.var.requestId, {
-        action: 'document.version.create',
-        targetType: 'document',
-        targetId: current.id,
-        before: { version: current.currentVersion, sha256: current.sha256 },
-        after: { version, sha256: upload.sha256, bytes: upload.size },
-      });
-      await bumpCorpusVersion(tx, principal.tenantId);
-      return row;
-    });
+      },
+      { principal, requestId: c.var.requestId },
+    );
+    if (outcome.kind === 'held') {
+      throw new ApiError(
+        409,
+        'conflict',
+        `document ${outcome.holderId} already holds this content`,
+        {
+          documentId: outcome.holderId,
+        },
+      );
+    }
+    if (outcome.kind === 'raced')
+      throw new ApiError(409, 'conflict', 'another version was uploaded concurrently; retry');
+    if (outcome.bumped) forgetCorpusVersion(principal.tenantId);
+    document = outcome.document;
+    bumped = outcome.bumped;
   } catch (error) {
     await c.env.DOCUMENTS.delete(key).catch(() => {});
     if (isUniqueViolation(error))
@@ -229,6 +170,8 @@ export async function addVersionFromUpload(
           chunksTotal: current.chunksTotal,
         })
         .where(eq(documents.id, current.id));
+      // The served document's type went back: cached searches filtered on the new one are wrong.
+      if (bumped) await bumpCorpusVersion(tx, principal.tenantId);
     });
     await c.env.DOCUMENTS.delete(key).catch(() => {});
     throw error;

@@ -1,6 +1,4 @@
 import { createRoute } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
-import { tenants } from '../db/schema';
 import { ApiError } from '../errors';
 import { ErrorSchema } from '../documents/schemas';
 import { createRouter } from '../http/router';
@@ -13,6 +11,7 @@ import {
   searchCacheKey,
   writeCachedSearch,
 } from '../retrieval/cache';
+import { corpusMemoMs, corpusVersion, wantsFresh } from '../retrieval/corpus-version';
 import { MAX_DEPTH, search } from '../retrieval/search';
 import { SearchBody, SearchResponseSchema } from './schemas';
 
@@ -67,11 +66,12 @@ searchRouter.openapi(
         throw new ApiError(400, 'bad_request', 'the cursor belongs to another search');
       offset = cursor.o;
     }
-    const [tenant] = await db
-      .select({ corpusVersion: tenants.corpusVersion })
-      .from(tenants)
-      .where(eq(tenants.id, principal.tenantId));
-    const key = await searchCacheKey(principal.tenantId, tenant?.corpusVersion ?? 0, {
+    // From this isolate's short memo unless the client asks for `Cache-Control: no-cache`.
+    const version = await corpusVersion(db, principal.tenantId, {
+      fresh: wantsFresh(c.req.header('cache-control')),
+      maxAgeMs: corpusMemoMs(c.env.SEARCH_CORPUS_MEMO_MS),
+    });
+    const key = await searchCacheKey(principal.tenantId, version, {
       ...params,
       topK: body.topK,
       offset,

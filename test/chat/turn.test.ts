@@ -30,12 +30,14 @@ function setup() {
     retriever: retrieverOf(samplePassages()),
     summariser: llmSummariser(llm, SECONDARY),
     usage: {
-      spentToday: async () => ledger.reduce((sum, d) => sum + d.costUsd, 0),
+      budget: async () => ({
+        dailyBudgetUsd: 5,
+        spentUsd: ledger.reduce((sum, d) => sum + d.costUsd, 0),
+      }),
       record: async (delta) => {
         ledger.push(delta);
       },
     },
-    dailyBudgetUsd: 5,
     failover: {
       llm,
       models: { primary: PRIMARY, secondary: SECONDARY },

@@ -29,6 +29,8 @@ export const workersDeps = {
       include: [
         '@neondatabase/serverless',
         'drizzle-orm',
+        // Neon's HTTP path (src/db/client.ts); pre-bundled up front so it is never discovered mid-run.
+        'drizzle-orm/neon-http',
         'hono',
         '@hono/zod-openapi',
         'zod',
