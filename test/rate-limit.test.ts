@@ -49,13 +49,15 @@ describe('rate limiter Durable Object', () => {
 
   it('refills over time at the configured rate', async () => {
     const stub = env.RATE_LIMITER!.get(env.RATE_LIMITER!.idFromName(crypto.randomUUID()));
-    const limits = { capacity: 2, refillPerSecond: 20 };
+    // One token per 200 ms: sequential calls on a loaded machine can be 50+ ms apart, so a
+    // faster refill would hand out a token between the takes that must be refused.
+    const limits = { capacity: 2, refillPerSecond: 5 };
     expect((await stub.take(limits)).allowed).toBe(true);
     expect((await stub.take(limits)).allowed).toBe(true);
     const denied = await stub.take(limits);
     expect(denied.allowed).toBe(false);
     expect(denied.retryAfterSeconds).toBe(1);
-    await new Promise((r) => setTimeout(r, 120));
+    await new Promise((r) => setTimeout(r, 250));
     expect((await stub.take(limits)).allowed).toBe(true);
   });
 });
