@@ -4,7 +4,8 @@ import { lookupKey } from '../../auth/key-store';
 import { roleAllows, type Permission } from '../../auth/roles';
 import { ApiError } from '../../errors';
 import type { TenantSettings } from '../../tenants/settings';
-import { noteKeyActivity } from '../../usage/key-activity';
+import { recorderOf } from '../../metrics';
+import { keyActivityRow } from '../../usage/key-activity';
 import type { AppEnv } from '../../types';
 
 declare module 'hono' {
@@ -26,9 +27,10 @@ export const authenticate = () =>
     if (!resolved) throw ApiError.unauthorized('the API key is unknown, expired or revoked');
     c.set('principal', resolved.principal);
     c.set('tenantSettings', resolved.settings);
-    // Daily active keys: one upsert per key per day per isolate, after the response.
-    const activity = noteKeyActivity(c.var.db, resolved.principal);
-    if (activity) c.executionCtx.waitUntil(activity);
+    // Daily active keys: noted once per key per day per isolate, written with the other
+    // rollups by the isolate's write-behind buffer after the response.
+    const activity = keyActivityRow(resolved.principal);
+    if (activity) recorderOf(c).keyActive(activity);
     await next();
   });
 
