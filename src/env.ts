@@ -37,8 +37,11 @@ export interface Env extends LlmEnv {
   /** Default cap on a tenant's queued+processing documents (settings may override). */
   INGEST_BACKLOG_CAP?: string;
   AI?: Ai;
-  /** Product events from `POST /v1/events`, consumed by the ingest Worker. */
-  EVENTS_QUEUE: Queue<EventsMessage>;
+  /**
+   * Product events from `POST /v1/events`, consumed by the ingest Worker. Bodies are JSON text
+   * built by src/events/sink.ts, so each event is serialised once.
+   */
+  EVENTS_QUEUE: Queue<EventsMessage | string>;
   /** Analytics Engine dataset `vellum_metrics` (production only). */
   METRICS?: AnalyticsEngineDataset;
   /** "analytics-engine" | "postgres" | "none"; default: Analytics Engine when bound, else Postgres. */
