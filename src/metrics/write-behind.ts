@@ -35,6 +35,8 @@ export interface FlushPolicy {
   /** Wait after a failed flush before the next attempt (doubles per failure, capped). */
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Failed attempts after which a batch is dropped and counted. */
+  maxAttempts: number;
 }
 
 export const DEFAULT_FLUSH_POLICY: FlushPolicy = {
@@ -43,6 +45,7 @@ export const DEFAULT_FLUSH_POLICY: FlushPolicy = {
   maxRetained: 20_000,
   retryBaseMs: 1_000,
   retryMaxMs: 20_000, // stays inside the 30 s a waitUntil may run after the response
+  maxAttempts: 30, // about 9 minutes of back-off
 };
 
 const ZERO_USAGE: Required<UsageDelta> = {
@@ -54,8 +57,17 @@ const ZERO_USAGE: Required<UsageDelta> = {
   costUsd: 0,
 };
 
+/**
+ * One malformed row would fail every statement it is part of, and a failed batch is retried
+ * as it is: rows that cannot be written (not a uuid, e.g. from a unit test's fake principal)
+ * are refused on the way in rather than poisoning the isolate's flushes.
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** A write older than this is presumed cancelled with its request (see `flush`). */
 const STALE_MS = 25_000;
+
+const batchRows = (b: PendingBatch) => b.aggregates.length + b.usage.length + b.keyActivity.length;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -91,14 +103,16 @@ export class WriteBehindBuffer {
 
   /** Rows waiting, including a failed batch. */
   get size(): number {
-    const failed = this.failed
-      ? this.failed.aggregates.length + this.failed.usage.length + this.failed.keyActivity.length
-      : 0;
+    const failed = this.failed ? batchRows(this.failed) : 0;
     return this.aggregates.size + this.usage.size + this.activity.size + failed;
   }
 
   addAggregates(aggregates: readonly MetricAggregate[]): void {
     for (const a of aggregates) {
+      if (a.tenantId !== null && !UUID.test(a.tenantId)) {
+        this.dropped += 1;
+        continue;
+      }
       const key = `${a.tenantId ?? ''}|${a.name}|${a.labels}|${a.minute}`;
       const entry = this.aggregates.get(key);
       if (entry) {
@@ -115,6 +129,7 @@ export class WriteBehindBuffer {
   }
 
   addUsage(tenantId: string, day: string, delta: UsageDelta): void {
+    if (!UUID.test(tenantId)) return void (this.dropped += 1);
     const key = `${tenantId}|${day}`;
     let row = this.usage.get(key);
     if (!row) {
@@ -128,6 +143,7 @@ export class WriteBehindBuffer {
   }
 
   addKeyActivity(row: KeyActivityRow): void {
+    if (!UUID.test(row.tenantId) || !UUID.test(row.keyId)) return void (this.dropped += 1);
     const key = `${row.tenantId}|${row.day}|${row.keyId}`;
     if (!this.activity.has(key) && this.admit()) this.activity.set(key, { ...row });
   }
@@ -176,8 +192,13 @@ export class WriteBehindBuffer {
         this.failures = 0;
       } catch {
         ok = false;
-        this.failed ??= batch;
         this.failures += 1;
+        if (this.failures >= this.policy.maxAttempts) {
+          // Still failing after minutes of retries: something other than an outage is wrong
+          // with the batch. Dropped (and counted) so the rows behind it can go out.
+          this.dropped += batchRows(batch);
+          this.failures = 0;
+        } else this.failed ??= batch;
         const backoff = this.policy.retryBaseMs * 2 ** (this.failures - 1);
         this.retryAt = this.now() + Math.min(this.policy.retryMaxMs, backoff);
       } finally {

@@ -13,6 +13,7 @@ const HOLD = {
   maxRetained: 1_000_000,
   retryBaseMs: 0,
   retryMaxMs: 0,
+  maxAttempts: 1_000,
 };
 const write = (batch: PendingBatch) => withDb((db) => writeBatch(db, batch)).then(() => {});
 
@@ -148,6 +149,28 @@ describe('write-behind rollups', () => {
     fill(buffer, crypto.randomUUID(), crypto.randomUUID(), 3);
     expect(await buffer.flush(write)).toBe(true);
     expect(await totals(client.tenantId)).toMatchObject({ searches: 3, lookups: 3 });
+  });
+
+  it('refuses rows that no statement could write, so they cannot poison a batch', () => {
+    const buffer = new WriteBehindBuffer(HOLD);
+    buffer.addUsage('tenant-1', '2026-01-01', { searches: 1 });
+    buffer.addKeyActivity({ tenantId: crypto.randomUUID(), day: '2026-01-01', keyId: 'key-1' });
+    expect(buffer.size).toBe(0);
+    expect(buffer.dropped).toBe(2);
+  });
+
+  it('drops a batch that keeps failing after maxAttempts, and counts its rows', async () => {
+    const buffer = new WriteBehindBuffer({ ...HOLD, maxAttempts: 3 });
+    buffer.addUsage(crypto.randomUUID(), '2026-01-01', { searches: 1 });
+    const broken = async () => {
+      throw new Error('always');
+    };
+    expect(await buffer.flush(broken)).toBe(false);
+    expect(await buffer.flush(broken)).toBe(false);
+    expect(buffer.size).toBe(1);
+    expect(await buffer.flush(broken)).toBe(false);
+    expect(buffer.size).toBe(0);
+    expect(buffer.dropped).toBe(1);
   });
 
   it('bounds what it keeps while the database is away, and counts what it drops', () => {
