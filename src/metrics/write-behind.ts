@@ -79,7 +79,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Exactness: a flush takes the rows out as one batch with its own id. If the write fails the
  * batch is kept as it is (never merged with newer rows) and retried with the same id; the
  * statement records the id, so a retry of a batch that did commit (an ambiguous failure)
- * writes nothing. Rows are therefore neither lost on failure nor counted twice.
+ * writes nothing. Rows are therefore neither lost on failure nor counted twice (short of a batch
+ * still failing after `maxAttempts`, which is dropped and counted).
  */
 export class WriteBehindBuffer {
   private aggregates = new Map<string, MetricAggregate>();
@@ -93,7 +94,7 @@ export class WriteBehindBuffer {
   /** The write under way. Another request never awaits it (promises are per request). */
   private inFlight: { batch: PendingBatch; since: number } | null = null;
   private armed = false;
-  /** Rows refused because `maxRetained` was reached (reported in the flush log line). */
+  /** Rows refused (buffer full, unwritable) or given up after `maxAttempts`; logged and reset by flush.ts. */
   dropped = 0;
 
   constructor(
