@@ -7,38 +7,36 @@ import {
   type TakeResult,
 } from '../src/ratelimit/token-bucket';
 
+/** Storage key of the bucket (the KV API keeps it in the object's SQLite database). */
+export const BUCKET_KEY = 'bucket';
+
 /**
  * One token bucket: one instance per (key, operation class[, shard]). `take` runs without
  * awaiting anything, and a Durable Object runs one such call at a time, so concurrent
- * callers can never spend the same token. The state lives in the object's SQLite storage.
+ * callers can never spend the same token. The bucket lives in this object's memory; storage
+ * only has to bring it back after an eviction or restart.
+ *
+ * Persisting is off the reply path: a plain write holds the reply at the output gate until
+ * storage confirms it, which is a replication round trip on every request. `allowUnconfirmed`
+ * lets the reply go as soon as the write is queued; the write still commits right after, in
+ * order. What a machine crash can lose is written down in docs/rate-limits.md.
  */
 export class RateLimiter extends DurableObject<Env> {
-  private state: BucketState | null = null;
+  private state: BucketState | null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const sql = ctx.storage.sql;
-    sql.exec(
-      `CREATE TABLE IF NOT EXISTS bucket (
-         id INTEGER PRIMARY KEY CHECK (id = 0),
-         tokens REAL NOT NULL,
-         updated_at INTEGER NOT NULL
-       )`,
-    );
-    const row = sql
-      .exec<{ tokens: number; updated_at: number }>('SELECT tokens, updated_at FROM bucket')
-      .toArray()[0];
-    if (row) this.state = { tokens: row.tokens, updatedAt: row.updated_at };
+    this.state = ctx.storage.kv.get<BucketState>(BUCKET_KEY) ?? readLegacyRow(ctx.storage.sql);
   }
 
   take(limits: BucketLimits, cost = 1): TakeResult {
     const { state, result } = takeTokens(this.state, limits, Date.now(), cost);
     this.state = state;
-    this.ctx.storage.sql.exec(
-      'INSERT INTO bucket (id, tokens, updated_at) VALUES (0, ?, ?) ON CONFLICT (id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at',
-      state.tokens,
-      state.updatedAt,
-    );
+    // A refused take spends nothing: the stored state refills to the same figure, so a flood
+    // of refused requests costs no writes at all.
+    if (result.allowed) {
+      void this.ctx.storage.put(BUCKET_KEY, state, { allowUnconfirmed: true });
+    }
     return result;
   }
 
@@ -46,4 +44,19 @@ export class RateLimiter extends DurableObject<Env> {
   peek(limits: BucketLimits): number {
     return takeTokens(this.state, limits, Date.now(), 0).state.tokens;
   }
+}
+
+/**
+ * Objects created before the bucket moved to the KV API kept it in a `bucket` SQL table. Read
+ * it once so a deploy does not refill every drained bucket; the next take writes the KV copy.
+ */
+function readLegacyRow(sql: SqlStorage): BucketState | null {
+  const table = sql
+    .exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bucket'`)
+    .toArray();
+  if (table.length === 0) return null;
+  const row = sql
+    .exec<{ tokens: number; updated_at: number }>('SELECT tokens, updated_at FROM bucket')
+    .toArray()[0];
+  return row ? { tokens: row.tokens, updatedAt: row.updated_at } : null;
 }

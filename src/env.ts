@@ -44,8 +44,11 @@ export interface Env extends LlmEnv {
   MAX_TENANT_INGEST_BACKLOG?: string;
   MAX_TENANT_KEYS?: string;
   AI?: Ai;
-  /** Product events from `POST /v1/events`, consumed by the ingest Worker. */
-  EVENTS_QUEUE: Queue<EventsMessage>;
+  /**
+   * Product events from `POST /v1/events`, consumed by the ingest Worker. Bodies are JSON text
+   * built by src/events/sink.ts, so each event is serialised once.
+   */
+  EVENTS_QUEUE: Queue<EventsMessage | string>;
   /** Analytics Engine dataset `vellum_metrics` (production only). */
   METRICS?: AnalyticsEngineDataset;
   /** "analytics-engine" | "postgres" | "none"; default: Analytics Engine when bound, else Postgres. */

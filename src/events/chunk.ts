@@ -1,26 +1,30 @@
-import type { ProductEvent } from '../env';
+import { utf8Length } from './validate';
 
-/** Queue messages are limited to 128 KB; keep headroom for the envelope and JSON framing. */
+/**
+ * Queue messages are limited to 128 KB (128,000 bytes, including ~100 bytes of metadata); keep
+ * headroom for the envelope around the events.
+ */
 export const MAX_MESSAGE_BYTES = 120 * 1024;
 
-const encoder = new TextEncoder();
-
-/** Splits events into groups whose JSON stays under `maxBytes` (an event is ≤ ~5 KiB). */
+/**
+ * Splits serialised events (see `validateEvents(...).serialized`) into groups whose joined
+ * JSON stays under `maxBytes`. Works on the strings, so nothing is serialised again.
+ */
 export function chunkEvents(
-  events: readonly ProductEvent[],
+  serialized: readonly string[],
   maxBytes = MAX_MESSAGE_BYTES,
-): ProductEvent[][] {
-  const chunks: ProductEvent[][] = [];
-  let current: ProductEvent[] = [];
-  let size = 0;
-  for (const event of events) {
-    const bytes = encoder.encode(JSON.stringify(event)).length + 1;
+): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let size = 2; // the array's brackets
+  for (const json of serialized) {
+    const bytes = utf8Length(json) + 1; // and its comma
     if (current.length > 0 && size + bytes > maxBytes) {
       chunks.push(current);
       current = [];
-      size = 0;
+      size = 2;
     }
-    current.push(event);
+    current.push(json);
     size += bytes;
   }
   if (current.length > 0) chunks.push(current);

@@ -1,11 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ErrorSchema } from '../documents/schemas';
-import type { Env, EventsMessage } from '../env';
 import { ApiError } from '../errors';
 import { createRouter } from '../http/router';
 import { recordRejectedEvents } from '../metrics/events';
 import { authorize } from '../middleware/auth';
-import { chunkEvents } from './chunk';
+import { eventSinkFor } from './sink';
 import { MAX_EVENTS_PER_BATCH, validateEvents } from './validate';
 
 export const eventsRouter = createRouter();
@@ -26,25 +25,6 @@ const Ack = z.object({
     }),
   ),
 });
-
-/** Sends accepted events as queue messages, each under the message size limit. */
-export async function enqueueEvents(
-  env: Pick<Env, 'EVENTS_QUEUE'>,
-  message: Omit<EventsMessage, 'kind' | 'enqueuedAt' | 'events'>,
-  events: EventsMessage['events'],
-): Promise<number> {
-  const chunks = chunkEvents(events);
-  const enqueuedAt = Date.now();
-  await Promise.all(
-    chunks.map((chunk) =>
-      env.EVENTS_QUEUE.send(
-        { kind: 'events', enqueuedAt, ...message, events: chunk },
-        { contentType: 'json' },
-      ),
-    ),
-  );
-  return chunks.length;
-}
 
 eventsRouter.openapi(
   createRoute({
@@ -72,14 +52,17 @@ eventsRouter.openapi(
   async (c) => {
     const { events } = c.req.valid('json');
     const tenantId = c.var.principal.tenantId;
+    // Validate and hand off: no database work on this path (auth is served from the key
+    // caches, the rollup rows of this request are written behind it by the isolate buffer).
     const verdict = validateEvents(events, Date.now());
-    if (verdict.accepted.length > 0) {
+    if (verdict.serialized.length > 0) {
       try {
-        await enqueueEvents(
-          c.env,
-          { tenantId, traceparent: c.get('traceparent') },
-          verdict.accepted,
-        );
+        await eventSinkFor(c.env).send({
+          tenantId,
+          traceparent: c.get('traceparent'),
+          events: verdict.accepted,
+          serialized: verdict.serialized,
+        });
       } catch {
         throw new ApiError(
           503,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chunkEvents } from './chunk';
-import { MAX_PROPERTIES_BYTES, validateEvents } from './validate';
+import { MAX_PROPERTIES_BYTES, utf8Length, validateEvents } from './validate';
 
 const NOW = Date.UTC(2026, 5, 1, 12);
 const event = (over: Record<string, unknown> = {}) => ({
@@ -51,16 +51,39 @@ describe('validateEvents', () => {
   });
 });
 
+describe('serialised events', () => {
+  it('serialises each accepted event once, to exactly the accepted event', () => {
+    const { accepted, serialized } = validateEvents(
+      [
+        event({ properties: { q: 'naïve "quoted" — ✓ 𝄞', n: [1, { a: null }] } }),
+        event({ name: 'x' }),
+        'bad',
+      ],
+      NOW,
+    );
+    expect(serialized).toHaveLength(accepted.length);
+    expect(serialized.map((json) => JSON.parse(json))).toEqual(accepted);
+  });
+
+  it('measures UTF-8 bytes without encoding', () => {
+    for (const text of ['', 'ascii', 'naïve', '€', '𝄞', 'a\ud800b', '{"k":"✓✓"}']) {
+      expect(utf8Length(text)).toBe(new TextEncoder().encode(text).length);
+    }
+  });
+});
+
 describe('chunkEvents', () => {
   it('keeps every chunk under the byte limit and loses nothing', () => {
-    const { accepted } = validateEvents(
+    const { accepted, serialized } = validateEvents(
       Array.from({ length: 300 }, () => event({ properties: { pad: 'y'.repeat(3000) } })),
       NOW,
     );
-    const chunks = chunkEvents(accepted, 64 * 1024);
+    const chunks = chunkEvents(serialized, 64 * 1024);
     expect(chunks.length).toBeGreaterThan(1);
     for (const c of chunks)
-      expect(new TextEncoder().encode(JSON.stringify(c)).length).toBeLessThan(64 * 1024);
-    expect(chunks.flat().map((e) => e.event_id)).toEqual(accepted.map((e) => e.event_id));
+      expect(new TextEncoder().encode(`[${c.join(',')}]`).length).toBeLessThanOrEqual(64 * 1024);
+    expect(chunks.flat().map((json) => JSON.parse(json).event_id)).toEqual(
+      accepted.map((e) => e.event_id),
+    );
   });
 });

@@ -28,10 +28,38 @@ export const EventSchema = z.object({
 
 export interface BatchVerdict {
   accepted: ProductEvent[];
+  /**
+   * Each accepted event as JSON text, in the same order: the only time an event is
+   * serialised on the request path (its properties are serialised once, for the size check,
+   * and reused here). Queue messages are built by joining these strings.
+   */
+  serialized: string[];
   rejected: { index: number; code: EventRejectionCode }[];
 }
 
-const encoder = new TextEncoder();
+/** UTF-8 byte length without encoding the string. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** The event's JSON, with the already serialised properties spliced in. */
+function serialize(event: ProductEvent, propertiesJson: string): string {
+  const str = JSON.stringify;
+  return `{"event_id":${str(event.event_id)},"name":${str(event.name)},"user_id":${str(event.user_id)},"timestamp":${str(event.timestamp)},"properties":${propertiesJson},"received_at":${str(event.received_at)}}`;
+}
 
 /**
  * Validates each event on its own so one bad event never sinks the good ones. The first
@@ -39,6 +67,7 @@ const encoder = new TextEncoder();
  */
 export function validateEvents(events: readonly unknown[], receivedAt: number): BatchVerdict {
   const accepted: ProductEvent[] = [];
+  const serialized: string[] = [];
   const rejected: BatchVerdict['rejected'] = [];
   const seen = new Set<string>();
   const receivedIso = new Date(receivedAt).toISOString();
@@ -51,20 +80,23 @@ export function validateEvents(events: readonly unknown[], receivedAt: number): 
       return void rejected.push({ index, code: 'timestamp_in_future' });
     if (at < receivedAt - MAX_AGE_MS)
       return void rejected.push({ index, code: 'timestamp_too_old' });
-    if (encoder.encode(JSON.stringify(event.properties)).length > MAX_PROPERTIES_BYTES) {
+    const propertiesJson = JSON.stringify(event.properties);
+    if (utf8Length(propertiesJson) > MAX_PROPERTIES_BYTES) {
       return void rejected.push({ index, code: 'properties_too_large' });
     }
     const id = event.event_id.toLowerCase();
     if (seen.has(id)) return void rejected.push({ index, code: 'duplicate_in_batch' });
     seen.add(id);
-    accepted.push({
+    const product: ProductEvent = {
       event_id: id,
       name: event.name,
       user_id: event.user_id,
       timestamp: new Date(at).toISOString(),
       properties: event.properties,
       received_at: receivedIso,
-    });
+    };
+    accepted.push(product);
+    serialized.push(serialize(product, propertiesJson));
   });
-  return { accepted, rejected };
+  return { accepted, serialized, rejected };
 }

@@ -6,7 +6,7 @@ export interface ExpiryResult {
   metricRows: number;
 }
 
-/** Idempotency keys only matter for retries within a day; metric minutes for a few weeks. */
+/** Idempotency keys and flush ids only matter for retries within a day; metric minutes for a few weeks. */
 export async function expireRows(
   db: Database,
   options: { now: number; idempotencyTtlMs?: number; metricsRetentionDays: number },
@@ -19,6 +19,8 @@ export async function expireRows(
   const metrics = await db.execute<{ n: string }>(sql`
     WITH gone AS (DELETE FROM metrics_minute WHERE minute < ${metricsBefore} RETURNING 1)
     SELECT count(*) AS n FROM gone`);
+  // Rollup flush ids only guard retries of a flush, which happen within seconds.
+  await db.execute(sql`DELETE FROM rollup_flushes WHERE flushed_at < ${keysBefore}`);
   return {
     idempotencyKeys: Number(keys.rows[0]?.n ?? 0),
     metricRows: Number(metrics.rows[0]?.n ?? 0),

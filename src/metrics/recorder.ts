@@ -1,5 +1,6 @@
 import { emptyHistogram, observe } from './histogram';
 import { canonicalLabels, type Labels, type MetricAggregate, type MetricName } from './types';
+import type { KeyActivityRow } from './write-behind';
 
 export interface UsageDelta {
   searches?: number;
@@ -17,6 +18,7 @@ export interface UsageDelta {
 export class MetricsRecorder {
   private readonly series = new Map<string, MetricAggregate>();
   private readonly usageDeltas = new Map<string, UsageDelta>();
+  private readonly activity: KeyActivityRow[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -44,17 +46,27 @@ export class MetricsRecorder {
     this.usageDeltas.set(tenantId, current);
   }
 
+  /** Marks a key active for `key_activity_daily` (see usage/key-activity.ts). */
+  keyActive(row: KeyActivityRow): void {
+    this.activity.push(row);
+  }
+
   get isEmpty(): boolean {
-    return this.series.size === 0 && this.usageDeltas.size === 0;
+    return this.series.size === 0 && this.usageDeltas.size === 0 && this.activity.length === 0;
   }
 
   /** Takes everything recorded so far and resets the recorder. */
-  drain(): { aggregates: MetricAggregate[]; usage: Map<string, UsageDelta> } {
+  drain(): {
+    aggregates: MetricAggregate[];
+    usage: Map<string, UsageDelta>;
+    keyActivity: KeyActivityRow[];
+  } {
     const aggregates = [...this.series.values()];
     const usage = new Map(this.usageDeltas);
+    const keyActivity = this.activity.splice(0);
     this.series.clear();
     this.usageDeltas.clear();
-    return { aggregates, usage };
+    return { aggregates, usage, keyActivity };
   }
 
   private entry(

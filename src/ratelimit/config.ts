@@ -1,5 +1,5 @@
 /** Operation classes: each has its own bucket per key, so one kind of traffic cannot starve another. */
-export const OPERATION_CLASSES = ['read', 'search', 'chat', 'upload', 'admin'] as const;
+export const OPERATION_CLASSES = ['read', 'search', 'chat', 'upload', 'admin', 'events'] as const;
 export type OperationClass = (typeof OPERATION_CLASSES)[number];
 
 export interface BucketPolicy {
@@ -21,6 +21,9 @@ export const DEFAULT_POLICIES: Record<OperationClass, BucketPolicy> = {
   chat: { capacity: 30, refillPerSecond: 0.5, shards: 1 },
   upload: { capacity: 60, refillPerSecond: 1, shards: 1 },
   admin: { capacity: 60, refillPerSecond: 1, shards: 1 },
+  // Product events: batches of up to 1,000 events, sent by SDKs in the background. Its own
+  // bucket, so analytics traffic never spends the upload budget (and the other way round).
+  events: { capacity: 300, refillPerSecond: 20, shards: 1 },
 };
 
 export const MAX_SHARDS = 16;

@@ -25,6 +25,8 @@ describe('route -> operation class table', () => {
   it('matches ids as single segments and treats HEAD as GET', () => {
     expect(operationFor('GET', '/v1/documents/abc')).toBe('read');
     expect(operationFor('PUT', '/v1/documents/abc/content')).toBe('upload');
+    expect(operationFor('POST', '/v1/events')).toBe('events');
+    expect(findRouteRule('POST', '/v1/events')?.enqueuesIngest).toBeUndefined();
     expect(findRouteRule('GET', '/v1/documents/abc/def')).toBeUndefined();
     expect(operationFor('HEAD', '/v1/keys')).toBe('admin');
     expect(findRouteRule('POST', '/v1/documents')?.enqueuesIngest).toBe(true);

@@ -54,7 +54,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { method: 'GET', path: '/v1/conversations/:id/events', operation: 'read' },
   { method: 'POST', path: '/v1/answer', operation: 'chat' },
   // Product events: 1,000 events of at most 4 KiB of properties each.
-  { method: 'POST', path: '/v1/events', operation: 'upload', maxBodyBytes: 5 * 1024 * 1024 },
+  { method: 'POST', path: '/v1/events', operation: 'events', maxBodyBytes: 5 * 1024 * 1024 },
   { method: 'GET', path: '/v1/analytics/dau', operation: 'read' },
   { method: 'GET', path: '/v1/analytics/events', operation: 'read' },
   { method: 'GET', path: '/v1/usage', operation: 'read' },

@@ -5,7 +5,7 @@ import { runMaintenance } from '../../src/maintenance';
 import { logJson } from '../../src/observability/log';
 import { traceIdOf } from '../../src/observability/traceparent';
 
-type QueueMessage = IngestQueueMessage | EventsMessage;
+type QueueMessage = IngestQueueMessage | EventsMessage | string;
 
 const isEventsQueue = (queue: string) =>
   queue === 'vellum-events' || queue.startsWith('vellum-events-');
@@ -32,7 +32,7 @@ function logIngestBatch(batch: MessageBatch<IngestQueueMessage>) {
 export default {
   async queue(batch, env, ctx) {
     if (isEventsQueue(batch.queue)) {
-      await handleEventsBatch(batch as MessageBatch<EventsMessage>, env, ctx);
+      await handleEventsBatch(batch as MessageBatch<EventsMessage | string>, env, ctx);
       return;
     }
     logIngestBatch(batch as MessageBatch<IngestQueueMessage>);

@@ -5,7 +5,8 @@ import { roleAllows, type Permission } from '../../auth/roles';
 import { ApiError } from '../../errors';
 import { clampSettings, operatorCeilings } from '../../tenants/ceilings';
 import type { TenantSettings } from '../../tenants/settings';
-import { noteKeyActivity } from '../../usage/key-activity';
+import { recorderOf } from '../../metrics';
+import { keyActivityRow } from '../../usage/key-activity';
 import type { AppEnv } from '../../types';
 
 declare module 'hono' {
@@ -29,9 +30,10 @@ export const authenticate = () =>
     // Held to the operator's ceilings here, where settings take effect for rate limits and the
     // ingest backlog, so a value stored before a ceiling was lowered cannot exceed it either.
     c.set('tenantSettings', clampSettings(resolved.settings, operatorCeilings(c.env)));
-    // Daily active keys: one upsert per key per day per isolate, after the response.
-    const activity = noteKeyActivity(c.var.db, resolved.principal);
-    if (activity) c.executionCtx.waitUntil(activity);
+    // Daily active keys: noted once per key per day per isolate, written with the other
+    // rollups by the isolate's write-behind buffer after the response.
+    const activity = keyActivityRow(resolved.principal);
+    if (activity) recorderOf(c).keyActive(activity);
     await next();
   });
 
