@@ -24,6 +24,27 @@ export function estimateTokens(text: string, start = 0, end = text.length): numb
 }
 
 /**
+ * The longest prefix of `text` whose estimate is within `budget` tokens, cut at the last
+ * whitespace when there is one in its second half, so a word is never split. The estimate only
+ * grows as a prefix grows, so the cut prefix stays within the budget too.
+ */
+export function clipToTokens(text: string, budget: number): string {
+  if (estimateTokens(text) <= budget) return text;
+  // Binary search for the longest fitting prefix: the estimate never falls as a prefix grows.
+  let fits = 0;
+  let over = text.length;
+  while (over - fits > 1) {
+    const mid = (fits + over) >>> 1;
+    if (estimateTokens(text, 0, mid) <= budget) fits = mid;
+    else over = mid;
+  }
+  if (fits > 0 && isHighSurrogate(text.charCodeAt(fits - 1))) fits--; // never half a pair
+  if (fits === 0) return '';
+  const space = text.lastIndexOf(' ', fits);
+  return text.slice(0, space > fits / 2 ? space : fits).trimEnd();
+}
+
+/**
  * Line feeds and sentence marks (. ! ? 。！？) met by the last `countBreaks` call, in order: `at`
  * holds their indexes, `before` the estimate from its `start` up to each. Breaks are
  * one-character runs, so the estimate between any two of them is a difference of `before`s.
@@ -179,6 +200,10 @@ function fastClass(c: number): number {
   if (kind === SPACE) return 0;
   if (kind === LETTER) return 1;
   return kind === SYMBOL && c < 128 ? ASCII_SYMBOL : OTHER;
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
 }
 
 function isLowSurrogate(c: number): boolean {
