@@ -122,7 +122,11 @@ export async function growTenant(
   hnsw: HnswMode = 'keep',
 ): Promise<GrowResult> {
   const before = await servedChunks(query, tenantId);
-  if (before >= target) return { chunks: before, added: 0, insertMs: 0 };
+  if (before >= target) {
+    // Every size is measured with fresh statistics, copied into or not.
+    await afterBulkInsert(query, tenantId);
+    return { chunks: before, added: 0, insertMs: 0 };
+  }
   const perSeed = await query<{ id: string; n: number }>(
     `SELECT d.id, count(c.id)::int AS n FROM documents d
      JOIN chunks c ON c.document_id = d.id AND c.version = d.ready_version
