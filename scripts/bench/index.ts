@@ -1,10 +1,25 @@
-// npm run bench [-- name ...] — prints figures; never asserts. Names: chunker, search,
+// npm run bench [-- name ... --flags] — prints figures; never asserts. Names: chunker, search,
 // ingest-memory, auth-overhead (and any added below). With no names, runs them all in turn.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { ROOT } from '../lib/local-stack';
 
 const sharedDir = process.env.VELLUM_SHARED ?? resolve(ROOT, '../shared');
+const { values: flags, positionals } = parseArgs({
+  options: {
+    chunks: { type: 'string' },
+    duration: { type: 'string' },
+    hnsw: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  allowPositionals: true,
+  strict: false,
+});
+const flag = (name: string) => {
+  const value = flags[name];
+  return typeof value === 'string' ? value : undefined;
+};
 
 const benches: Record<string, () => Promise<void>> = {
   chunker: async () => {
@@ -14,7 +29,20 @@ const benches: Record<string, () => Promise<void>> = {
   },
   search: async () => {
     const { benchSearch } = await import('./search');
-    await benchSearch({ sharedDir });
+    const chunks = flag('chunks');
+    const duration = flag('duration');
+    await benchSearch({
+      sharedDir,
+      ...(chunks && { sizes: chunks.split(',').map((n) => Number(n.replace(/_/g, ''))) }),
+      ...(duration && { duration: Number(duration) }),
+      ...(flag('hnsw') && { hnsw: flag('hnsw') as 'auto' | 'keep' | 'rebuild' }),
+      json: flags.json === true,
+    });
+  },
+  'vector-leg': async () => {
+    const { benchVectorLeg } = await import('./vector-leg');
+    const chunks = flag('chunks');
+    await benchVectorLeg({ sharedDir, ...(chunks && { chunks: Number(chunks) }) });
   },
   'ingest-memory': async () => {
     const { benchIngestMemory } = await import('./ingest-memory');
@@ -32,7 +60,7 @@ const benches: Record<string, () => Promise<void>> = {
   },
 };
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const wanted = positionals;
 for (const name of wanted.length ? wanted : Object.keys(benches)) {
   const bench = benches[name];
   if (!bench) {

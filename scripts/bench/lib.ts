@@ -1,5 +1,6 @@
 // Helpers shared by the benchmarks: an autocannon run reduced to the figures we print.
 import autocannon from 'autocannon';
+import { percentile } from '../lib/ir-metrics';
 
 export interface LoadResult {
   label: string;
@@ -80,4 +81,102 @@ export async function pool<T>(
       }
     }),
   );
+}
+
+export interface Measured {
+  label: string;
+  connections: number;
+  requests: number;
+  /** Transport errors plus non-2xx answers. */
+  failures: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  /** The first failing answer, for diagnosis. */
+  firstFailure?: string;
+}
+
+/**
+ * A closed-loop load of `connections` keep-alive clients for `duration` seconds, timing every
+ * request itself (autocannon reports no p95) and handing each 2xx body to `onBody`.
+ */
+export async function measure(
+  label: string,
+  options: {
+    url: string;
+    connections: number;
+    duration: number;
+    method?: 'GET' | 'POST';
+    headers?: Record<string, string>;
+    /** A body per request; called once per request so it can vary (e.g. to defeat caches). */
+    body?: () => string;
+    onBody?: (body: string) => void;
+  },
+): Promise<Measured> {
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  const target = new URL(options.url);
+  const latencies: number[] = [];
+  let failures = 0;
+  let firstFailure: string | undefined;
+  const once = () =>
+    new Promise<void>((done) => {
+      const payload = options.body?.();
+      const started = performance.now();
+      const req = request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname + target.search,
+          method: options.method ?? 'GET',
+          headers: {
+            ...options.headers,
+            ...(payload !== undefined && { 'content-length': Buffer.byteLength(payload) }),
+          },
+        },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (part: Buffer) => parts.push(part));
+          res.on('end', () => {
+            latencies.push(performance.now() - started);
+            const text = Buffer.concat(parts).toString();
+            const status = res.statusCode ?? 0;
+            if (status < 200 || status >= 300) {
+              failures++;
+              firstFailure ??= `${status} ${text.slice(0, 300)}`;
+            } else options.onBody?.(text);
+            done();
+          });
+        },
+      );
+      req.on('error', (error) => {
+        failures++;
+        firstFailure ??= String(error);
+        done();
+      });
+      req.end(payload);
+    });
+  const started = performance.now();
+  const stopAt = started + options.duration * 1000;
+  await Promise.all(
+    Array.from({ length: options.connections }, async () => {
+      while (performance.now() < stopAt) await once();
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  const pick = (p: number) => Math.round(percentile(latencies, p) * 10) / 10;
+  return {
+    label,
+    connections: options.connections,
+    requests: latencies.length,
+    failures,
+    rps: Math.round(latencies.length / elapsed),
+    p50: pick(50),
+    p95: pick(95),
+    p99: pick(99),
+    ...(firstFailure !== undefined && { firstFailure }),
+  };
 }

@@ -91,7 +91,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await new Promise<void>((ready, fail) => {
     const timer = setTimeout(
       () => fail(new Error(`wrangler dev did not start:\n${output.slice(-2000)}`)),
-      90_000,
+      // Generous: on a loaded shared machine the first build alone can take minutes.
+      300_000,
     );
     wrangler.stdout!.on('data', (chunk: Buffer) => {
       if (options.inheritOutput) process.stdout.write(chunk);

@@ -1,4 +1,4 @@
-import { estimateTokens } from '../ingest/tokens';
+import { clipToTokens as clipText, estimateTokens } from '../ingest/tokens';
 
 /**
  * Hierarchical conversation context: the last turns verbatim, everything older folded into
@@ -66,25 +66,19 @@ export interface ContextPlan {
   historyTokens: number;
 }
 
-/** Cuts text to at most `maxTokens` (by the same estimate), keeping the head or the tail. */
+/**
+ * Cuts text to at most `maxTokens` (by the one estimate), keeping the head or the tail and
+ * marking the cut with an ellipsis. The ellipsis stands apart (a space costs nothing), so it is
+ * one token of its own rather than joining the word it touches.
+ */
 export function clipToTokens(
   text: string,
   maxTokens: number,
   keep: 'head' | 'tail' = 'head',
 ): string {
   if (estimateTokens(text) <= maxTokens) return text;
-  // Binary search for the longest head (or tail) whose clipped form fits. The clipped string
-  // itself is measured: the ellipsis can join the run it touches and change its count.
-  const clip = (length: number) =>
-    keep === 'head' ? `${text.slice(0, length)}…` : `…${text.slice(text.length - length)}`;
-  let low = 0;
-  let high = text.length;
-  while (low < high) {
-    const mid = (low + high + 1) >>> 1;
-    if (estimateTokens(clip(mid)) <= maxTokens) low = mid;
-    else high = mid - 1;
-  }
-  return clip(low);
+  const kept = clipText(text, Math.max(0, maxTokens - 1), keep);
+  return keep === 'head' ? `${kept} …` : `… ${kept}`;
 }
 
 export function planContext(

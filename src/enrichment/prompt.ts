@@ -5,7 +5,7 @@ import {
   type InjectionFlag,
 } from '../ai/llm/injection';
 import type { LlmMessage } from '../ai/llm/types';
-import { estimateTokens } from '../ingest/tokens';
+import { clipToTokens, estimateTokens } from '../ingest/tokens';
 import { MAX_SUGGESTED_TAGS } from './output';
 
 /** How much of a document the model reads: its beginning, about this many tokens. */
@@ -27,17 +27,6 @@ export interface DocumentExcerpt {
   chunksUsed: number;
   /** True when the budget (or the chunk cap) ended the excerpt before the document did. */
   truncated: boolean;
-}
-
-/** The longest prefix of `text` within `budget` tokens, cut at whitespace when there is some. */
-function clipToBudget(text: string, budget: number): string {
-  let end = text.length;
-  while (end > 0 && estimateTokens(text, 0, end) > budget) {
-    end = Math.floor((end * budget) / estimateTokens(text, 0, end)) - 1;
-  }
-  if (end <= 0) return '';
-  const space = text.lastIndexOf(' ', end);
-  return text.slice(0, space > end / 2 ? space : end).trimEnd();
 }
 
 /**
@@ -65,7 +54,7 @@ export function documentExcerpt(
     const separator = text && end >= 0 && row.charStart > end ? '\n\n' : '';
     const pieceTokens = estimateTokens(piece);
     if (tokens + pieceTokens > budgetTokens) {
-      piece = clipToBudget(piece, budgetTokens - tokens);
+      piece = clipToTokens(piece, budgetTokens - tokens);
       if (piece) {
         text += separator + piece;
         tokens += estimateTokens(piece);

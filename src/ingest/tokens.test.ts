@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countBreaks, estimateTokens, isSpaceCode, newBreaks } from './tokens';
+import { clipToTokens, countBreaks, estimateTokens, isSpaceCode, newBreaks } from './tokens';
 
 describe('estimateTokens', () => {
   it('counts short words as one token and ignores whitespace', () => {
@@ -142,5 +142,27 @@ describe('countBreaks', () => {
     expect(countBreaks(text, 8, 22, breaks)).toBe(estimateTokens(text, 8, 22));
     expect(breaks.at.slice(0, breaks.count)).toEqual([16, 21]);
     expect(breaks.before.slice(0, breaks.count)).toEqual([1, 3]); // "sentence" | "!" "Two"
+  });
+});
+
+describe('clipToTokens', () => {
+  it('returns text within the budget unchanged, and nothing for a zero budget', () => {
+    expect(clipToTokens('lift of a swept wing', 5)).toBe('lift of a swept wing');
+    expect(clipToTokens('lift of a swept wing', 0)).toBe('');
+  });
+
+  it('cuts to the longest prefix within the budget, at a word boundary', () => {
+    const text = 'wing flutter '.repeat(1000);
+    const clipped = clipToTokens(text, 512);
+    expect(estimateTokens(clipped)).toBe(512);
+    expect(text.startsWith(clipped)).toBe(true);
+    expect(clipped.endsWith('flutter')).toBe(true);
+  });
+
+  it('counts tokens, not characters: long words and CJK cost more per character', () => {
+    expect(
+      estimateTokens(clipToTokens('aerothermodynamics '.repeat(100), 100)),
+    ).toBeLessThanOrEqual(100);
+    expect(clipToTokens('翼'.repeat(1000), 10)).toBe('翼'.repeat(10));
   });
 });

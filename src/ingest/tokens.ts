@@ -24,6 +24,40 @@ export function estimateTokens(text: string, start = 0, end = text.length): numb
 }
 
 /**
+/**
+ * The longest prefix (or, with `keep: 'tail'`, suffix) of `text` whose estimate is within
+ * `budget` tokens, cut at whitespace when there is some in the half nearest the cut, so a word is
+ * never split. The estimate only grows as a prefix or suffix grows, so the cut stays within the
+ * budget too.
+ */
+export function clipToTokens(text: string, budget: number, keep: 'head' | 'tail' = 'head'): string {
+  if (estimateTokens(text) <= budget) return text;
+  const measure = (length: number) =>
+    keep === 'head'
+      ? estimateTokens(text, 0, length)
+      : estimateTokens(text, text.length - length, text.length);
+  // Binary search for the longest fitting length.
+  let fits = 0;
+  let over = text.length;
+  while (over - fits > 1) {
+    const mid = (fits + over) >>> 1;
+    if (measure(mid) <= budget) fits = mid;
+    else over = mid;
+  }
+  if (keep === 'head') {
+    if (fits > 0 && isHighSurrogate(text.charCodeAt(fits - 1))) fits--; // never half a pair
+    if (fits === 0) return '';
+    const space = text.lastIndexOf(' ', fits);
+    return text.slice(0, space > fits / 2 ? space : fits).trimEnd();
+  }
+  let start = text.length - fits;
+  if (start < text.length && isLowSurrogate(text.charCodeAt(start))) start++;
+  if (start >= text.length) return '';
+  const space = text.indexOf(' ', start);
+  return text.slice(space !== -1 && space < start + fits / 2 ? space : start).trimStart();
+}
+
+/**
  * Line feeds and sentence marks (. ! ? 。！？) met by one `countBreaks` call, in order: `at`
  * holds their indexes, `before` the estimate from its `start` up to each. Breaks are
  * one-character runs, so the estimate between any two of them is a difference of `before`s.
@@ -187,6 +221,10 @@ function fastClass(c: number): number {
   if (kind === SPACE) return 0;
   if (kind === LETTER) return 1;
   return kind === SYMBOL && c < 128 ? ASCII_SYMBOL : OTHER;
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
 }
 
 function isLowSurrogate(c: number): boolean {

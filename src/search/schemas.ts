@@ -24,25 +24,25 @@ export const FusionSchema = z
   ])
   .openapi('Fusion');
 
+/**
+ * Users paste whole questions, and IR test collections hold queries past 2,000 characters. The
+ * embedder reads the first 512 tokens of a query; the keyword leg keeps its most selective terms.
+ */
+export const MAX_QUERY_CHARS = 16_000;
+
 export const SearchBody = z
   .object({
-    query: z.string().trim().min(1).max(2000),
+    query: z.string().trim().min(1).max(MAX_QUERY_CHARS),
     mode: z.enum(['semantic', 'keyword', 'hybrid']).default('hybrid'),
     topK: z.number().int().min(1).max(100).default(10),
     cursor: z.string().max(512).optional(),
     filters: SearchFiltersSchema.optional(),
     fusion: FusionSchema.optional(),
     rerank: z.boolean().default(false),
-    feedback: z
-      .number()
-      .int()
-      .min(0)
-      .max(10)
-      .optional()
-      .openapi({
-        description:
-          'hybrid: top keyword results used as pseudo-relevance feedback for the semantic leg',
-      }),
+    feedback: z.number().int().min(0).max(10).optional().openapi({
+      description:
+        'hybrid: top keyword results used as pseudo-relevance feedback for the semantic leg',
+    }),
     highlight: z.boolean().default(true),
   })
   .strict()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { embedLocally, LocalEmbedder } from './local';
+import { embeddingInput } from './input';
+import { embedLocally, LOCAL_EMBEDDING_MODEL, LocalEmbedder } from './local';
 import { porterStem } from './stem';
 import { contentTerms } from './text';
 
@@ -50,6 +51,18 @@ describe('local embedder', () => {
     const edited = embedLocally(passages.invoices.replace('thirty', '30').toUpperCase());
     expect(cosine(original, edited)).toBeGreaterThan(0.9);
     expect(Math.abs(cosine(original, embedLocally(passages.recipes)))).toBeLessThan(0.2);
+  });
+
+  it('reads only the first 512 tokens of an input, as bge-base does', async () => {
+    const head = 'turbulent boundary layer skin friction '.repeat(80); // 480 tokens
+    const tail = ' buckling of cylindrical shells under axial compression'.repeat(200);
+    const [long, justHead, other] = await new LocalEmbedder().embed([head + tail, head, tail]);
+    expect(long).toEqual(embedLocally(embeddingInput(head + tail, LOCAL_EMBEDDING_MODEL)));
+    // The tail past 512 tokens barely registers: the vector is the head's, not the shells'.
+    expect(cosine(long!, justHead!)).toBeGreaterThan(0.9);
+    // Read whole, the text would lean to the shells (0.77 against 0.39 cut).
+    expect(cosine(long!, other!)).toBeLessThan(0.5);
+    expect(cosine(embedLocally(head + tail), other!)).toBeGreaterThan(0.7);
   });
 
   it('folds case and diacritics', () => {

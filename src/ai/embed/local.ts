@@ -1,5 +1,6 @@
 import type { Embedder } from './embedder';
 import { combineHashes, fmix32, fnv1a } from './hash';
+import { embeddingInput } from './input';
 import { porterStem } from './stem';
 import { STOPWORDS, words } from './text';
 
@@ -106,6 +107,6 @@ export class LocalEmbedder implements Embedder {
   readonly dimensions = LOCAL_EMBEDDING_DIMENSIONS;
 
   async embed(texts: string[]): Promise<number[][]> {
-    return texts.map((text) => embedLocally(text));
+    return texts.map((text) => embedLocally(embeddingInput(text, this.model)));
   }
 }

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createEmbedder } from './index';
 import { LocalEmbedder } from './local';
-import {
-  truncateForEmbedding,
-  WORKERS_AI_MAX_CHARS,
-  WorkersAiEmbedder,
-  type EmbeddingRunner,
-} from './workers-ai';
+import { estimateTokens } from '../../ingest/tokens';
+import { WorkersAiEmbedder, type EmbeddingRunner } from './workers-ai';
 
 /** Stands in for the Ai binding: records calls and returns one vector per text. */
 function fakeAi(dimensions = 768) {
@@ -35,14 +31,24 @@ describe('WorkersAiEmbedder', () => {
     expect(vectors.map((v) => v[0])).toEqual(texts.map((t) => t.length));
   });
 
-  it('truncates over-long inputs at a word boundary', async () => {
+  it('cuts each input to bge-base’s 512 tokens at a word boundary, and leaves short ones alone', async () => {
     const { ai, calls } = fakeAi();
-    const long = 'word '.repeat(2000);
-    await new WorkersAiEmbedder(ai).embed([long]);
-    const sent = calls[0]!.text[0]!;
-    expect(sent.length).toBeLessThanOrEqual(WORKERS_AI_MAX_CHARS);
-    expect(sent.endsWith('word')).toBe(true);
-    expect(truncateForEmbedding('short')).toBe('short');
+    const long = 'pressure distribution '.repeat(2000); // 44,000 chars, ~4,000 tokens
+    const short = 'lift of a swept wing';
+    await new WorkersAiEmbedder(ai).embed([long, short]);
+    const [sent, kept] = calls[0]!.text;
+    expect(estimateTokens(sent!)).toBeLessThanOrEqual(512);
+    expect(estimateTokens(sent!)).toBeGreaterThan(500);
+    expect(long.startsWith(sent!)).toBe(true);
+    expect(sent!.endsWith('distribution')).toBe(true);
+    expect(kept).toBe(short);
+  });
+
+  it('cuts a 16,000-character query that is a single run of CJK text by tokens, not characters', async () => {
+    const { ai, calls } = fakeAi();
+    await new WorkersAiEmbedder(ai).embed(['翼'.repeat(16_000)]);
+    // One token per CJK character: 512 characters, not a character budget's 2,000.
+    expect(calls[0]!.text[0]).toBe('翼'.repeat(512));
   });
 
   it('rejects a response with the wrong number of vectors or dimensions', async () => {

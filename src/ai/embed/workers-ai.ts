@@ -1,24 +1,12 @@
 import type { Embedder } from './embedder';
+import { embeddingInput } from './input';
 
 export const WORKERS_AI_EMBEDDING_MODEL = '@cf/baai/bge-base-en-v1.5';
 /** Texts per `run` call accepted by bge-base on Workers AI. */
 export const WORKERS_AI_MAX_BATCH = 100;
-/**
- * bge-base reads at most 512 tokens and drops the rest; cutting long inputs here keeps
- * requests small. ~4 characters per token leaves headroom for 512.
- */
-export const WORKERS_AI_MAX_CHARS = 2000;
-
 /** The part of the `Ai` binding this adapter uses; the real binding satisfies it. */
 export interface EmbeddingRunner {
   run(model: string, inputs: { text: string[] }): Promise<unknown>;
-}
-
-/** Cuts at the last whitespace before the limit so a word is never split. */
-export function truncateForEmbedding(text: string, maxChars = WORKERS_AI_MAX_CHARS): string {
-  if (text.length <= maxChars) return text;
-  const cut = text.lastIndexOf(' ', maxChars);
-  return text.slice(0, cut > maxChars / 2 ? cut : maxChars);
 }
 
 export class WorkersAiEmbedder implements Embedder {
@@ -37,7 +25,7 @@ export class WorkersAiEmbedder implements Embedder {
     for (let start = 0; start < texts.length; start += WORKERS_AI_MAX_BATCH) {
       const batch = texts
         .slice(start, start + WORKERS_AI_MAX_BATCH)
-        .map((t) => truncateForEmbedding(t));
+        .map((t) => embeddingInput(t, this.model));
       const output = (await this.ai.run(this.model, { text: batch })) as { data?: number[][] };
       const data = output?.data;
       if (!Array.isArray(data) || data.length !== batch.length) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createReranker } from './index';
 import { LexicalReranker } from './lexical';
-import { WorkersAiReranker, type RerankRunner } from './workers-ai';
+import { estimateTokens } from '../../ingest/tokens';
+import { RERANK_QUERY_TOKENS, WorkersAiReranker, type RerankRunner } from './workers-ai';
 
 const candidates = [
   { id: 'recipe', text: 'Whisk the eggs and sugar, then bake the sponge for twenty minutes.' },
@@ -83,6 +84,25 @@ describe('WorkersAiReranker', () => {
     const ranked = await new WorkersAiReranker(ai).rerank('wing flutter', many, 1);
     expect(ranked).toEqual([{ id: 'c120', score: 1 }]);
     expect(calls.map((c) => c.contexts)).toEqual([100, 50]);
+  });
+
+  it('cuts a long query and long contexts to the cross-encoder’s shared 512 tokens', async () => {
+    const sent: { query: string; contexts: { text: string }[] }[] = [];
+    const ai: RerankRunner = {
+      async run(_model, inputs) {
+        sent.push(inputs);
+        return { response: inputs.contexts.map((_, id) => ({ id, score: 1 })) };
+      },
+    };
+    const query = 'supersonic flutter of wing panels '.repeat(500).trim(); // ~16,500 chars
+    await new WorkersAiReranker(ai).rerank(query, [
+      { id: 'a', text: 'panel flutter '.repeat(400) },
+    ]);
+    const { query: q, contexts } = sent[0]!;
+    expect(estimateTokens(q)).toBeLessThanOrEqual(RERANK_QUERY_TOKENS);
+    expect(estimateTokens(q)).toBeGreaterThan(RERANK_QUERY_TOKENS - 10);
+    expect(query.startsWith(q)).toBe(true);
+    expect(estimateTokens(q) + estimateTokens(contexts[0]!.text)).toBeLessThanOrEqual(512);
   });
 
   it('rejects a malformed response', async () => {

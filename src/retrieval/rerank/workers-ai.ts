@@ -1,11 +1,15 @@
-import { truncateForEmbedding } from '../../ai/embed/workers-ai';
+import { clipToTokens } from '../../ingest/tokens';
 import { rankResults, type RerankCandidate, type Reranker, type RerankResult } from './reranker';
 
 export const WORKERS_AI_RERANK_MODEL = '@cf/baai/bge-reranker-base';
 /** Contexts per call; scores are per (query, context) pair, so batches merge directly. */
 const MAX_CONTEXTS = 100;
-/** The cross-encoder reads 512 tokens of query + context; longer text is cut. */
-const MAX_CONTEXT_CHARS = 1800;
+/**
+ * The cross-encoder reads 512 tokens of query and context together; longer text is cut, the
+ * query (up to 16,000 characters on /v1/search) to its first 128, each context to 384.
+ */
+export const RERANK_QUERY_TOKENS = 128;
+export const RERANK_CONTEXT_TOKENS = 384;
 
 export interface RerankRunner {
   run(
@@ -39,8 +43,8 @@ export class WorkersAiReranker implements Reranker {
     for (let start = 0; start < candidates.length; start += MAX_CONTEXTS) {
       const batch = candidates.slice(start, start + MAX_CONTEXTS);
       const output = (await this.ai.run(this.model, {
-        query,
-        contexts: batch.map((c) => ({ text: truncateForEmbedding(c.text, MAX_CONTEXT_CHARS) })),
+        query: clipToTokens(query, RERANK_QUERY_TOKENS),
+        contexts: batch.map((c) => ({ text: clipToTokens(c.text, RERANK_CONTEXT_TOKENS) })),
         top_k: batch.length,
       })) as RerankOutput;
       for (const item of output?.response ?? []) {

@@ -1,52 +1,11 @@
-import { and, eq, isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { newTenant, withDb } from '../../../test/helpers';
+import { insertDocument } from '../../../test/pg-chunks';
 import { embedLocally } from '../../ai/embed/local';
 import type { Database } from '../../db/client';
 import { chunks, documents } from '../../db/schema';
 import { PgVectorStore } from './pgvector';
-
-interface DocSpec {
-  texts: string[];
-  version?: number;
-  readyVersion?: number | null;
-  tags?: string[];
-  mimeType?: string;
-}
-
-/** Inserts a document and its chunk rows (no embeddings yet); returns the ids. */
-async function insertDocument(db: Database, tenantId: string, spec: DocSpec) {
-  const documentId = crypto.randomUUID();
-  const version = spec.version ?? 1;
-  await db.insert(documents).values({
-    id: documentId,
-    tenantId,
-    title: 'doc',
-    mimeType: spec.mimeType ?? 'text/plain',
-    byteSize: 1,
-    sha256: crypto.randomUUID(),
-    currentVersion: version,
-    readyVersion: spec.readyVersion === undefined ? version : spec.readyVersion,
-    tags: spec.tags ?? [],
-  });
-  const rows = await db
-    .insert(chunks)
-    .values(
-      spec.texts.map((text, ordinal) => ({
-        tenantId,
-        documentId,
-        version,
-        ordinal,
-        text,
-        tokenCount: 1,
-        contentHash: `${documentId}-${ordinal}`,
-        charStart: 0,
-        charEnd: text.length,
-      })),
-    )
-    .returning({ id: chunks.id });
-  return { documentId, chunkIds: rows.map((r) => r.id) };
-}
 
 async function embedChunks(
   store: PgVectorStore,
@@ -69,64 +28,8 @@ async function embedChunks(
 const WING = ['lift distribution of a swept wing', 'wing tip vortices and induced drag'];
 const SHELL = ['buckling of cylindrical shells under axial load'];
 
+// The behaviour all adapters share is in test/vector-store-cases.ts (run by stores.test.ts).
 describe('PgVectorStore', () => {
-  it('stores vectors and returns nearest chunks with scores and metadata', async () => {
-    const { tenantId } = await newTenant();
-    await withDb(async (db) => {
-      const store = new PgVectorStore(db);
-      const wing = await insertDocument(db, tenantId, { texts: WING, tags: ['aero'] });
-      const shell = await insertDocument(db, tenantId, {
-        texts: SHELL,
-        mimeType: 'application/pdf',
-      });
-      await embedChunks(store, tenantId, wing.documentId, wing.chunkIds, WING);
-      await embedChunks(store, tenantId, shell.documentId, shell.chunkIds, SHELL);
-
-      const matches = await store.query(
-        tenantId,
-        embedLocally('induced drag from wing tip vortex'),
-        { topK: 2 },
-      );
-      expect(matches.map((m) => m.id)).toEqual([wing.chunkIds[1], wing.chunkIds[0]]);
-      expect(matches[0]!.score).toBeGreaterThan(matches[1]!.score);
-      expect(matches[0]!.score).toBeLessThanOrEqual(1.0001);
-      expect(matches[0]!.metadata).toEqual({
-        documentId: wing.documentId,
-        version: 1,
-        tags: ['aero'],
-        mimeType: 'text/plain',
-      });
-
-      const exact = await store.query(tenantId, embedLocally(SHELL[0]!), { topK: 1 });
-      expect(exact[0]!.id).toBe(shell.chunkIds[0]);
-      expect(exact[0]!.score).toBeCloseTo(1, 4);
-    });
-  });
-
-  it('applies documentIds, tags and mimeType filters', async () => {
-    const { tenantId } = await newTenant();
-    await withDb(async (db) => {
-      const store = new PgVectorStore(db);
-      const wing = await insertDocument(db, tenantId, { texts: WING, tags: ['aero', 'wing'] });
-      const shell = await insertDocument(db, tenantId, {
-        texts: SHELL,
-        tags: ['aero'],
-        mimeType: 'application/pdf',
-      });
-      await embedChunks(store, tenantId, wing.documentId, wing.chunkIds, WING);
-      await embedChunks(store, tenantId, shell.documentId, shell.chunkIds, SHELL);
-      const q = embedLocally('wing');
-      const ids = async (filter: object) =>
-        (await store.query(tenantId, q, { topK: 10, filter })).map((m) => m.id).sort();
-
-      expect(await ids({ documentIds: [shell.documentId] })).toEqual(shell.chunkIds);
-      expect(await ids({ tags: ['aero'] })).toHaveLength(3);
-      expect(await ids({ tags: ['aero', 'wing'] })).toEqual([...wing.chunkIds].sort());
-      expect(await ids({ mimeType: 'application/pdf' })).toEqual(shell.chunkIds);
-      expect(await ids({ documentIds: [] })).toEqual([]);
-    });
-  });
-
   it('serves only the ready version of each document and skips chunks without vectors', async () => {
     const { tenantId } = await newTenant();
     await withDb(async (db) => {
@@ -166,23 +69,6 @@ describe('PgVectorStore', () => {
     });
   });
 
-  it('deletes vectors by chunk id within the tenant only', async () => {
-    const a = await newTenant();
-    const b = await newTenant();
-    await withDb(async (db) => {
-      const store = new PgVectorStore(db);
-      const doc = await insertDocument(db, a.tenantId, { texts: WING });
-      await embedChunks(store, a.tenantId, doc.documentId, doc.chunkIds, WING);
-
-      await store.deleteByIds(b.tenantId, doc.chunkIds);
-      expect(await store.query(a.tenantId, embedLocally('wing'), { topK: 10 })).toHaveLength(2);
-
-      await store.deleteByIds(a.tenantId, [doc.chunkIds[0]!]);
-      const left = await store.query(a.tenantId, embedLocally('wing'), { topK: 10 });
-      expect(left.map((m) => m.id)).toEqual([doc.chunkIds[1]]);
-    });
-  });
-
   it('never returns another tenant’s chunks, even when its document ids are in the filter', async () => {
     const a = await newTenant();
     const b = await newTenant();
@@ -215,6 +101,44 @@ describe('PgVectorStore', () => {
       expect((await store.query(a.tenantId, q, { topK: 1 }))[0]!.score).toBeCloseTo(1, 4);
     });
   });
+
+  it('gives a 1% tenant its full topK when the planner orders by HNSW (ef_search 40)', async () => {
+    const big = await newTenant();
+    const small = await newTenant();
+    await withDb(async (db) => {
+      const store = new PgVectorStore(db);
+      const wings = Array.from(
+        { length: 495 },
+        (_, i) => `wing panel ${i} flutter at Mach ${i % 30}`,
+      );
+      for (let i = 0; i < wings.length; i += 99) {
+        const doc = await insertDocument(db, big.tenantId, { texts: wings.slice(i, i + 99) });
+        await embedChunks(
+          store,
+          big.tenantId,
+          doc.documentId,
+          doc.chunkIds,
+          wings.slice(i, i + 99),
+        );
+      }
+      const cakes = ['sponge cake', 'lemon cake with glaze', 'carrot cake', 'wing biscuits'];
+      const recipes = await insertDocument(db, small.tenantId, { texts: cakes });
+      await embedChunks(store, small.tenantId, recipes.documentId, recipes.chunkIds, cakes);
+      const q = embedLocally('flutter of a wing panel at Mach 2');
+
+      // Statistics on a large table lead Postgres to order by the HNSW index and filter after
+      // it; enable_sort = off (for this transaction only) steers the plan there on a small one.
+      await db.transaction(async (tx) => {
+        await tx.execute(sql`SET LOCAL enable_sort = off`);
+        const steered = new PgVectorStore(tx as unknown as Database);
+        const found = await steered.query(small.tenantId, q, { topK: 4 });
+        expect(found.map((m) => m.id).sort()).toEqual([...recipes.chunkIds].sort());
+        expect(found[0]!.id).toBe(recipes.chunkIds[3]);
+        // More than ef_search at once, from the tenant that holds nearly everything.
+        expect(await steered.query(big.tenantId, q, { topK: 100 })).toHaveLength(100);
+      });
+    });
+  }, 180_000);
 
   it('upserts in batches and rejects malformed vectors', async () => {
     const { tenantId } = await newTenant();

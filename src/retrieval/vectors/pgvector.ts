@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { chunked, assertVector } from './validate';
 import type { VectorFilter, VectorMatch, VectorRecord, VectorStore } from './vector-store';
@@ -8,6 +8,12 @@ const UPSERT_BATCH = 250;
 const DELETE_BATCH = 1000;
 
 const vectorLiteral = (values: number[]) => `[${values.join(',')}]`;
+
+/**
+ * Up to this many qualifying chunks, the leg sorts them by exact distance instead of walking
+ * HNSW: measured in docs/retrieval.md ("The pgvector leg").
+ */
+export const EXACT_SCAN_MAX_ROWS = 2000;
 
 interface MatchRow {
   id: string;
@@ -21,10 +27,17 @@ interface MatchRow {
 /**
  * Vectors in Postgres: the `chunks.embedding` column with its HNSW cosine index. Every
  * statement is constrained by tenant_id, and queries only see each document's served
- * version (`chunks.version = documents.ready_version`).
+ * version (`chunks.version = documents.ready_version`), applied before topK is cut.
  */
 export class PgVectorStore implements VectorStore {
-  constructor(private readonly db: Database) {}
+  private readonly exactScanMaxRows: number;
+
+  constructor(
+    private readonly db: Database,
+    options: { exactScanMaxRows?: number } = {},
+  ) {
+    this.exactScanMaxRows = options.exactScanMaxRows ?? EXACT_SCAN_MAX_ROWS;
+  }
 
   async upsert(tenantId: string, records: VectorRecord[]): Promise<void> {
     for (const record of records) assertVector(record.values);
@@ -56,28 +69,18 @@ export class PgVectorStore implements VectorStore {
     assertVector(vector);
     const topK = Math.max(0, Math.floor(options.topK));
     if (topK === 0) return [];
-    const queryVector = vectorLiteral(vector);
-    const conditions: SQL[] = [
-      sql`c.tenant_id = ${tenantId}::uuid`,
-      sql`d.tenant_id = ${tenantId}::uuid`,
-      sql`c.version = d.ready_version`,
-      sql`c.embedding IS NOT NULL`,
-    ];
     const filter = options.filter ?? {};
-    if (filter.documentIds) {
-      if (filter.documentIds.length === 0) return [];
-      conditions.push(sql`c.document_id = ANY(${toTextArray(filter.documentIds)}::uuid[])`);
-    }
-    if (filter.tags?.length) conditions.push(sql`d.tags @> ${toTextArray(filter.tags)}::text[]`);
-    if (filter.mimeType) conditions.push(sql`d.mime_type = ${filter.mimeType}`);
+    if (filter.documentIds && filter.documentIds.length === 0) return [];
+    const documentIds = filter.documentIds ? toTextArray(filter.documentIds) : null;
+    const tags = filter.tags?.length ? toTextArray(filter.tags) : null;
 
+    // One statement: vellum_nearest_chunks (migrations/0004_vector_leg.sql) picks an exact scan
+    // or an iterative HNSW scan, so every tenant gets its full topK whatever its share.
     const result = await this.db.execute<Record<string, unknown>>(sql`
-      SELECT c.id, c.document_id, c.version, d.tags, d.mime_type,
-             1 - (c.embedding <=> ${queryVector}::vector) AS score
-      FROM chunks c JOIN documents d ON d.id = c.document_id
-      WHERE ${sql.join(conditions, sql` AND `)}
-      ORDER BY c.embedding <=> ${queryVector}::vector
-      LIMIT ${topK}`);
+      SELECT id, document_id, version, tags, mime_type, 1 - distance AS score
+      FROM vellum_nearest_chunks(${tenantId}::uuid, ${vectorLiteral(vector)}::vector,
+        ${topK}::int, ${this.exactScanMaxRows}::int, ${documentIds}::uuid[], ${tags}::text[],
+        ${filter.mimeType ?? null}::text)`);
     return (result.rows as unknown as MatchRow[]).map((row) => ({
       id: row.id,
       score: Number(row.score),
