@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'file_too_large'
   | 'body_too_large'
   | 'unsupported_media_type'
+  | 'invalid_filename'
   | 'invalid_token'
   | 'expired_token'
   | 'rate_limited'

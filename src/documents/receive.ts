@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { boundaryOf, parseMultipart } from '../http/multipart';
 import { streamToR2, type StoredObject } from '../storage/stream-to-r2';
+import { cleanFilename } from './filename';
 import { isAllowedMimeType, resolveMimeType } from './mime';
 import { UploadQuery } from './schemas';
 import type { AppEnv } from '../types';
@@ -83,7 +84,8 @@ export async function receiveUpload(c: Context<AppEnv>, key: string): Promise<Re
 
   if (!multipart) {
     const query = c.req.query();
-    const { filename, ...rest } = query;
+    const { filename: rawFilename, ...rest } = query;
+    const filename = cleanFilename(rawFilename);
     const fields = parseFields(rest);
     const mimeType = resolveMimeType(contentType, filename);
     if (!isAllowedMimeType(mimeType)) throw unsupported(mimeType);
@@ -101,14 +103,15 @@ export async function receiveUpload(c: Context<AppEnv>, key: string): Promise<Re
     for await (const part of parseMultipart(body, boundaryOf(contentType))) {
       if (part.name === 'file') {
         if (file) throw new ApiError(400, 'bad_request', 'send one file per request');
-        const mimeType = resolveMimeType(part.contentType, part.filename);
+        const filename = cleanFilename(part.filename);
+        const mimeType = resolveMimeType(part.contentType, filename);
         if (!isAllowedMimeType(mimeType)) throw unsupported(mimeType);
         const stored = await streamToR2(c.env.DOCUMENTS, key, part.body, {
           maxBytes,
           contentType: mimeType!,
-          filename: part.filename,
+          filename,
         });
-        file = { ...stored, mimeType: mimeType!, filename: part.filename };
+        file = { ...stored, mimeType: mimeType!, filename };
       } else if (['title', 'tags', 'metadata'].includes(part.name)) {
         raw[part.name] = await readField(part.body);
       } else {

@@ -5,6 +5,8 @@ export const MAX_EVENTS_PER_BATCH = 1000;
 export const MAX_PROPERTIES_BYTES = 4 * 1024;
 export const MAX_FUTURE_MS = 5 * 60_000;
 export const MAX_AGE_MS = 30 * 24 * 60 * 60_000;
+/** Nesting allowed in `properties`; JSON.stringify recurses, so depth is checked first. */
+export const MAX_PROPERTIES_DEPTH = 32;
 
 /** Stable per-event rejection codes; clients may switch on them. */
 export type EventRejectionCode =
@@ -12,6 +14,7 @@ export type EventRejectionCode =
   | 'timestamp_in_future'
   | 'timestamp_too_old'
   | 'properties_too_large'
+  | 'properties_too_deep'
   | 'duplicate_in_batch';
 
 export const EventSchema = z.object({
@@ -34,6 +37,23 @@ export interface BatchVerdict {
 const encoder = new TextEncoder();
 
 /**
+ * True when `value` nests deeper than `max`, walked with an explicit stack: a recursive walk
+ * (or JSON.stringify itself) on `[[[[...]]]]` from a 64 KiB body overflows the call stack, a
+ * RangeError that used to surface as a 500.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node))
+      stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
  * Validates each event on its own so one bad event never sinks the good ones. The first
  * occurrence of an event_id in a batch wins; later ones are `duplicate_in_batch`.
  */
@@ -51,6 +71,8 @@ export function validateEvents(events: readonly unknown[], receivedAt: number): 
       return void rejected.push({ index, code: 'timestamp_in_future' });
     if (at < receivedAt - MAX_AGE_MS)
       return void rejected.push({ index, code: 'timestamp_too_old' });
+    if (nestsDeeperThan(event.properties, MAX_PROPERTIES_DEPTH))
+      return void rejected.push({ index, code: 'properties_too_deep' });
     if (encoder.encode(JSON.stringify(event.properties)).length > MAX_PROPERTIES_BYTES) {
       return void rejected.push({ index, code: 'properties_too_large' });
     }
