@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'ingest_backlog_full'
   | 'budget_exceeded'
   | 'queue_unavailable'
+  | 'database_unavailable'
   | 'not_ready'
   | 'unavailable'
   | 'internal_error';

@@ -14,6 +14,8 @@ const MAX_FIELD_BYTES = 16 * 1024;
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 export interface ReceivedUpload extends StoredObject {
+  /** The R2 key the bytes were written to; the version row must store exactly this. */
+  key: string;
   mimeType: string;
   filename: string | undefined;
   fields: z.output<typeof UploadQuery>;
@@ -94,7 +96,7 @@ export async function receiveUpload(c: Context<AppEnv>, key: string): Promise<Re
       contentType: mimeType!,
       filename: filename ?? fields.title,
     });
-    return { ...stored, mimeType: mimeType!, filename, fields };
+    return { ...stored, key, mimeType: mimeType!, filename, fields };
   }
 
   const raw: Record<string, string> = {};
@@ -119,7 +121,7 @@ export async function receiveUpload(c: Context<AppEnv>, key: string): Promise<Re
       }
     }
     if (!file) throw new ApiError(400, 'validation_failed', "the form has no 'file' part");
-    return { ...file, fields: parseFields(raw) };
+    return { ...file, key, fields: parseFields(raw) };
   } catch (error) {
     if (file) await c.env.DOCUMENTS.delete(key).catch(() => {});
     throw error;

@@ -9,6 +9,13 @@ export type VersionRow = typeof documentVersions.$inferSelect;
 
 export const objectKey = (tenantId: string, documentId: string, version: number) =>
   `tenants/${tenantId}/documents/${documentId}/v${version}`;
+/**
+ * The key one upload streams to: unique per upload, so two concurrent uploads of version n+1
+ * never overwrite (or, on cleanup, delete) each other's bytes. The version row stores it
+ * (`r2_key`), and every reader (download, ingest, retention, orphan sweep) goes by that.
+ */
+export const newObjectKey = (tenantId: string, documentId: string, version: number) =>
+  `${objectKey(tenantId, documentId, version)}-${crypto.randomUUID()}`;
 export const documentPrefix = (tenantId: string, documentId: string) =>
   `tenants/${tenantId}/documents/${documentId}/`;
 

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { recordAudit } from '../audit/record';
+import { isUniqueViolation } from '../db/errors';
 import { documents, documentVersions, ingestionEvents } from '../db/schema';
 import { ApiError } from '../errors';
 import { enqueueIngest } from '../ingest/enqueue';
@@ -9,13 +10,9 @@ import type { ReceivedUpload } from './receive';
 import {
   bumpCorpusVersion,
   findDocumentBySha,
-  objectKey,
   toDocumentDto,
   type DocumentRow,
 } from './repository';
-
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
 
 async function enqueueOrThrow(
   c: Context<AppEnv>,
@@ -40,6 +37,19 @@ async function enqueueOrThrow(
   }
 }
 
+/**
+ * Runs a step that precedes the commit linking `key` to a version row. If it fails (Postgres
+ * unreachable, say) nothing points at the object yet, so it is deleted rather than left behind.
+ */
+async function beforeLink<T>(c: Context<AppEnv>, key: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    await c.env.DOCUMENTS.delete(key).catch(() => {});
+    throw error;
+  }
+}
+
 /** Persists a first upload as document v1 and enqueues it; undoes everything if that fails. */
 export async function createDocumentFromUpload(
   c: Context<AppEnv>,
@@ -47,7 +57,8 @@ export async function createDocumentFromUpload(
   upload: ReceivedUpload,
 ): Promise<{ status: 200 | 202; document: DocumentRow; duplicate: boolean }> {
   const { db, principal } = c.var;
-  const key = objectKey(principal.tenantId, documentId, 1);
+  // The upload's own unique key (see newObjectKey): cleanup here can only delete our bytes.
+  const key = upload.key;
   const duplicateOf = async () => {
     await c.env.DOCUMENTS.delete(key);
     const existing = await findDocumentBySha(db, principal.tenantId, upload.sha256);
@@ -55,7 +66,8 @@ export async function createDocumentFromUpload(
       throw new ApiError(409, 'conflict', 'a concurrent upload changed this content; retry');
     return { status: 200 as const, document: existing, duplicate: true };
   };
-  if (await findDocumentBySha(db, principal.tenantId, upload.sha256)) return duplicateOf();
+  if (await beforeLink(c, key, () => findDocumentBySha(db, principal.tenantId, upload.sha256)))
+    return duplicateOf();
 
   let document: DocumentRow;
   try {
@@ -133,12 +145,14 @@ export async function addVersionFromUpload(
   upload: ReceivedUpload,
 ): Promise<{ status: 200 | 202; document: DocumentRow; duplicate: boolean }> {
   const { db, principal } = c.var;
-  const key = objectKey(principal.tenantId, current.id, version);
+  const key = upload.key;
   if (upload.sha256 === current.sha256) {
     await c.env.DOCUMENTS.delete(key);
     return { status: 200, document: current, duplicate: true };
   }
-  const holder = await findDocumentBySha(db, principal.tenantId, upload.sha256);
+  const holder = await beforeLink(c, key, () =>
+    findDocumentBySha(db, principal.tenantId, upload.sha256),
+  );
   if (holder) {
     await c.env.DOCUMENTS.delete(key);
     throw new ApiError(409, 'conflict', `document ${holder.id} already holds this content`, {

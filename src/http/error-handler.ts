@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { isDatabaseUnavailable } from '../db/errors';
 import { ApiError, type ErrorEnvelope } from '../errors';
 import { errorFields, logJson } from '../observability/log';
 import { traceIdOf } from '../observability/traceparent';
@@ -25,6 +26,16 @@ function toApiError(error: unknown): ApiError {
       error.status === 404 ? 404 : 400,
       'bad_request',
       error.message || 'bad request',
+    );
+  }
+  // An outage is not a bug: a clean, retryable 503 with a stable code (never the driver message).
+  if (isDatabaseUnavailable(error)) {
+    return new ApiError(
+      503,
+      'database_unavailable',
+      'the database is unavailable; nothing was stored, retry shortly',
+      undefined,
+      { 'Retry-After': '5' },
     );
   }
   return new ApiError(500, 'internal_error', 'an unexpected error occurred');
