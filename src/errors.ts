@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'invalid_token'
   | 'expired_token'
   | 'rate_limited'
+  | 'auth_rate_limited'
+  | 'rate_limiter_unavailable'
   | 'ingest_backlog_full'
   | 'budget_exceeded'
   | 'queue_unavailable'
