@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'budget_exceeded'
   | 'queue_unavailable'
   | 'database_unavailable'
+  | 'storage_unavailable'
   | 'not_ready'
   | 'unavailable'
   | 'internal_error';
