@@ -1,6 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import { workersDeps, workersPool } from './test/setup/workers-pool';
 
+const fuzzBindings = () =>
+  Object.fromEntries(
+    (['CI', 'FUZZ_SEED'] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+  );
+
 export default defineConfig({
   test: {
     // CI also writes a JSON report so .ci/run can print one plain summary line.
@@ -9,7 +14,8 @@ export default defineConfig({
       : ['default'],
     projects: [
       {
-        plugins: [workersPool({ fakeAnthropic: true })],
+        // CI / FUZZ_SEED reach workerd as bindings (process.env there): fixed fuzz seeds in CI.
+        plugins: [workersPool({ fakeAnthropic: true, bindings: fuzzBindings() })],
         test: {
           name: 'workers',
           globalSetup: ['./test/setup/global.ts', './test/setup/fake-anthropic.ts'],

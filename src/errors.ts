@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'body_too_large'
   | 'unsupported_media_type'
   | 'invalid_filename'
+  | 'invalid_text'
   | 'invalid_token'
   | 'expired_token'
   | 'rate_limited'

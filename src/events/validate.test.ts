@@ -66,6 +66,24 @@ describe('validateEvents', () => {
     expect(verdict.accepted).toHaveLength(1);
   });
 
+  it('rejects NUL characters, which Postgres cannot store, as invalid_event', () => {
+    const verdict = validateEvents(
+      [
+        event({ user_id: 'u\u0000' }),
+        event({ properties: { k: 'a\u0000b' } }),
+        event({ properties: { 'k\u0000': 1 } }),
+        event({ properties: { k: 'a literal \\u0000 is fine' } }),
+      ],
+      NOW,
+    );
+    expect(verdict.rejected).toEqual([
+      { index: 0, code: 'invalid_event' },
+      { index: 1, code: 'invalid_event' },
+      { index: 2, code: 'invalid_event' },
+    ]);
+    expect(verdict.accepted).toHaveLength(1);
+  });
+
   it('defaults missing properties to an empty object', () => {
     const { accepted } = validateEvents([{ ...event(), properties: undefined }], NOW);
     expect(accepted[0]!.properties).toEqual({});

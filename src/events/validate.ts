@@ -35,6 +35,8 @@ export interface BatchVerdict {
 }
 
 const encoder = new TextEncoder();
+/** A JSON `\u0000` escape (not an escaped backslash followed by "u0000"). */
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
 
 /**
  * True when `value` nests deeper than `max`, walked with an explicit stack: a recursive walk
@@ -73,7 +75,12 @@ export function validateEvents(events: readonly unknown[], receivedAt: number): 
       return void rejected.push({ index, code: 'timestamp_too_old' });
     if (nestsDeeperThan(event.properties, MAX_PROPERTIES_DEPTH))
       return void rejected.push({ index, code: 'properties_too_deep' });
-    if (encoder.encode(JSON.stringify(event.properties)).length > MAX_PROPERTIES_BYTES) {
+    const properties = JSON.stringify(event.properties);
+    // Postgres refuses NUL in text and \u0000 in jsonb: stored later by the consumer, such an
+    // event would fail its whole message on every delivery, so it is refused here.
+    if (event.user_id.includes('\u0000') || NUL_ESCAPE.test(properties))
+      return void rejected.push({ index, code: 'invalid_event' });
+    if (encoder.encode(properties).length > MAX_PROPERTIES_BYTES) {
       return void rejected.push({ index, code: 'properties_too_large' });
     }
     const id = event.event_id.toLowerCase();
