@@ -4,6 +4,11 @@ import { workersDeps, workersPool } from './test/setup/workers-pool';
 /** Test files written once and run in both the local and the production configuration. */
 const PRODUCTION_PARITY_TESTS = ['test/lifecycle.test.ts'];
 
+const fuzzBindings = () =>
+  Object.fromEntries(
+    (['CI', 'FUZZ_SEED'] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+  );
+
 export default defineConfig({
   test: {
     // CI also writes a JSON report so .ci/run can print one plain summary line.
@@ -12,7 +17,8 @@ export default defineConfig({
       : ['default'],
     projects: [
       {
-        plugins: [workersPool({ fakeAnthropic: true })],
+        // CI / FUZZ_SEED reach workerd as bindings (process.env there): fixed fuzz seeds in CI.
+        plugins: [workersPool({ fakeAnthropic: true, bindings: fuzzBindings() })],
         // Each workerd project pre-bundles its dependencies into its own cache: two projects
         // optimizing into one directory at once race and fail to load each other's chunks.
         cacheDir: '.vite-cache/workers',

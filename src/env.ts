@@ -32,6 +32,13 @@ export interface Env extends LlmEnv {
   VECTORS?: VectorizeIndex;
   /** Token buckets per (key, operation class); see durable-objects/rate-limiter.ts. */
   RATE_LIMITER?: DurableObjectNamespace<RateLimiter>;
+  /** Rate Limiting binding: failed authentications per client IP (docs/security.md). */
+  AUTH_FAILURE_LIMITER?: RateLimit;
+  /**
+   * Operation classes refused with 503 when the RATE_LIMITER object errors (comma-separated;
+   * default "upload,chat"; "none" lets every class through). See docs/rate-limits.md.
+   */
+  RATE_LIMIT_FAIL_CLOSED?: string;
   /** Comma-separated allowed browser origins, or "*"; empty allows none. */
   CORS_ORIGINS?: string;
   /** Default cap on a tenant's queued+processing documents (settings may override). */

@@ -38,9 +38,12 @@ describe('POST /v1/documents', () => {
     expect(res.body.document.sha256).toBe(
       [...new Uint8Array(expected)].map((b) => b.toString(16).padStart(2, '0')).join(''),
     );
-    const object = await env.DOCUMENTS.get(
-      `tenants/${client.tenantId}/documents/${res.body.document.id}/v1`,
-    );
+    // Each upload has its own key (v1-<uuid>); the version row names it.
+    const listed = await env.DOCUMENTS.list({
+      prefix: `tenants/${client.tenantId}/documents/${res.body.document.id}/v1-`,
+    });
+    expect(listed.objects).toHaveLength(1);
+    const object = await env.DOCUMENTS.get(listed.objects[0]!.key);
     expect(await object?.text()).toBe('hello vellum');
   });
 

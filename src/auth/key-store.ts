@@ -5,6 +5,7 @@ import { timingSafeEqualStrings } from '../crypto/hash';
 import { parseStoredSettings, type TenantSettings } from '../tenants/settings';
 import type { Principal, Role } from '../types';
 import { purgeKeyRecord, readKeyRecord, writeKeyRecord, type KeyRecord } from './edge-key-cache';
+import { LruMap } from './lru';
 
 /** How long an isolate trusts a key lookup before asking the colo cache or Postgres again. */
 export const KEY_CACHE_TTL_MS = 10_000;
@@ -18,18 +19,34 @@ interface CachedKey {
   lastUsedWrite: number;
 }
 
-const cache = new Map<string, CachedKey>();
+/** Entries per isolate cache. */
+export const KEY_CACHE_ENTRIES = 10_000;
+
+// Known and unknown keys are cached apart: a flood of random `vk_…` keys churns only the
+// negative cache and can never push a real key out (it used to clear the whole cache).
+const known = new LruMap<string, CachedKey>(KEY_CACHE_ENTRIES);
+const unknown = new LruMap<string, CachedKey>(KEY_CACHE_ENTRIES);
+const cached = (keyHash: string) => known.get(keyHash) ?? unknown.get(keyHash);
+
+/** A valid key this isolate already knows (no Cache API or Postgres work), else undefined. */
+export function peekKnownKey(keyHash: string, now = Date.now()): ResolvedKey | undefined {
+  const entry = known.peek(keyHash);
+  const record = entry && entry.cachedUntil > now ? entry.record : null;
+  if (!record || (record.expiresAt !== null && record.expiresAt <= now)) return undefined;
+  return { principal: record.principal, settings: record.settings };
+}
 
 /** Drops a key from this isolate and from the colo cache: the next request re-reads Postgres. */
 export async function evictKey(keyHash: string): Promise<void> {
-  cache.delete(keyHash);
+  known.delete(keyHash);
+  unknown.delete(keyHash);
   await purgeKeyRecord(keyHash);
 }
 
 /** Settings ride along with key lookups, so a settings change evicts every key of the tenant. */
 export async function evictTenantKeys(db: Database, tenantId: string): Promise<void> {
-  for (const [hash, entry] of cache) {
-    if (entry.record?.principal.tenantId === tenantId) cache.delete(hash);
+  for (const [hash, entry] of [...known.entries()]) {
+    if (entry.record?.principal.tenantId === tenantId) known.delete(hash);
   }
   const rows = await db
     .select({ keyHash: apiKeys.keyHash })
@@ -82,7 +99,7 @@ export async function lookupKey(
   now = Date.now(),
   defer?: (work: Promise<unknown>) => void,
 ): Promise<ResolvedKey | null> {
-  let entry = cache.get(keyHash);
+  let entry = cached(keyHash);
   if (!entry || entry.cachedUntil <= now) {
     let record: KeyRecord | null | undefined = await readKeyRecord(keyHash).catch(() => undefined);
     if (!record) {
@@ -98,8 +115,13 @@ export async function lookupKey(
       cachedUntil: now + (record ? KEY_CACHE_TTL_MS : NEGATIVE_KEY_CACHE_TTL_MS),
       lastUsedWrite: entry?.lastUsedWrite ?? 0,
     };
-    if (cache.size > 10_000) cache.clear();
-    cache.set(keyHash, entry);
+    if (record) {
+      unknown.delete(keyHash);
+      known.set(keyHash, entry);
+    } else {
+      known.delete(keyHash);
+      unknown.set(keyHash, entry);
+    }
   }
   const record = entry.record;
   if (!record) return null;

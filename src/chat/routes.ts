@@ -5,7 +5,7 @@ import { conversations } from '../db/schema';
 import { ErrorSchema } from '../documents/schemas';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
-import { decodeCursor, encodeCursor } from '../http/cursor';
+import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/cursor';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
 import { answerBody, sseBody, toApiEvents } from './api-events';
@@ -183,10 +183,8 @@ type ListCursor = { u: string; i: string };
 const isListCursor = (v: unknown): v is ListCursor =>
   typeof v === 'object' &&
   v !== null &&
-  typeof (v as ListCursor).u === 'string' &&
-  typeof (v as ListCursor).i === 'string' &&
-  /^[0-9a-f-]{36}$/i.test((v as ListCursor).i) &&
-  !Number.isNaN(Date.parse((v as ListCursor).u));
+  isCursorTimestamp((v as ListCursor).u) &&
+  isUuid((v as ListCursor).i);
 
 chatRouter.openapi(
   createRoute({

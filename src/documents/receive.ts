@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { boundaryOf, parseMultipart } from '../http/multipart';
 import { streamToR2, type StoredObject } from '../storage/stream-to-r2';
+import { cleanFilename } from './filename';
 import { isAllowedMimeType, resolveMimeType } from './mime';
 import { UploadQuery } from './schemas';
 import type { AppEnv } from '../types';
@@ -13,6 +14,8 @@ const MAX_FIELD_BYTES = 16 * 1024;
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 export interface ReceivedUpload extends StoredObject {
+  /** The R2 key the bytes were written to; the version row must store exactly this. */
+  key: string;
   mimeType: string;
   filename: string | undefined;
   fields: z.output<typeof UploadQuery>;
@@ -83,7 +86,8 @@ export async function receiveUpload(c: Context<AppEnv>, key: string): Promise<Re
 
   if (!multipart) {
     const query = c.req.query();
-    const { filename, ...rest } = query;
+    const { filename: rawFilename, ...rest } = query;
+    const filename = cleanFilename(rawFilename);
     const fields = parseFields(rest);
     const mimeType = resolveMimeType(contentType, filename);
     if (!isAllowedMimeType(mimeType)) throw unsupported(mimeType);
@@ -92,7 +96,7 @@ export async function receiveUpload(c: Context<AppEnv>, key: string): Promise<Re
       contentType: mimeType!,
       filename: filename ?? fields.title,
     });
-    return { ...stored, mimeType: mimeType!, filename, fields };
+    return { ...stored, key, mimeType: mimeType!, filename, fields };
   }
 
   const raw: Record<string, string> = {};
@@ -101,14 +105,15 @@ export async function receiveUpload(c: Context<AppEnv>, key: string): Promise<Re
     for await (const part of parseMultipart(body, boundaryOf(contentType))) {
       if (part.name === 'file') {
         if (file) throw new ApiError(400, 'bad_request', 'send one file per request');
-        const mimeType = resolveMimeType(part.contentType, part.filename);
+        const filename = cleanFilename(part.filename);
+        const mimeType = resolveMimeType(part.contentType, filename);
         if (!isAllowedMimeType(mimeType)) throw unsupported(mimeType);
         const stored = await streamToR2(c.env.DOCUMENTS, key, part.body, {
           maxBytes,
           contentType: mimeType!,
-          filename: part.filename,
+          filename,
         });
-        file = { ...stored, mimeType: mimeType!, filename: part.filename };
+        file = { ...stored, mimeType: mimeType!, filename };
       } else if (['title', 'tags', 'metadata'].includes(part.name)) {
         raw[part.name] = await readField(part.body);
       } else {
@@ -116,7 +121,7 @@ export async function receiveUpload(c: Context<AppEnv>, key: string): Promise<Re
       }
     }
     if (!file) throw new ApiError(400, 'validation_failed', "the form has no 'file' part");
-    return { ...file, fields: parseFields(raw) };
+    return { ...file, key, fields: parseFields(raw) };
   } catch (error) {
     if (file) await c.env.DOCUMENTS.delete(key).catch(() => {});
     throw error;

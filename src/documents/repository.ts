@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { chunks, documents, documentVersions, ingestionEvents, tenants } from '../db/schema';
-import { decodeCursor, encodeCursor } from '../http/cursor';
+import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/cursor';
 import { versionWhere } from '../ingest/status';
 import { forgetCorpusVersion } from '../retrieval/corpus-version';
 
@@ -10,6 +10,13 @@ export type VersionRow = typeof documentVersions.$inferSelect;
 
 export const objectKey = (tenantId: string, documentId: string, version: number) =>
   `tenants/${tenantId}/documents/${documentId}/v${version}`;
+/**
+ * The key one upload streams to: unique per upload, so two concurrent uploads of version n+1
+ * never overwrite (or, on cleanup, delete) each other's bytes. The version row stores it
+ * (`r2_key`), and every reader (download, ingest, retention, orphan sweep) goes by that.
+ */
+export const newObjectKey = (tenantId: string, documentId: string, version: number) =>
+  `${objectKey(tenantId, documentId, version)}-${crypto.randomUUID()}`;
 export const documentPrefix = (tenantId: string, documentId: string) =>
   `tenants/${tenantId}/documents/${documentId}/`;
 
@@ -160,8 +167,14 @@ export interface ListOptions {
 }
 
 type Cursor = [string, string];
-const isCursor = (v: unknown): v is Cursor =>
-  Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string';
+/** Title cursors carry any string; date cursors must be timestamps Postgres reads (else a 500). */
+const cursorFor =
+  (sort: ListOptions['sort']) =>
+  (v: unknown): v is Cursor =>
+    Array.isArray(v) &&
+    v.length === 2 &&
+    (sort === 'title' ? typeof v[0] === 'string' : isCursorTimestamp(v[0])) &&
+    isUuid(v[1]);
 
 /** Keyset pagination over (sort column, id), always inside one tenant. */
 export async function listDocuments(db: Database, tenantId: string, options: ListOptions) {
@@ -179,7 +192,7 @@ export async function listDocuments(db: Database, tenantId: string, options: Lis
     filters.push(sql`${documents.metadata} @> ${JSON.stringify({ [key]: value })}::jsonb`);
   }
   if (options.cursor) {
-    const [value, id] = decodeCursor(options.cursor, isCursor);
+    const [value, id] = decodeCursor(options.cursor, cursorFor(options.sort));
     const typed = options.sort === 'title' ? value : new Date(value);
     const after = options.order === 'asc' ? gt : lt;
     filters.push(or(after(column, typed), and(eq(column, typed), after(documents.id, id)))!);

@@ -24,7 +24,7 @@ import {
   findVersion,
   listChunks,
   listDocuments,
-  objectKey,
+  newObjectKey,
   toDocumentDto,
 } from './repository';
 import {
@@ -117,7 +117,7 @@ documentsRouter.post('/v1/documents', authorize('documents:upload'), async (c) =
   }
   try {
     const documentId = crypto.randomUUID();
-    const upload = await receiveUpload(c, objectKey(principal.tenantId, documentId, 1));
+    const upload = await receiveUpload(c, newObjectKey(principal.tenantId, documentId, 1));
     const result = await createDocumentFromUpload(c, documentId, upload);
     const body = uploadResponse(result);
     if (idempotencyKey) {
@@ -149,7 +149,10 @@ documentsRouter.openAPIRegistry.registerPath({
 documentsRouter.put('/v1/documents/:id/content', authorize('documents:write'), async (c) => {
   const current = await requireDocument(c, parseId(c.req.param('id')));
   const version = current.currentVersion + 1;
-  const upload = await receiveUpload(c, objectKey(c.var.principal.tenantId, current.id, version));
+  const upload = await receiveUpload(
+    c,
+    newObjectKey(c.var.principal.tenantId, current.id, version),
+  );
   const result = await addVersionFromUpload(c, current, version, upload);
   return c.json(uploadResponse(result), result.status);
 });

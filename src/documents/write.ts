@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
+import { isUniqueViolation } from '../db/errors';
 import { documents, documentVersions } from '../db/schema';
 import { ApiError } from '../errors';
 import { enqueueIngest } from '../ingest/enqueue';
@@ -9,14 +10,10 @@ import { forgetCorpusVersion } from '../retrieval/corpus-version';
 import {
   bumpCorpusVersion,
   findDocumentBySha,
-  objectKey,
   toDocumentDto,
   type DocumentRow,
 } from './repository';
 import { insertUploadedDocument, insertUploadedVersion } from './upload-sql';
-
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
 
 async function enqueueOrThrow(
   c: Context<AppEnv>,
@@ -48,7 +45,8 @@ export async function createDocumentFromUpload(
   upload: ReceivedUpload,
 ): Promise<{ status: 200 | 202; document: DocumentRow; duplicate: boolean }> {
   const { db, principal } = c.var;
-  const key = objectKey(principal.tenantId, documentId, 1);
+  // The upload's own unique key (see newObjectKey): cleanup here can only delete our bytes.
+  const key = upload.key;
   const duplicate = async (existing: DocumentRow | undefined) => {
     await c.env.DOCUMENTS.delete(key);
     if (!existing)
@@ -105,7 +103,7 @@ export async function addVersionFromUpload(
   upload: ReceivedUpload,
 ): Promise<{ status: 200 | 202; document: DocumentRow; duplicate: boolean }> {
   const { db, principal } = c.var;
-  const key = objectKey(principal.tenantId, current.id, version);
+  const key = upload.key;
   if (upload.sha256 === current.sha256) {
     await c.env.DOCUMENTS.delete(key);
     return { status: 200, document: current, duplicate: true };

@@ -20,6 +20,7 @@ const Ack = z.object({
         'timestamp_in_future',
         'timestamp_too_old',
         'properties_too_large',
+        'properties_too_deep',
         'duplicate_in_batch',
       ]),
     }),

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { chunkEvents } from './chunk';
-import { MAX_PROPERTIES_BYTES, utf8Length, validateEvents } from './validate';
+import {
+  MAX_PROPERTIES_BYTES,
+  MAX_PROPERTIES_DEPTH,
+  nestsDeeperThan,
+  utf8Length,
+  validateEvents,
+} from './validate';
 
 const NOW = Date.UTC(2026, 5, 1, 12);
 const event = (over: Record<string, unknown> = {}) => ({
@@ -43,6 +49,40 @@ describe('validateEvents', () => {
       { index: 9, code: 'invalid_event' },
     ]);
     expect(verdict.accepted[0]!.received_at).toBe(new Date(NOW).toISOString());
+  });
+
+  it('rejects properties nested past the depth cap without recursing', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 200_000; i++) deep = i % 2 ? { k: deep } : [deep];
+    let edge: unknown = 1;
+    for (let i = 0; i < MAX_PROPERTIES_DEPTH - 1; i++) edge = { k: edge };
+    expect(nestsDeeperThan(deep, MAX_PROPERTIES_DEPTH)).toBe(true);
+    expect(nestsDeeperThan({ k: edge }, MAX_PROPERTIES_DEPTH)).toBe(false);
+    expect(nestsDeeperThan({ k: { k: edge } }, MAX_PROPERTIES_DEPTH)).toBe(true);
+    const verdict = validateEvents(
+      [event({ properties: { deep } }), event({ properties: { k: edge } })],
+      NOW,
+    );
+    expect(verdict.rejected).toEqual([{ index: 0, code: 'properties_too_deep' }]);
+    expect(verdict.accepted).toHaveLength(1);
+  });
+
+  it('rejects NUL characters, which Postgres cannot store, as invalid_event', () => {
+    const verdict = validateEvents(
+      [
+        event({ user_id: 'u\u0000' }),
+        event({ properties: { k: 'a\u0000b' } }),
+        event({ properties: { 'k\u0000': 1 } }),
+        event({ properties: { k: 'a literal \\u0000 is fine' } }),
+      ],
+      NOW,
+    );
+    expect(verdict.rejected).toEqual([
+      { index: 0, code: 'invalid_event' },
+      { index: 1, code: 'invalid_event' },
+      { index: 2, code: 'invalid_event' },
+    ]);
+    expect(verdict.accepted).toHaveLength(1);
   });
 
   it('defaults missing properties to an empty object', () => {

@@ -5,6 +5,8 @@ export const MAX_EVENTS_PER_BATCH = 1000;
 export const MAX_PROPERTIES_BYTES = 4 * 1024;
 export const MAX_FUTURE_MS = 5 * 60_000;
 export const MAX_AGE_MS = 30 * 24 * 60 * 60_000;
+/** Nesting allowed in `properties`; JSON.stringify recurses, so depth is checked first. */
+export const MAX_PROPERTIES_DEPTH = 32;
 
 /** Stable per-event rejection codes; clients may switch on them. */
 export type EventRejectionCode =
@@ -12,6 +14,7 @@ export type EventRejectionCode =
   | 'timestamp_in_future'
   | 'timestamp_too_old'
   | 'properties_too_large'
+  | 'properties_too_deep'
   | 'duplicate_in_batch';
 
 export const EventSchema = z.object({
@@ -61,6 +64,26 @@ function serialize(event: ProductEvent, propertiesJson: string): string {
   return `{"event_id":${str(event.event_id)},"name":${str(event.name)},"user_id":${str(event.user_id)},"timestamp":${str(event.timestamp)},"properties":${propertiesJson},"received_at":${str(event.received_at)}}`;
 }
 
+/** A JSON `\u0000` escape (not an escaped backslash followed by "u0000"). */
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
+
+/**
+ * True when `value` nests deeper than `max`, walked with an explicit stack: a recursive walk
+ * (or JSON.stringify itself) on `[[[[...]]]]` from a 64 KiB body overflows the call stack, a
+ * RangeError that used to surface as a 500.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node))
+      stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
  * Validates each event on its own so one bad event never sinks the good ones. The first
  * occurrence of an event_id in a batch wins; later ones are `duplicate_in_batch`.
@@ -80,7 +103,13 @@ export function validateEvents(events: readonly unknown[], receivedAt: number): 
       return void rejected.push({ index, code: 'timestamp_in_future' });
     if (at < receivedAt - MAX_AGE_MS)
       return void rejected.push({ index, code: 'timestamp_too_old' });
+    if (nestsDeeperThan(event.properties, MAX_PROPERTIES_DEPTH))
+      return void rejected.push({ index, code: 'properties_too_deep' });
     const propertiesJson = JSON.stringify(event.properties);
+    // Postgres refuses NUL in text and \u0000 in jsonb: stored later by the consumer, such an
+    // event would fail its whole message on every delivery, so it is refused here.
+    if (event.user_id.includes('\u0000') || NUL_ESCAPE.test(propertiesJson))
+      return void rejected.push({ index, code: 'invalid_event' });
     if (utf8Length(propertiesJson) > MAX_PROPERTIES_BYTES) {
       return void rejected.push({ index, code: 'properties_too_large' });
     }

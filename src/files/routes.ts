@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { checkDownload } from '../documents/download-token';
-import { objectKey } from '../documents/repository';
+import { findVersion } from '../documents/repository';
 import { ErrorSchema } from '../documents/schemas';
 import { ApiError } from '../errors';
 import { createRouter } from '../http/router';
@@ -35,7 +35,9 @@ filesRouter.openapi(
         : new ApiError(403, 'invalid_token', 'this download link is not valid');
     }
     const { t, d, v } = check.claims;
-    const object = await c.env.DOCUMENTS.get(objectKey(t, d, v));
+    // The version row names the object (keys are unique per upload, not derivable).
+    const version = await findVersion(c.var.db, t, d, v);
+    const object = version ? await c.env.DOCUMENTS.get(version.r2Key) : null;
     if (!object) throw ApiError.notFound('file');
     const headers = new Headers();
     object.writeHttpMetadata(headers);

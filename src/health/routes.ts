@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { createRouter } from '../http/router';
+import { errorFields, logJson } from '../observability/log';
 
 export const healthRouter = createRouter();
 
@@ -40,10 +41,12 @@ healthRouter.openapi(
         200,
       );
     } catch (error) {
+      // Public route: the driver's message (host names, users, SQL) goes to the log, not out.
+      logJson('error', { msg: 'health.ready.postgres', ...errorFields(error) });
       return c.json(
         {
           status: 'degraded' as const,
-          checks: { postgres: { ok: false, error: (error as Error).message } },
+          checks: { postgres: { ok: false, error: 'unavailable' } },
         },
         503,
       );

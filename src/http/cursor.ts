@@ -15,3 +15,30 @@ export function decodeCursor<T>(cursor: string, check: (value: unknown) => value
   }
   throw new ApiError(400, 'bad_request', 'the cursor is not valid');
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?(?:Z|[+-]\d{2}(?::?\d{2})?)$/;
+
+/** Cursor parts reach SQL as `::uuid`; anything else would be a Postgres error, i.e. a 500. */
+export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
+
+/**
+ * A timestamp both JavaScript and Postgres read the same way. `Date.parse` alone accepts
+ * strings Postgres refuses ("1", "+275760-09-13") and so let a forged cursor become a 500.
+ */
+export function isCursorTimestamp(v: unknown): v is string {
+  if (typeof v !== 'string') return false;
+  const m = TIMESTAMP.exec(v);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as number[];
+  const date = new Date(Date.UTC(year!, month! - 1, day!));
+  return (
+    year! >= 1 &&
+    date.getUTCMonth() === month! - 1 &&
+    date.getUTCDate() === day &&
+    hour! < 24 &&
+    minute! < 60 &&
+    second! < 60
+  );
+}

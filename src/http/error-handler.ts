@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { isDatabaseUnavailable, pgErrorCode } from '../db/errors';
 import { ApiError, type ErrorEnvelope } from '../errors';
 import { errorFields, logJson } from '../observability/log';
 import { traceIdOf } from '../observability/traceparent';
@@ -25,6 +26,22 @@ function toApiError(error: unknown): ApiError {
       error.status === 404 ? 404 : 400,
       'bad_request',
       error.message || 'bad request',
+    );
+  }
+  // Postgres text cannot hold NUL (22021) or a \u0000 escape in jsonb (22P05): client input
+  // that reached a column, refused as such rather than a 500 (found by test/fuzz/api.fuzz.test.ts).
+  const sqlState = pgErrorCode(error);
+  if (sqlState === '22021' || sqlState === '22P05') {
+    return new ApiError(400, 'invalid_text', 'text may not contain NUL (U+0000) characters');
+  }
+  // An outage is not a bug: a clean, retryable 503 with a stable code (never the driver message).
+  if (isDatabaseUnavailable(error)) {
+    return new ApiError(
+      503,
+      'database_unavailable',
+      'the database is unavailable; nothing was stored, retry shortly',
+      undefined,
+      { 'Retry-After': '5' },
     );
   }
   return new ApiError(500, 'internal_error', 'an unexpected error occurred');

@@ -80,10 +80,21 @@ function parseHeaders(raw: string) {
     if (at > 0) headers.set(line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim());
   }
   const disposition = headers.get('content-disposition') ?? '';
+  // Anchored at a parameter start, so `name` never matches inside `filename`.
   const param = (key: string) => {
-    const star = new RegExp(`${key}\\*=UTF-8''([^;]+)`, 'i').exec(disposition);
-    if (star) return decodeURIComponent(star[1]!);
-    const plain = new RegExp(`${key}="([^"]*)"|${key}=([^;\\s]+)`, 'i').exec(disposition);
+    const star = new RegExp(`(?:^|[;\\s])${key}\\*=UTF-8''([^;]+)`, 'i').exec(disposition);
+    if (star) {
+      try {
+        return decodeURIComponent(star[1]!.trim());
+      } catch {
+        // A lone `%` or a broken UTF-8 sequence: the client's fault, not a 500 (URIError).
+        throw malformed(`the ${key}* parameter is not valid percent-encoded UTF-8`);
+      }
+    }
+    const plain = new RegExp(
+      `(?:^|[;\\s])${key}="([^"]*)"|(?:^|[;\\s])${key}=([^;\\s]+)`,
+      'i',
+    ).exec(disposition);
     return plain ? (plain[1] ?? plain[2]) : undefined;
   };
   const name = param('name');

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { apiKeys } from '../db/schema';
-import { decodeCursor, encodeCursor } from '../http/cursor';
+import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/cursor';
 import type { Role } from '../types';
 
 export type KeyRow = typeof apiKeys.$inferSelect;
@@ -34,10 +34,8 @@ type KeyCursor = [string, string];
 const isKeyCursor = (v: unknown): v is KeyCursor =>
   Array.isArray(v) &&
   v.length === 2 &&
-  typeof v[0] === 'string' &&
-  !Number.isNaN(Date.parse(v[0])) &&
-  typeof v[1] === 'string' &&
-  /^[0-9a-f-]{36}$/.test(v[1]);
+  isCursorTimestamp(v[0]) &&
+  isUuid(v[1]);
 
 // Postgres keeps microseconds, JS Dates milliseconds: compare at the precision the cursor holds.
 const createdMs = sql`date_trunc('milliseconds', ${apiKeys.createdAt})`;

@@ -17,6 +17,23 @@ export interface StreamToR2Options {
   customMetadata?: Record<string, string>;
 }
 
+/** An R2 call failed: a retryable 503 with a stable code, not a 500 (the cause is logged). */
+async function r2<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (cause) {
+    const error = new ApiError(
+      503,
+      'storage_unavailable',
+      'file storage is unavailable; nothing was stored, retry shortly',
+      undefined,
+      { 'Retry-After': '5' },
+    );
+    error.cause = cause; // logged by the error handler, never sent
+    throw error;
+  }
+}
+
 /**
  * Streams a body into R2 while hashing it, holding at most one part in memory.
  * Small bodies become one PUT; larger ones a multipart upload. On any failure
@@ -49,11 +66,11 @@ export async function streamToR2(
   const parts: R2UploadedPart[] = [];
 
   const flushPart = async () => {
-    upload ??= await bucket.createMultipartUpload(key, {
-      httpMetadata,
-      customMetadata: options.customMetadata,
-    });
-    parts.push(await upload.uploadPart(parts.length + 1, buffer.subarray(0, filled)));
+    upload ??= await r2(() =>
+      bucket.createMultipartUpload(key, { httpMetadata, customMetadata: options.customMetadata }),
+    );
+    const current = upload;
+    parts.push(await r2(() => current.uploadPart(parts.length + 1, buffer.subarray(0, filled))));
     buffer = new Uint8Array(partBytes);
     filled = 0;
   };
@@ -86,13 +103,16 @@ export async function streamToR2(
     const sha256 = toHex(await digest.digest);
     if (upload) {
       if (filled > 0) await flushPart();
-      await upload.complete(parts);
+      const current = upload;
+      await r2(() => current.complete(parts));
     } else {
-      await bucket.put(key, buffer.subarray(0, filled), {
-        httpMetadata,
-        customMetadata: options.customMetadata,
-        sha256,
-      });
+      await r2(() =>
+        bucket.put(key, buffer.subarray(0, filled), {
+          httpMetadata,
+          customMetadata: options.customMetadata,
+          sha256,
+        }),
+      );
     }
     return { sha256, size };
   } catch (error) {

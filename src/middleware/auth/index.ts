@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import { hashApiKey, looksLikeApiKey } from '../../auth/api-key';
-import { lookupKey } from '../../auth/key-store';
+import { blockedError, clientIp, isBlocked, recordFailedAuth } from '../../auth/failed-auth';
+import { lookupKey, peekKnownKey } from '../../auth/key-store';
 import { roleAllows, type Permission } from '../../auth/roles';
 import { ApiError } from '../../errors';
 import { clampSettings, operatorCeilings } from '../../tenants/ceilings';
@@ -19,13 +20,22 @@ declare module 'hono' {
 /** `Authorization: Bearer vk_...` -> `c.var.principal` and `c.var.tenantSettings`. */
 export const authenticate = () =>
   createMiddleware<AppEnv>(async (c, next) => {
+    const ip = clientIp(c.req.raw);
+    const fail = async (message?: string): Promise<never> => {
+      await recordFailedAuth(c.env.AUTH_FAILURE_LIMITER, ip);
+      throw ApiError.unauthorized(message);
+    };
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match || !looksLikeApiKey(match[1]!)) throw ApiError.unauthorized();
-    const resolved = await lookupKey(c.var.db, await hashApiKey(match[1]!), Date.now(), (work) =>
+    if (!match || !looksLikeApiKey(match[1]!)) return fail();
+    const keyHash = await hashApiKey(match[1]!);
+    // A blocked address keeps the keys this isolate already knows (no lookup cost) but gets no
+    // Cache API or Postgres work for anything else: guessing keys stops costing us anything.
+    if (isBlocked(ip) && !peekKnownKey(keyHash)) throw blockedError(ip!);
+    const resolved = await lookupKey(c.var.db, keyHash, Date.now(), (work) =>
       c.executionCtx.waitUntil(work.catch(() => {})),
     );
-    if (!resolved) throw ApiError.unauthorized('the API key is unknown, expired or revoked');
+    if (!resolved) return fail('the API key is unknown, expired or revoked');
     c.set('principal', resolved.principal);
     // Held to the operator's ceilings here, where settings take effect for rate limits and the
     // ingest backlog, so a value stored before a ceiling was lowered cannot exceed it either.

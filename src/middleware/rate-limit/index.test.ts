@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { handleError } from '../../http/error-handler';
 import type { AppEnv } from '../../types';
-import { bucketName, rateLimit } from '.';
+import { bucketName, failClosedClasses, rateLimit } from '.';
 
 function appFor(bindings: Partial<AppEnv['Bindings']>, capacity: number) {
   const keyId = crypto.randomUUID();
@@ -16,8 +16,15 @@ function appFor(bindings: Partial<AppEnv['Bindings']>, capacity: number) {
   });
   app.use('*', rateLimit());
   app.get('/v1/keys', (c) => c.json({ ok: true }));
+  app.post('/v1/documents', (c) => c.json({ ok: true }));
+  app.post('/v1/conversations', (c) => c.json({ ok: true }));
   app.onError(handleError);
-  return { keyId, fetch: () => app.request('/v1/keys', {}, bindings as AppEnv['Bindings']) };
+  return {
+    keyId,
+    fetch: () => app.request('/v1/keys', {}, bindings as AppEnv['Bindings']),
+    post: (path: string) =>
+      app.request(path, { method: 'POST', body: 'x' }, bindings as AppEnv['Bindings']),
+  };
 }
 
 describe('rateLimit', () => {
@@ -36,15 +43,37 @@ describe('rateLimit', () => {
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 
-  it('lets requests through when the limiter is unreachable', async () => {
-    const broken = {
-      idFromName: () => ({}),
-      get: () => ({
-        take: () => Promise.reject(new Error('limiter down')),
-      }),
-    } as unknown as AppEnv['Bindings']['RATE_LIMITER'];
+  const broken = {
+    idFromName: () => ({}),
+    get: () => ({
+      take: () => Promise.reject(new Error('limiter down')),
+    }),
+  } as unknown as AppEnv['Bindings']['RATE_LIMITER'];
+
+  it('lets cheap classes through when the limiter is unreachable', async () => {
     const app = appFor({ RATE_LIMITER: broken }, 1);
     expect((await app.fetch()).status).toBe(200);
     expect((await app.fetch()).status).toBe(200);
+  });
+
+  it('refuses upload and chat with 503 when the limiter is unreachable (fail closed)', async () => {
+    const app = appFor({ RATE_LIMITER: broken }, 1);
+    for (const path of ['/v1/documents', '/v1/conversations']) {
+      const res = await app.post(path);
+      expect(res.status, path).toBe(503);
+      const body = (await res.json()) as { error: { code: string } };
+      expect(body.error.code).toBe('rate_limiter_unavailable');
+      expect(res.headers.get('retry-after')).toBe('5');
+    }
+  });
+
+  it('follows RATE_LIMIT_FAIL_CLOSED', async () => {
+    const open = appFor({ RATE_LIMITER: broken, RATE_LIMIT_FAIL_CLOSED: 'none' }, 1);
+    expect((await open.post('/v1/documents')).status).toBe(200);
+    const strict = appFor({ RATE_LIMITER: broken, RATE_LIMIT_FAIL_CLOSED: 'admin' }, 1);
+    expect((await strict.fetch()).status).toBe(503);
+    expect((await strict.post('/v1/documents')).status).toBe(200);
+    expect([...failClosedClasses(undefined)]).toEqual(['upload', 'chat']);
+    expect([...failClosedClasses(' Upload , bogus')]).toEqual(['upload']);
   });
 });

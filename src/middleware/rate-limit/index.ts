@@ -1,6 +1,11 @@
 import { createMiddleware } from 'hono/factory';
 import { ApiError } from '../../errors';
-import { policyFor, shardPolicy } from '../../ratelimit/config';
+import {
+  OPERATION_CLASSES,
+  policyFor,
+  shardPolicy,
+  type OperationClass,
+} from '../../ratelimit/config';
 import { rateLimitHeader, rateLimitPolicyHeader } from '../../ratelimit/headers';
 import { operationFor } from '../../ratelimit/routes';
 import type { AppEnv } from '../../types';
@@ -10,11 +15,23 @@ export function bucketName(keyId: string, operation: string, shard: number): str
   return shard === 0 ? `${keyId}:${operation}` : `${keyId}:${operation}:${shard}`;
 }
 
+/** Classes refused when the limiter errors unless RATE_LIMIT_FAIL_CLOSED says otherwise. */
+export const DEFAULT_FAIL_CLOSED: readonly OperationClass[] = ['upload', 'chat'];
+
+/** Parses RATE_LIMIT_FAIL_CLOSED: a comma-separated class list, "none", or unset (the default). */
+export function failClosedClasses(raw: string | undefined): ReadonlySet<OperationClass> {
+  if (raw === undefined || raw.trim() === '') return new Set(DEFAULT_FAIL_CLOSED);
+  const wanted = raw.split(',').map((s) => s.trim().toLowerCase());
+  return new Set(OPERATION_CLASSES.filter((c) => wanted.includes(c)));
+}
+
 /**
  * Spends one token from the caller's bucket for the route's operation class (see
  * ratelimit/routes.ts) and reports the quota in `RateLimit`/`RateLimit-Policy` headers.
- * Runs after `authenticate()`. If the limiter itself is unreachable the request proceeds:
- * an outage of the limiter should not become an outage of the API.
+ * Runs after `authenticate()`. If the limiter itself errors, the expensive classes (`upload`,
+ * `chat` by default; RATE_LIMIT_FAIL_CLOSED) are refused with 503 `rate_limiter_unavailable`,
+ * since waving them through would let anyone who can break their own bucket's object spend
+ * without limit; the other classes proceed, so a limiter outage is not an API outage.
  */
 export const rateLimit = () =>
   createMiddleware<AppEnv>(async (c, next) => {
@@ -32,14 +49,26 @@ export const rateLimit = () =>
     try {
       result = await stub.take(limits);
     } catch (error) {
+      const refuse = failClosedClasses(c.env.RATE_LIMIT_FAIL_CLOSED).has(operation);
       console.error(
         JSON.stringify({
           level: 'error',
           requestId: c.var.requestId,
-          msg: 'rate limiter unavailable; request allowed',
+          msg: `rate limiter unavailable; request ${refuse ? 'refused' : 'allowed'}`,
+          operation,
           error: (error as Error).message,
         }),
       );
+      if (refuse) {
+        await c.req.raw.body?.cancel().catch(() => {});
+        throw new ApiError(
+          503,
+          'rate_limiter_unavailable',
+          `the rate limiter for '${operation}' is unavailable; retry shortly`,
+          undefined,
+          { 'Retry-After': '5' },
+        );
+      }
       return next();
     }
     const headers = {
