@@ -1,5 +1,6 @@
 import { decodeText, normaliseText } from './decode';
 import { ExtractionError } from './errors';
+import { LIMITS, limitsExceeded } from './limits';
 import type { Extracted } from './types';
 
 /** One line per record: `header: value; header: value`, empty cells left out. */
@@ -33,7 +34,11 @@ function sniffDelimiter(text: string): string {
   return best;
 }
 
-/** RFC 4180: quotes are special only at the start of a field; "" escapes a quote. */
+/**
+ * RFC 4180: quotes are special only at the start of a field; "" escapes a quote. Rows and
+ * fields per row are capped (a file of commas would otherwise become one array of tens of
+ * millions of strings).
+ */
 export function parseCsv(text: string, delimiter = ','): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
@@ -69,9 +74,16 @@ export function parseCsv(text: string, delimiter = ','): string[][] {
       value = text.slice(i, stop);
       i = stop;
     }
-    row.push(value);
+    if (row.push(value) > LIMITS.csvFieldsPerRow) {
+      throw limitsExceeded(
+        'csvFieldsPerRow',
+        `A CSV row has more than ${LIMITS.csvFieldsPerRow} fields`,
+      );
+    }
     if (i >= n || text[i] === '\n') {
-      if (row.length > 1 || row[0]!.trim()) rows.push(row);
+      if ((row.length > 1 || row[0]!.trim()) && rows.push(row) > LIMITS.csvRows) {
+        throw limitsExceeded('csvRows', `The CSV has more than ${LIMITS.csvRows} rows`);
+      }
       row = [];
       if (i >= n) break;
     }

@@ -1,0 +1,35 @@
+import { ExtractionError } from './errors';
+
+/**
+ * Hard caps on the work one file may cause. Each is far above what a real document of the
+ * format needs and far below what would exhaust a 128 MB isolate or its CPU budget; crossing
+ * one fails the document (`limits_exceeded`, with `limit` naming the cap), never the invocation.
+ */
+export const LIMITS = {
+  /** Bytes inflated from a DOCX (all read entries together) or from one PDF Flate stream. */
+  inflatedBytes: 32 * 1024 * 1024,
+  /** Bytes inflated from all Flate streams of one PDF together. */
+  pdfInflatedBytes: 128 * 1024 * 1024,
+  /** Entries in a DOCX zip's central directory (real documents have tens to hundreds). */
+  zipEntries: 10_000,
+  /** Elements (start or empty tags) in one HTML page or one DOCX XML part. */
+  elements: 2_000_000,
+  /** Fields in one CSV row. */
+  csvFieldsPerRow: 10_000,
+  /** Records in one CSV file. */
+  csvRows: 2_000_000,
+  /** Nesting depth of arrays and objects in JSON. */
+  jsonDepth: 64,
+  /** Size of a JSON file: parsing builds an object graph several times the size of the text. */
+  jsonBytes: 16 * 1024 * 1024,
+  /** Values (scalars, arrays, objects) in one JSON file. */
+  jsonValues: 2_000_000,
+} as const;
+
+export type LimitName = keyof typeof LIMITS | 'xml_dtd';
+
+/** The `limits_exceeded` failure for `limit`, carrying which cap was crossed. */
+export function limitsExceeded(limit: LimitName, message: string): ExtractionError {
+  const max = limit === 'xml_dtd' ? 0 : LIMITS[limit];
+  return new ExtractionError('limits_exceeded', message, { detail: { limit, max } });
+}
