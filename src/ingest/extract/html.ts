@@ -1,5 +1,6 @@
 import { decodeText, normaliseText } from './decode';
 import { decodeEntities } from './entities';
+import type { ExtractionError } from './errors';
 import { LIMITS, limitsExceeded } from './limits';
 import type { Extracted } from './types';
 
@@ -16,6 +17,9 @@ const SKIPPED = new Set([
   'canvas',
   'select',
 ]);
+
+/** Elements the text depends on besides SKIPPED and BLOCKS. */
+const INLINE = ['head', 'body', 'title', 'br', 'td', 'th', 'img', 'input'];
 
 const BLOCKS = new Set([
   'p',
@@ -61,6 +65,8 @@ const BLOCKS = new Set([
   'h6',
 ]);
 
+const HANDLED = [...SKIPPED, ...BLOCKS, ...INLINE].join(', ');
+
 /**
  * HTML to block text: headings become ATX headings, paragraphs and list items separate
  * blocks, table rows one line with cells split by " | ", scripts/styles/templates dropped.
@@ -71,7 +77,10 @@ export async function extractHtml(bytes: Uint8Array, charset?: string): Promise<
   return { text: await htmlToText(decodeText(bytes, charset ?? metaCharset(bytes))) };
 }
 
-export async function htmlToText(html: string): Promise<string> {
+export async function htmlToText(
+  html: string,
+  { maxEvents = LIMITS.htmlEvents }: { maxEvents?: number } = {},
+): Promise<string> {
   const blocks: string[] = [];
   let current = '';
   let currentHasText = false;
@@ -83,8 +92,8 @@ export async function htmlToText(html: string): Promise<string> {
   let title = '';
   let sawH1 = false;
   let pendingText = '';
-  let elements = 0;
-  let exceeded: Error | undefined;
+  let events = 0;
+  let exceeded: ExtractionError | undefined;
 
   const append = (text: string) => {
     current += text;
@@ -117,17 +126,21 @@ export async function htmlToText(html: string): Promise<string> {
     }
   };
 
+  // Throwing inside a handler leaves the stream hanging: flag it, and `drain` stops.
+  const countEvent = () => {
+    if (++events <= maxEvents) return false;
+    exceeded ??= limitsExceeded(
+      'htmlEvents',
+      `The page has more than ${maxEvents} elements and text nodes`,
+    );
+    return true;
+  };
+
+  // Only the elements that change the output reach JavaScript; the parser skips the rest.
   const rewriter = new HTMLRewriter()
-    .on('*', {
+    .on(HANDLED, {
       element(element) {
-        if (++elements > LIMITS.elements) {
-          // Throwing aborts the parse; the stream's error may wrap it, so it is kept aside.
-          exceeded ??= limitsExceeded(
-            'elements',
-            `The page has more than ${LIMITS.elements} elements`,
-          );
-          throw exceeded;
-        }
+        if (countEvent()) return;
         if (skip) return;
         const name = element.tagName.toLowerCase();
         if (SKIPPED.has(name)) {
@@ -166,6 +179,7 @@ export async function htmlToText(html: string): Promise<string> {
     })
     .onDocument({
       text(chunk) {
+        if (countEvent()) return;
         pendingText += chunk.text;
         if (chunk.lastInTextNode) {
           appendText(pendingText);
@@ -174,10 +188,15 @@ export async function htmlToText(html: string): Promise<string> {
       },
     });
   try {
-    await drain(rewriter.transform(new Response(utf8Stream(html))));
+    await drain(rewriter.transform(new Response(utf8Stream(html))), () => exceeded);
   } catch (error) {
-    throw exceeded ?? error;
+    // lol-html bounds its own buffering (deeply nested or huge tags) and fails with this.
+    if (!exceeded && /memory limit/i.test(String((error as Error)?.message))) {
+      throw limitsExceeded('htmlParserMemory', 'The page exceeds the HTML parser memory limit');
+    }
+    throw error;
   }
+  if (exceeded) throw exceeded;
   if (pendingText) appendText(pendingText);
   flush();
 
@@ -186,12 +205,13 @@ export async function htmlToText(html: string): Promise<string> {
   return normaliseText(blocks.join('\n\n'));
 }
 
-/** Reads the rewritten stream to its end; the output itself is not needed. */
-async function drain(response: Response) {
+/** Reads the rewritten stream to its end (the output is not needed), or until `stop()`. */
+async function drain(response: Response, stop: () => unknown) {
   const reader = response.body!.getReader();
   for (;;) {
     const { done } = await reader.read();
     if (done) return;
+    if (stop()) return void (await reader.cancel().catch(() => {}));
   }
 }
 

@@ -12,8 +12,13 @@ export const LIMITS = {
   pdfInflatedBytes: 128 * 1024 * 1024,
   /** Entries in a DOCX zip's central directory (real documents have tens to hundreds). */
   zipEntries: 10_000,
-  /** Elements (start or empty tags) in one HTML page or one DOCX XML part. */
+  /** Elements (start or empty tags) in one DOCX XML part. */
   elements: 2_000_000,
+  /**
+   * Elements and text nodes of one HTML page that reach our handlers: each is a call from the
+   * platform parser into JavaScript, by far the dominant cost of HTML extraction.
+   */
+  htmlEvents: 1_000_000,
   /** Fields in one CSV row. */
   csvFieldsPerRow: 10_000,
   /** Records in one CSV file. */
@@ -26,10 +31,14 @@ export const LIMITS = {
   jsonValues: 2_000_000,
 } as const;
 
-export type LimitName = keyof typeof LIMITS | 'xml_dtd';
+/**
+ * Caps with no number of ours: `xml_dtd` (no DTD is allowed at all) and `htmlParserMemory`
+ * (the platform HTML parser's own memory limit, hit by very deep nesting or huge tags).
+ */
+export type LimitName = keyof typeof LIMITS | 'xml_dtd' | 'htmlParserMemory';
 
 /** The `limits_exceeded` failure for `limit`, carrying which cap was crossed. */
 export function limitsExceeded(limit: LimitName, message: string): ExtractionError {
-  const max = limit === 'xml_dtd' ? 0 : LIMITS[limit];
+  const max = limit === 'xml_dtd' ? 0 : limit === 'htmlParserMemory' ? null : LIMITS[limit];
   return new ExtractionError('limits_exceeded', message, { detail: { limit, max } });
 }
