@@ -6,6 +6,10 @@ import type { Extracted } from './types';
 /** One line per record: `header: value; header: value`, empty cells left out. */
 export function extractCsv(bytes: Uint8Array, charset?: string): Extracted {
   const text = normaliseText(decodeText(bytes, charset));
+  // Line breaks bound the rows from above: a row flood is refused before any row is built.
+  if (countLineBreaks(text) > LIMITS.csvRows) {
+    throw limitsExceeded('csvRows', `The CSV has more than ${LIMITS.csvRows} lines`);
+  }
   const rows = parseCsv(text, sniffDelimiter(text));
   const header = rows.shift() ?? [];
   const names = header.map((h, i) => h.trim() || `column ${i + 1}`);
@@ -21,6 +25,12 @@ export function extractCsv(bytes: Uint8Array, charset?: string): Extracted {
   // A header-only file still says something.
   if (!lines.length) return { text: names.join('; ') };
   return { text: lines.join('\n') };
+}
+
+function countLineBreaks(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+  return count;
 }
 
 function sniffDelimiter(text: string): string {
