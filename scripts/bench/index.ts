@@ -1,5 +1,5 @@
 // npm run bench [-- name ... --flags] — prints figures; never asserts. Names: chunker, search,
-// ingest-memory, auth-overhead (and any added below). With no names, runs them all in turn.
+// ingest-memory, hostile, auth-overhead (and any added below). With no names, runs them all in turn.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,6 +51,10 @@ const benches: Record<string, () => Promise<void>> = {
       megabytes: Number(process.env.VELLUM_BENCH_MB ?? 100),
       pdfPages: Number(process.env.VELLUM_BENCH_PDF_PAGES ?? 300),
     });
+  },
+  hostile: async () => {
+    const { benchHostile } = await import('./hostile');
+    benchHostile();
   },
   'auth-overhead': async () => {
     spawnSync(process.execPath, [resolve(ROOT, 'scripts/bench/auth-overhead.mjs'), '200'], {

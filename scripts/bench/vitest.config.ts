@@ -7,7 +7,15 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export default defineConfig({
   root,
-  plugins: [workersPool({ bindings: { BENCH_ROUNDS: process.env.BENCH_ROUNDS ?? '400' } })],
+  plugins: [
+    workersPool({
+      bindings: {
+        BENCH_ROUNDS: process.env.BENCH_ROUNDS ?? '400',
+        BENCH_HOSTILE_SCALE: process.env.BENCH_HOSTILE_SCALE ?? String(1024 * 1024),
+        BENCH_HOSTILE_SLOW: process.env.BENCH_HOSTILE_SLOW ?? '0',
+      },
+    }),
+  ],
   test: {
     globalSetup: ['./test/setup/global.ts'],
     testTimeout: 300_000,

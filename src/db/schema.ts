@@ -118,6 +118,10 @@ export const documentVersions = pgTable(
     /** Number of slice messages a huge document was split into (1 when not split). */
     sliceCount: integer('slice_count'),
     attempts: integer('attempts').notNull().default(0),
+    /** Set while a whole-file attempt runs; still set on redelivery = that invocation crashed. */
+    attemptStartedAt: timestamp('attempt_started_at', { withTimezone: true }),
+    /** Whole-file attempts that died with their invocation (CPU or memory limit). */
+    crashes: integer('crashes').notNull().default(0),
     createdAt: createdAt(),
     readyAt: timestamp('ready_at', { withTimezone: true }),
   },

@@ -9,6 +9,7 @@ import {
   PermanentIngestError,
   retryDelaySeconds,
 } from './retry';
+import { beginAttempt, deferExtraWholeFiles, endAttempt, MAX_CRASHES } from './isolation';
 import { runWithinBudget } from './schedule';
 import { failVersion, recordEvent, versionStatus, type VersionRef } from './status';
 
@@ -100,7 +101,7 @@ export async function handleIngestBatch(
       maxConcurrent: CONCURRENCY,
       bytesOf: (m: Message<IngestQueueMessage>) => bytesOf(m.body, budgetBytes),
     };
-    await runWithinBudget(batch.messages, limits, async (message) => {
+    const handle = async (message: Message<IngestQueueMessage>) => {
       const body = message.body;
       if (body.kind === 'enrich') {
         await handleEnrichMessage(env, db, message as Message<EnrichMessage>, retryBase);
@@ -112,7 +113,7 @@ export async function handleIngestBatch(
         message.ack();
       } catch (error) {
         if (error instanceof PermanentIngestError) {
-          await failVersion(db, ref, error.code, { message: error.message });
+          await failVersion(db, ref, error.code, { message: error.message, ...error.detail });
           message.ack();
           return;
         }
@@ -125,7 +126,24 @@ export async function handleIngestBatch(
         }).catch(() => {});
         message.retry({ delaySeconds });
       }
-    });
+    };
+    // Poison isolation: one whole-file message per invocation, run after the rest of the batch
+    // is settled and acked, so if it kills the invocation nothing else is redelivered with it.
+    const { rest, wholeFile } = await deferExtraWholeFiles(env, batch.messages);
+    await runWithinBudget(rest, limits, handle);
+    if (wholeFile) {
+      const ref = refOf(wholeFile.body);
+      const crashes = await beginAttempt(db, ref);
+      try {
+        if (crashes >= MAX_CRASHES) {
+          if ((await versionStatus(db, ref)) !== 'ready')
+            await failVersion(db, ref, 'processing_crashed', { crashes });
+          wholeFile.ack();
+        } else await handle(wholeFile);
+      } finally {
+        await endAttempt(db, ref).catch(() => {});
+      }
+    }
   } finally {
     ctx.waitUntil(close().catch(() => {}));
   }

@@ -89,7 +89,8 @@ export async function processIngestMessage(
   try {
     extracted = await extract(bytes, version.mimeType);
   } catch (error) {
-    if (error instanceof ExtractionError) throw new PermanentIngestError(error.code, error.message);
+    if (error instanceof ExtractionError)
+      throw new PermanentIngestError(error.code, error.message, error.detail);
     throw error;
   }
   await recordEvent(ctx.db, ref, 'extract', 'done', {

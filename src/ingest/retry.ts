@@ -26,6 +26,8 @@ export class PermanentIngestError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** Recorded with the failure event (for `limits_exceeded`: which cap). */
+    readonly detail?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'PermanentIngestError';

@@ -1,10 +1,15 @@
 import { decodeText, normaliseText } from './decode';
 import { ExtractionError } from './errors';
+import { LIMITS, limitsExceeded } from './limits';
 import type { Extracted } from './types';
 
 /** One line per record: `header: value; header: value`, empty cells left out. */
 export function extractCsv(bytes: Uint8Array, charset?: string): Extracted {
   const text = normaliseText(decodeText(bytes, charset));
+  // Line breaks bound the rows from above: a row flood is refused before any row is built.
+  if (countLineBreaks(text) > LIMITS.csvRows) {
+    throw limitsExceeded('csvRows', `The CSV has more than ${LIMITS.csvRows} lines`);
+  }
   const rows = parseCsv(text, sniffDelimiter(text));
   const header = rows.shift() ?? [];
   const names = header.map((h, i) => h.trim() || `column ${i + 1}`);
@@ -22,6 +27,12 @@ export function extractCsv(bytes: Uint8Array, charset?: string): Extracted {
   return { text: lines.join('\n') };
 }
 
+function countLineBreaks(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
 function sniffDelimiter(text: string): string {
   const firstLine = text.slice(0, Math.max(0, text.indexOf('\n')) || text.length);
   let best = ',';
@@ -33,7 +44,11 @@ function sniffDelimiter(text: string): string {
   return best;
 }
 
-/** RFC 4180: quotes are special only at the start of a field; "" escapes a quote. */
+/**
+ * RFC 4180: quotes are special only at the start of a field; "" escapes a quote. Rows and
+ * fields per row are capped (a file of commas would otherwise become one array of tens of
+ * millions of strings).
+ */
 export function parseCsv(text: string, delimiter = ','): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
@@ -69,9 +84,16 @@ export function parseCsv(text: string, delimiter = ','): string[][] {
       value = text.slice(i, stop);
       i = stop;
     }
-    row.push(value);
+    if (row.push(value) > LIMITS.csvFieldsPerRow) {
+      throw limitsExceeded(
+        'csvFieldsPerRow',
+        `A CSV row has more than ${LIMITS.csvFieldsPerRow} fields`,
+      );
+    }
     if (i >= n || text[i] === '\n') {
-      if (row.length > 1 || row[0]!.trim()) rows.push(row);
+      if ((row.length > 1 || row[0]!.trim()) && rows.push(row) > LIMITS.csvRows) {
+        throw limitsExceeded('csvRows', `The CSV has more than ${LIMITS.csvRows} rows`);
+      }
       row = [];
       if (i >= n) break;
     }

@@ -1,49 +1,47 @@
-import { unzipSync, type Unzipped } from 'fflate';
 import { normaliseText } from './decode';
 import { decodeEntities } from './entities';
 import { ExtractionError } from './errors';
+import { LIMITS, limitsExceeded } from './limits';
 import type { Extracted } from './types';
+import { rawAttribute, scanXml } from './xml-scan';
+import { inflateEntry, readZipDirectory } from './zip';
 
 const DOCUMENT = 'word/document.xml';
 const STYLES = 'word/styles.xml';
-const MAX_XML_BYTES = 64 * 1024 * 1024;
+/** The only parts read; every other entry (images, fonts) stays compressed. */
+export const DOCX_PARTS: ReadonlySet<string> = new Set([DOCUMENT, STYLES]);
 
 /**
- * Reads `word/document.xml` straight from the zip (fflate, pure JS) and renders paragraphs as
- * blocks. Headings come from the paragraph style (Title, Heading 1-6, also localised styles
- * through their names in styles.xml) or an outline level; list paragraphs get a "- " marker;
- * table rows become one line with cells split by " | ".
+ * Reads `word/document.xml` straight from the zip and renders paragraphs as blocks. Headings
+ * come from the paragraph style (Title, Heading 1-6, also localised styles through their names
+ * in styles.xml) or an outline level; list paragraphs get a "- " marker; table rows become one
+ * line with cells split by " | ". Only the two parts are inflated, together never beyond
+ * `LIMITS.inflatedBytes`, and the XML is read by a linear scanner.
  */
 export function extractDocx(bytes: Uint8Array): Extracted {
-  let files: Unzipped;
-  try {
-    files = unzipSync(bytes, {
-      filter: (file) => {
-        if (file.name !== DOCUMENT && file.name !== STYLES) return false;
-        // Guards Worker memory against zip bombs: real document.xml files are far smaller.
-        if (file.originalSize > MAX_XML_BYTES) {
-          throw new ExtractionError('corrupt_file', `${file.name} expands beyond 64 MB`);
-        }
-        return true;
-      },
-    });
-  } catch (cause) {
-    if (cause instanceof ExtractionError) throw cause;
-    throw new ExtractionError('corrupt_file', 'The Word document is not a readable zip archive', {
-      cause,
-    });
+  const entries = readZipDirectory(bytes);
+  const parts = entries.filter((entry) => DOCX_PARTS.has(entry.name));
+  let budget: number = LIMITS.inflatedBytes;
+  const inflated = new Map<string, Uint8Array>();
+  for (const entry of parts) {
+    if (entry.declaredSize > budget) {
+      throw limitsExceeded(
+        'inflatedBytes',
+        `The Word document expands beyond ${LIMITS.inflatedBytes} bytes`,
+      );
+    }
+    const data = inflateEntry(bytes, entry, budget);
+    budget -= data.length;
+    inflated.set(entry.name, data);
   }
-  const document = files[DOCUMENT];
+  const document = inflated.get(DOCUMENT);
   if (!document)
     throw new ExtractionError('corrupt_file', 'The Word document has no word/document.xml');
   const decoder = new TextDecoder('utf-8');
-  const styles = files[STYLES]
-    ? headingStyles(decoder.decode(files[STYLES]))
-    : new Map<string, number>();
+  const stylesXml = inflated.get(STYLES);
+  const styles = stylesXml ? headingStyles(decoder.decode(stylesXml)) : new Map<string, number>();
   return { text: normaliseText(renderDocument(decoder.decode(document), styles)) };
 }
-
-const TAG = /<(\/?)([\w:]+)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/g;
 
 function renderDocument(xml: string, styles: Map<string, number>): string {
   const blocks: string[] = [];
@@ -56,14 +54,11 @@ function renderDocument(xml: string, styles: Map<string, number>): string {
   let row: string[] = [];
   let cell: string[] = [];
 
-  TAG.lastIndex = 0;
-  for (let match = TAG.exec(xml); match; match = TAG.exec(xml)) {
-    const [, slash, name, attributes = '', selfClosing] = match;
-    const closing = slash === '/';
+  scanXml(xml, ({ name, closing, selfClosing, attributes, start, end }) => {
     if (inText && closing && name === 'w:t') {
-      paragraph += decodeEntities(xml.slice(textStart, match.index));
+      paragraph += decodeEntities(xml.slice(textStart, start));
       inText = false;
-      continue;
+      return;
     }
     switch (name) {
       case 'w:p':
@@ -89,7 +84,7 @@ function renderDocument(xml: string, styles: Map<string, number>): string {
       case 'w:t':
         if (!closing && !selfClosing) {
           inText = true;
-          textStart = TAG.lastIndex;
+          textStart = end;
         }
         break;
       case 'w:tab':
@@ -134,33 +129,46 @@ function renderDocument(xml: string, styles: Map<string, number>): string {
       // Deleted revisions and field instructions are not visible text.
       case 'w:del':
       case 'w:instrText':
-        if (!closing && !selfClosing) skipTo(xml, name);
+        if (!closing && !selfClosing) return skipPastClose(xml, name, end);
         break;
     }
-  }
+  });
   return blocks.join('\n\n');
 }
 
-/** Moves the tag scanner past the matching close tag of `name`. */
-function skipTo(xml: string, name: string) {
-  const end = xml.indexOf(`</${name}>`, TAG.lastIndex);
-  TAG.lastIndex = end === -1 ? xml.length : end + name.length + 3;
+/** Index just past the close tag of `name` after `from` (the end of the text if none). */
+function skipPastClose(xml: string, name: string, from: number): number {
+  const found = xml.indexOf(`</${name}>`, from);
+  return found === -1 ? xml.length : found + name.length + 3;
 }
 
 /** Style id → heading level, from style names ("heading 1", "Title") and outline levels. */
 function headingStyles(xml: string): Map<string, number> {
   const levels = new Map<string, number>();
-  for (const style of xml.matchAll(/<w:style\b([^>]*)>([\s\S]*?)<\/w:style>/g)) {
-    const id = attribute(style[1]!, 'w:styleId');
-    if (!id) continue;
-    const name = /<w:name\b[^>]*w:val="([^"]*)"/.exec(style[2]!)?.[1];
-    const outline = /<w:outlineLvl\b[^>]*w:val="(\d)"/.exec(style[2]!)?.[1];
-    const level =
-      (name && headingLevelFromName(name)) ??
-      headingLevelFromName(id) ??
-      (outline !== undefined && Number(outline) < 6 ? Number(outline) + 1 : undefined);
-    if (level) levels.set(id, level);
-  }
+  let id: string | undefined;
+  let name: string | undefined;
+  let outline: string | undefined;
+  scanXml(xml, (tag) => {
+    if (tag.name === 'w:style') {
+      if (!tag.closing) {
+        id = attribute(tag.attributes, 'w:styleId');
+        name = outline = undefined;
+        if (!tag.selfClosing) return;
+      }
+      const level =
+        (name && headingLevelFromName(name)) ??
+        (id && headingLevelFromName(id)) ??
+        (outline !== undefined && /^\d$/.test(outline) && Number(outline) < 6
+          ? Number(outline) + 1
+          : undefined);
+      if (id && level) levels.set(id, level);
+      id = undefined;
+    } else if (id && tag.name === 'w:name' && name === undefined) {
+      name = rawAttribute(tag.attributes, 'w:val');
+    } else if (id && tag.name === 'w:outlineLvl' && outline === undefined) {
+      outline = rawAttribute(tag.attributes, 'w:val');
+    }
+  });
   return levels;
 }
 
@@ -172,6 +180,6 @@ function headingLevelFromName(name: string): number | undefined {
 }
 
 function attribute(attributes: string, name: string): string | undefined {
-  const match = new RegExp(`${name}="([^"]*)"`).exec(attributes);
-  return match ? decodeEntities(match[1]!) : undefined;
+  const value = rawAttribute(attributes, name);
+  return value === undefined ? undefined : decodeEntities(value);
 }

@@ -1,5 +1,6 @@
 import { decodeText } from './decode';
 import { ExtractionError } from './errors';
+import { LIMITS, limitsExceeded } from './limits';
 import type { Extracted } from './types';
 
 /**
@@ -8,7 +9,11 @@ import type { Extracted } from './types';
  * heading of their own. JSON Lines (one value per line) is accepted too.
  */
 export function extractJson(bytes: Uint8Array, charset?: string): Extracted {
+  if (bytes.length > LIMITS.jsonBytes) {
+    throw limitsExceeded('jsonBytes', `JSON files are limited to ${LIMITS.jsonBytes} bytes`);
+  }
   const text = decodeText(bytes, charset).replace(/^\ufeff/, '');
+  checkShape(text);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -16,6 +21,39 @@ export function extractJson(bytes: Uint8Array, charset?: string): Extracted {
     value = parseJsonLines(text, cause);
   }
   return { text: renderDocument(value).join('\n') };
+}
+
+/**
+ * One linear pass over the text before parsing: nesting depth and the number of values are
+ * capped, because parsing and the recursive rendering below cost memory and stack per value
+ * and per level. Brackets inside strings are not counted.
+ */
+function checkShape(text: string) {
+  let depth = 0;
+  let values = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \\ */) i++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+      values++;
+    } else if (c === 0x5b || c === 0x7b) {
+      values++;
+      if (++depth > LIMITS.jsonDepth) {
+        throw limitsExceeded('jsonDepth', `JSON nests deeper than ${LIMITS.jsonDepth} levels`);
+      }
+    } else if (c === 0x5d || c === 0x7d) depth = Math.max(0, depth - 1);
+    else if (c === 0x2c) values++;
+    else continue;
+    if (values > LIMITS.jsonValues) {
+      throw limitsExceeded('jsonValues', `JSON holds more than ${LIMITS.jsonValues} values`);
+    }
+  }
 }
 
 function parseJsonLines(text: string, cause: unknown): unknown[] {

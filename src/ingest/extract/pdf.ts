@@ -2,6 +2,7 @@ import { getDocumentProxy } from 'unpdf';
 import { lastIndexOfAscii } from './detect';
 import { normaliseText } from './decode';
 import { ExtractionError } from './errors';
+import { guardPdfStreams } from './pdf-guard';
 import type { Extracted, PageRange } from './types';
 
 const PAGE_SEPARATOR = '\n\n';
@@ -12,6 +13,7 @@ const PAGE_SEPARATOR = '\n\n';
  * an empty user password (permission-only protection) are readable and extracted as usual.
  */
 export async function extractPdf(bytes: Uint8Array): Promise<Extracted> {
+  guardPdfStreams(bytes);
   let texts: string[];
   try {
     // pdf.js may take ownership of (detach) the buffer it is given: hand it a copy.

@@ -1,3 +1,5 @@
+import { zlibSync } from 'fflate';
+
 /**
  * Minimal PDF writer for tests: one Helvetica text line per entry, one page per array element,
  * with a correct cross-reference table so real parsers accept the file.
@@ -11,6 +13,12 @@ export interface PdfOptions {
    *   restrict permissions.
    */
   encrypt?: 'needs-password' | { key: Uint8Array; owner: Uint8Array };
+  /**
+   * Compresses each content stream with Flate (zlib), after appending `padding` spaces to its
+   * operators (whitespace to a PDF parser, so the page text is unchanged): a small file whose
+   * stream inflates to any size. `twice` applies the filter two times.
+   */
+  deflate?: { padding?: number; twice?: boolean };
 }
 
 const ID = '0123456789abcdef0123456789abcdef';
@@ -32,8 +40,18 @@ export function buildPdf(pages: string[][], options: PdfOptions = {}): Uint8Arra
       .map((line, i) => `BT /F1 12 Tf 72 ${720 - i * 18} Td (${escapePdfString(line)}) Tj ET`)
       .join('\n');
     const number = objects.length + 1;
-    const data = encryption ? latin1(rc4(objectKey(encryption.key, number), bytes(ops))) : ops;
-    add(`<< /Length ${data.length} >>\nstream\n${data}\nendstream`);
+    let data = encryption ? latin1(rc4(objectKey(encryption.key, number), bytes(ops))) : ops;
+    let filter = '';
+    if (options.deflate) {
+      const raw = new Uint8Array(ops.length + (options.deflate.padding ?? 0)).fill(0x20);
+      raw.set(bytes(ops));
+      const once = zlibSync(raw, { level: 9 });
+      data = latin1(options.deflate.twice ? zlibSync(once) : once);
+      filter = options.deflate.twice
+        ? ' /Filter [/FlateDecode /FlateDecode]'
+        : ' /Filter /FlateDecode';
+    }
+    add(`<< /Length ${data.length}${filter} >>\nstream\n${data}\nendstream`);
     kids.push(
       add(
         `<< /Type /Page /Parent ${pagesObj} 0 R /MediaBox [0 0 612 792] ` +
@@ -135,7 +153,12 @@ function escapePdfString(text: string): string {
 }
 
 const bytes = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
-const latin1 = (data: Uint8Array) => Array.from(data, (b) => String.fromCharCode(b)).join('');
+const latin1 = (data: Uint8Array) => {
+  let out = '';
+  for (let i = 0; i < data.length; i += 8192)
+    out += String.fromCharCode(...data.subarray(i, i + 8192));
+  return out;
+};
 const hex = (data: Uint8Array) => Array.from(data, (b) => b.toString(16).padStart(2, '0')).join('');
 const fromHex = (text: string) =>
   Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
