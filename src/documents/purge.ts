@@ -3,6 +3,7 @@ import type { Database } from '../db/client';
 import { chunks, documents } from '../db/schema';
 import type { Env } from '../env';
 import { forgetAnswersCiting } from '../chat/answer-cache';
+import { lockServedVersion, shiftServedVersion } from '../retrieval/bm25-stats';
 import { bumpCorpusVersion, documentPrefix } from './repository';
 
 /** Deletes every R2 object under a document's prefix, page by page. */
@@ -28,9 +29,9 @@ export function onChunksPurged(hook: ChunkPurgeHook) {
 }
 
 /**
- * Removes a document everywhere: vectors, rows (chunks, versions and events cascade),
- * R2 objects, cached answers citing it; bumps the tenant's corpus version so cached results are
- * invalidated.
+ * Removes a document everywhere: vectors, rows (chunks, versions and events cascade), its share
+ * of the tenant's BM25 statistics, R2 objects, cached answers citing it; bumps the tenant's corpus
+ * version so cached results are invalidated.
  */
 export async function purgeDocument(env: Env, db: Database, tenantId: string, documentId: string) {
   const chunkIds = (
@@ -41,6 +42,11 @@ export async function purgeDocument(env: Env, db: Database, tenantId: string, do
   ).map((r) => r.id);
   for (const hook of chunkPurgeHooks) await hook(env, tenantId, chunkIds);
   await db.transaction(async (tx) => {
+    // Take the served chunks out of the tenant's BM25 statistics before they cascade away.
+    const served = await lockServedVersion(tx, tenantId, documentId);
+    if (served) {
+      await shiftServedVersion(tx, { tenantId, documentId, from: served.readyVersion, to: null });
+    }
     await tx
       .delete(documents)
       .where(and(eq(documents.tenantId, tenantId), eq(documents.id, documentId)));
