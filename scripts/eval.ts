@@ -203,7 +203,8 @@ try {
       runs.set(queryId, ranked);
     }
     output.modes[mode.name] = score(runs, qrels, latencies);
-    if (failed) say(`${mode.name}: ${failed} of ${queryIds.length} queries failed (scored as empty)`);
+    if (failed)
+      say(`${mode.name}: ${failed} of ${queryIds.length} queries failed (scored as empty)`);
   }
 
   // Peer: Orama BM25 full-text over the same documents.

@@ -87,7 +87,7 @@ export async function runMaintenance(
         tenantId: drift.tenantId,
         dfRows: drift.dfRows,
         nDelta: drift.n.actual - drift.n.stored,
-        totalTokensDelta: drift.totalTokens.actual - drift.totalTokens.stored,
+        corpusLengthDelta: drift.totalTokens.actual - drift.totalTokens.stored,
       });
     }
     logJson(report.errors.length ? 'warn' : 'info', {

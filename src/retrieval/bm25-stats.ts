@@ -89,9 +89,12 @@ export async function recomputeBm25Stats(db: Database, tenantId: string): Promis
   return db.transaction(async (tx) => {
     // Same lock order as the write path: the corpus row first.
     const stored = await tx.execute<{ n: string; total_tokens: string }>(sql`
-      insert into bm25_corpus as b (tenant_id) values (${tenantId}::uuid)
+      insert into bm25_corpus as b (tenant_id) select id from tenants where id = ${tenantId}::uuid
       on conflict (tenant_id) do update set n = b.n
       returning n, total_tokens`);
+    const none = { stored: 0, actual: 0 };
+    // A tenant deleted meanwhile: its statistics went with it.
+    if (!stored.rows[0]) return { tenantId, n: none, totalTokens: none, dfRows: 0 };
     const actual = await tx.execute<{ n: string; total_tokens: string }>(sql`
       update bm25_corpus b set n = s.n, total_tokens = s.total_tokens
       from (
