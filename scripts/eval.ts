@@ -161,24 +161,40 @@ try {
   for (const mode of modes.filter((m) => !only || only.includes(m.name))) {
     const runs = new Map<string, string[]>();
     const latencies: number[] = [];
+    let failed = 0;
     for (const queryId of queryIds) {
       const started = performance.now();
-      const res = await request(`${stack.url}/v1/search`, key, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          query: allQueries.get(queryId),
-          topK: 100,
-          highlight: false,
-          ...mode.body,
-        }),
-      });
-      const body = (await res.json()) as {
-        results?: Array<{ documentId: string }>;
-        error?: unknown;
-      };
+      // A failed query is reported and scored as an empty ranking; the run goes on.
+      let body: { results?: Array<{ documentId: string }>; error?: unknown };
+      let status = 0;
+      try {
+        const res = await request(`${stack.url}/v1/search`, key, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            query: allQueries.get(queryId),
+            topK: 100,
+            highlight: false,
+            ...mode.body,
+          }),
+        });
+        status = res.status;
+        const text = await res.text();
+        try {
+          body = JSON.parse(text) as typeof body;
+        } catch {
+          body = { error: text.slice(0, 200) };
+        }
+      } catch (error) {
+        body = { error: error instanceof Error ? error.message : String(error) };
+      }
       latencies.push(performance.now() - started);
-      if (!body.results) throw new Error(`search failed: ${JSON.stringify(body)}`);
+      if (!body.results) {
+        failed++;
+        say(`  ${mode.name} query ${queryId} failed (${status}): ${JSON.stringify(body.error)}`);
+        runs.set(queryId, []);
+        continue;
+      }
       const ranked: string[] = [];
       for (const hit of body.results) {
         for (const id of byDocument.get(hit.documentId) ?? [])
@@ -187,6 +203,8 @@ try {
       runs.set(queryId, ranked);
     }
     output.modes[mode.name] = score(runs, qrels, latencies);
+    if (failed)
+      say(`${mode.name}: ${failed} of ${queryIds.length} queries failed (scored as empty)`);
   }
 
   // Peer: Orama BM25 full-text over the same documents.

@@ -1,6 +1,7 @@
 // npm run bench:usage — synthetic usage rollups for 1,000 tenants x 365 days (365k rows) in the
 // embedded Postgres, then the /v1/usage queries for one tenant over a year. Prints, never asserts.
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { vector } from '@electric-sql/pglite-pgvector';
 // @ts-expect-error plain ESM helper
 import { applyMigrations, pgliteExec } from '../lib/migrate.mjs';
@@ -17,7 +18,7 @@ const summary = (ms: number[]) => {
 };
 const fmt = (n: number) => n.toFixed(3);
 
-const db = await PGlite.create({ extensions: { vector } });
+const db = await PGlite.create({ extensions: { vector, btree_gin } });
 await applyMigrations(pgliteExec(db));
 
 let started = performance.now();

@@ -3,6 +3,7 @@
 import { createServer } from 'node:http';
 import { createConnection } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { WebSocketServer } from 'ws';
@@ -125,7 +126,7 @@ function serialiseExchanges(queue) {
 }
 
 /**
- * Starts PGlite with pgvector on a TCP port and the WS bridge in front of it.
+ * Starts PGlite with pgvector (and btree_gin for the keyword index) on a TCP port and the WS bridge in front of it.
  * `dataDir` persists the database; omit it for an in-memory one.
  */
 export async function startLocalPostgres({
@@ -134,7 +135,7 @@ export async function startLocalPostgres({
   wsPort = 0,
   maxConnections = 64,
 } = {}) {
-  const db = await PGlite.create({ dataDir, extensions: { vector } });
+  const db = await PGlite.create({ dataDir, extensions: { vector, btree_gin } });
   const pgServer = new PGLiteSocketServer({ db, port: pgPort, host: '127.0.0.1', maxConnections });
   serialiseExchanges(pgServer.queryQueue);
   await pgServer.start();

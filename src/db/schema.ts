@@ -161,7 +161,8 @@ export const chunks = pgTable(
   (t) => [
     uniqueIndex('chunks_doc_version_ordinal_idx').on(t.documentId, t.version, t.ordinal),
     index('chunks_tenant_idx').on(t.tenantId, t.documentId, t.version),
-    index('chunks_tsv_idx').using('gin', t.tsv),
+    // btree_gin: one GIN index answers `tenant_id = $1 and tsv @@ q` (migrations/0003).
+    index('chunks_tenant_tsv_idx').using('gin', t.tenantId, t.tsv),
     index('chunks_embedding_idx').using('hnsw', t.embedding.op('vector_cosine_ops')),
   ],
 );
@@ -357,5 +358,30 @@ export const metricsMinute = pgTable(
       .on(t.tenantId, t.name, t.labels, t.minute)
       .nullsNotDistinct(),
     index('metrics_minute_minute_idx').on(t.minute),
+  ],
+);
+
+/** BM25 statistics of a tenant's served chunks (src/retrieval/bm25-stats.ts). */
+export const bm25Corpus = pgTable('bm25_corpus', {
+  tenantId: uuid('tenant_id')
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: 'cascade' }),
+  n: bigint('n', { mode: 'number' }).notNull().default(0),
+  totalTokens: bigint('total_tokens', { mode: 'number' }).notNull().default(0),
+});
+
+/** Document frequency of each tsvector lexeme over a tenant's served chunks. */
+export const bm25Df = pgTable(
+  'bm25_df',
+  {
+    tenantId: tenantId(),
+    lexeme: text('lexeme').notNull(),
+    df: integer('df').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.lexeme] }),
+    index('bm25_df_spent_idx')
+      .on(t.tenantId)
+      .where(sql`${t.df} <= 0`),
   ],
 );

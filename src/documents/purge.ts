@@ -4,6 +4,7 @@ import { chunks, documents } from '../db/schema';
 import type { Env } from '../env';
 import { forgetAnswersCiting } from '../chat/answer-cache';
 import { createVectorStore } from '../retrieval/vectors';
+import { lockServedVersion, shiftServedVersion } from '../retrieval/bm25-stats';
 import { bumpCorpusVersion, documentPrefix } from './repository';
 
 /** Deletes every R2 object under a document's prefix, page by page. */
@@ -22,9 +23,9 @@ export async function deleteDocumentObjects(
 }
 
 /**
- * Removes a document everywhere: vectors, rows (chunks, versions and events cascade),
- * R2 objects, cached answers citing it; bumps the tenant's corpus version (when the document was
- * served) so cached results are invalidated.
+ * Removes a document everywhere: vectors, rows (chunks, versions and events cascade), its share
+ * of the tenant's BM25 statistics, R2 objects, cached answers citing it; bumps the tenant's corpus
+ * version (when the document was served) so cached results are invalidated.
  */
 export async function purgeDocument(env: Env, db: Database, tenantId: string, documentId: string) {
   const chunkIds = (
@@ -37,6 +38,11 @@ export async function purgeDocument(env: Env, db: Database, tenantId: string, do
   // and rows deleted first would leave them unreachable (and taking topK slots) for good.
   if (chunkIds.length) await createVectorStore(env, db).deleteByIds(tenantId, chunkIds);
   await db.transaction(async (tx) => {
+    // Take the served chunks out of the tenant's BM25 statistics before they cascade away.
+    const served = await lockServedVersion(tx, tenantId, documentId);
+    if (served) {
+      await shiftServedVersion(tx, { tenantId, documentId, from: served.readyVersion, to: null });
+    }
     const gone = await tx
       .delete(documents)
       .where(and(eq(documents.tenantId, tenantId), eq(documents.id, documentId)))

@@ -7,6 +7,7 @@ import type { Env, IngestMessage } from '../env';
 import { bumpCorpusVersion } from '../documents/repository';
 import { enqueueEnrichment } from '../enrichment/enqueue';
 import { logJson } from '../observability/log';
+import { lockServedVersion, shiftServedVersion } from '../retrieval/bm25-stats';
 import { createVectorStore } from '../retrieval/vectors';
 import { chunkText, hashChunkText } from './chunk';
 import { extract, ExtractionError } from './extract';
@@ -339,6 +340,9 @@ async function completeVersion(
         readyAt: new Date(),
       })
       .where(versionWhere(ref));
+    // Locks the document row before any statistics row (the lock order in bm25-stats.ts) and
+    // reads the version it serves until this commits.
+    const served = await lockServedVersion(tx, ref.tenantId, ref.documentId);
     const updated = await tx
       .update(documents)
       .set({
@@ -366,7 +370,15 @@ async function completeVersion(
       embedded: result.embedded,
       slices: result.sliceCount,
     });
-    if (updated.length) await bumpCorpusVersion(tx, ref.tenantId);
+    if (updated.length) {
+      await shiftServedVersion(tx, {
+        tenantId: ref.tenantId,
+        documentId: ref.documentId,
+        from: served?.readyVersion ?? null,
+        to: ref.version,
+      });
+      await bumpCorpusVersion(tx, ref.tenantId);
+    }
     return updated[0] ?? null;
   });
   if (!promoted) return;

@@ -1,6 +1,7 @@
 import { openDatabase } from '../db/client';
 import type { Env } from '../env';
 import { errorFields, logJson } from '../observability/log';
+import { repairBm25Stats, type Bm25RepairResult } from '../retrieval/bm25-stats';
 import { createVectorStore } from '../retrieval/vectors';
 import { expireRows, type ExpiryResult } from './expiry';
 import { cleanOrphanObjects, type OrphanResult } from './orphans';
@@ -10,6 +11,7 @@ export interface MaintenanceReport {
   retention: RetentionResult | null;
   orphans: OrphanResult | null;
   expiry: ExpiryResult | null;
+  bm25: Bm25RepairResult | null;
   errors: { task: string; message: string }[];
 }
 
@@ -17,8 +19,9 @@ const numberOr = (value: string | undefined, fallback: number) =>
   value !== undefined && Number.isFinite(Number(value)) ? Number(value) : fallback;
 
 /**
- * The daily cron. Each task runs on its own so one failure does not stop the others; the
- * report is logged as one JSON line and returned (tests assert on it).
+ * The daily cron: retention, orphans, expiry, and the repair of each tenant's BM25 statistics.
+ * Each task runs on its own so one failure does not stop the others; the report is logged as one
+ * JSON line and returned (tests assert on it).
  *
  * Vectorize cannot list vector ids from a Worker binding, so vectors are deleted only for the
  * chunks this job removes (archived versions); vectors orphaned any other way need the
@@ -29,7 +32,13 @@ export async function runMaintenance(
   options: { now: number; cron?: string; orphanGraceMs?: number; orphanPrefix?: string },
 ): Promise<MaintenanceReport> {
   const { db, close } = openDatabase(env);
-  const report: MaintenanceReport = { retention: null, orphans: null, expiry: null, errors: [] };
+  const report: MaintenanceReport = {
+    retention: null,
+    orphans: null,
+    expiry: null,
+    bm25: null,
+    errors: [],
+  };
   const attempt = async <T>(task: string, work: () => Promise<T>): Promise<T | null> => {
     try {
       return await work();
@@ -69,6 +78,18 @@ export async function runMaintenance(
         metricsRetentionDays: numberOr(env.METRICS_RETENTION_DAYS, 14),
       }),
     );
+    // After retention: the statistics cover what is served, which retention never touches.
+    report.bm25 = await attempt('bm25', () => repairBm25Stats(db));
+    for (const drift of report.bm25?.drifted ?? []) {
+      // The write path keeps the statistics exact, so any drift is a defect worth a warning.
+      logJson('warn', {
+        msg: 'maintenance.bm25_drift',
+        tenantId: drift.tenantId,
+        dfRows: drift.dfRows,
+        nDelta: drift.n.actual - drift.n.stored,
+        corpusLengthDelta: drift.totalTokens.actual - drift.totalTokens.stored,
+      });
+    }
     logJson(report.errors.length ? 'warn' : 'info', {
       msg: 'maintenance.done',
       cron: options.cron,
@@ -78,6 +99,9 @@ export async function runMaintenance(
       orphanObjectsDeleted: report.orphans?.deleted.length ?? null,
       idempotencyKeysExpired: report.expiry?.idempotencyKeys ?? null,
       metricRowsExpired: report.expiry?.metricRows ?? null,
+      bm25TenantsChecked: report.bm25?.tenants ?? null,
+      bm25TenantsDrifted: report.bm25?.drifted.length ?? null,
+      bm25DfRowsRepaired: report.bm25?.drifted.reduce((sum, d) => sum + d.dfRows, 0) ?? null,
       errors: report.errors.length,
     });
     return report;

@@ -1,7 +1,7 @@
 import { createEmbedder } from '../ai/embed';
 import type { Database } from '../db/client';
 import type { Env } from '../env';
-import { chunkEmbeddings, expandQuery } from './feedback';
+import { expandQuery } from './feedback';
 import { fuse, type FusionConfig, type RankedList } from './fusion';
 import { highlight, type Snippet } from './highlight';
 import { hydrateChunks, type ChunkHit } from './hydrate';
@@ -86,15 +86,31 @@ export async function search(
     if (scopeIds.length === 0) return { results: [], total: 0, timings };
   }
 
-  const semanticLeg = async (feedbackIds: string[] = []): Promise<RankedList> => {
-    let start = performance.now();
-    let vector = await embedQuery(env, request.query);
-    if (feedbackIds.length) {
-      const model = createEmbedder(env).model;
-      vector = expandQuery(vector, await chunkEmbeddings(db, tenantId, model, feedbackIds));
-    }
-    timings.embed = since(start);
-    start = performance.now();
+  const feedbackDocs = request.mode === 'hybrid' ? (request.feedback ?? DEFAULT_FEEDBACK_DOCS) : 0;
+  // The query embedding starts at once, beside the keyword leg; with feedback the vector query
+  // waits for the keyword leg, whose statement also returns its top hits' embeddings.
+  const embedStart = performance.now();
+  const queryVector = wantSemantic ? embedQuery(env, request.query) : undefined;
+  queryVector?.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
+  const keywordLeg = async (): Promise<RankedList & { feedback: number[][] }> => {
+    if (!wantKeyword) return { name: 'keyword', items: [], feedback: [] };
+    const start = performance.now();
+    const { items, feedback } = await keywordSearch(db, tenantId, request.query, {
+      limit: depth,
+      filters: request.filters,
+      ...(feedbackDocs > 0
+        ? { feedback: { count: feedbackDocs, model: createEmbedder(env).model } }
+        : {}),
+    });
+    timings.keyword = since(start);
+    return { name: 'keyword', items, feedback };
+  };
+  const semanticLeg = async (feedback: Promise<number[][]>): Promise<RankedList> => {
+    if (!queryVector) return { name: 'semantic', items: [] };
+    let vector = await queryVector;
+    timings.embed = since(embedStart);
+    vector = expandQuery(vector, await feedback);
+    const start = performance.now();
     const matches = await createVectorStore(env, db).query(tenantId, vector, {
       topK: depth,
       ...(scopeIds ? { filter: { documentIds: scopeIds } } : {}),
@@ -102,29 +118,13 @@ export async function search(
     timings.vector = since(start);
     return { name: 'semantic', items: matches.map((m) => ({ id: m.id, score: m.score })) };
   };
-  const keywordLeg = async (): Promise<RankedList> => {
-    const start = performance.now();
-    const items = await keywordSearch(db, tenantId, request.query, {
-      limit: depth,
-      filters: request.filters,
-    });
-    timings.keyword = since(start);
-    return { name: 'keyword', items };
-  };
 
-  const feedbackDocs = request.mode === 'hybrid' ? (request.feedback ?? DEFAULT_FEEDBACK_DOCS) : 0;
-  let semantic: RankedList;
-  let keyword: RankedList;
-  if (feedbackDocs > 0) {
-    // Feedback needs the lexical ranking first, so the legs run in sequence.
-    keyword = await keywordLeg();
-    semantic = await semanticLeg(keyword.items.slice(0, feedbackDocs).map((i) => i.id));
-  } else {
-    [semantic, keyword] = await Promise.all([
-      wantSemantic ? semanticLeg() : Promise.resolve<RankedList>({ name: 'semantic', items: [] }),
-      wantKeyword ? keywordLeg() : Promise.resolve<RankedList>({ name: 'keyword', items: [] }),
-    ]);
-  }
+  const keywordRun = keywordLeg();
+  keywordRun.catch(() => {}); // awaited below
+  const [semantic, keyword] = await Promise.all([
+    semanticLeg(feedbackDocs > 0 ? keywordRun.then((k) => k.feedback) : Promise.resolve([])),
+    keywordRun,
+  ]);
 
   let start = performance.now();
   let ranked: Array<{ id: string; score: number; components: Record<string, number> }>;

@@ -1,0 +1,163 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+
+/**
+ * Per-tenant BM25 statistics over the SERVED chunks (chunks.version = documents.ready_version):
+ * `bm25_corpus` holds N and the total token count, `bm25_df` the document frequency of every
+ * tsvector lexeme, i.e. exactly the lexemes keyword search matches against.
+ *
+ * They change in the same transaction that changes what is served, by the changed document's
+ * chunks only (O(document)). Lock order, the same for every writer so concurrent ingests of one
+ * tenant cannot deadlock: the document row (callers: `select … for update`), then the tenant's
+ * `bm25_corpus` row, then `bm25_df` rows in lexeme order. Holding the corpus row serialises all
+ * statistics writers of a tenant, so the df upserts never race each other.
+ */
+type Executor = Pick<Database, 'execute'>;
+
+export interface ServedChange {
+  tenantId: string;
+  documentId: string;
+  /** The version served before the change (null: none). */
+  from: number | null;
+  /** The version served after it (null: none, e.g. the document is being deleted). */
+  to: number | null;
+}
+
+/** Applies one document's move from serving `from` to serving `to`. Call inside the transaction. */
+export async function shiftServedVersion(tx: Executor, change: ServedChange): Promise<void> {
+  const { tenantId, documentId, from, to } = change;
+  if (from === to) return;
+  // Chunks of `to` count +1, chunks of `from` -1; a null version matches no chunk.
+  const sign = sql`(case when c.version = ${to}::int then 1 else -1 end)`;
+  const chunksOfChange = sql`
+    c.tenant_id = ${tenantId}::uuid and c.document_id = ${documentId}::uuid
+    and c.version = any(array[${from}::int, ${to}::int])`;
+  // 1. The corpus row first: it is the tenant's statistics lock.
+  await tx.execute(sql`
+    insert into bm25_corpus as b (tenant_id, n, total_tokens)
+    select ${tenantId}::uuid, coalesce(sum(${sign}), 0), coalesce(sum(${sign} * c.token_count), 0)
+    from chunks c
+    where ${chunksOfChange}
+    on conflict (tenant_id) do update
+      set n = b.n + excluded.n, total_tokens = b.total_tokens + excluded.total_tokens`);
+  // 2. df deltas, upserted in lexeme order. A lexeme in both versions' chunks nets out.
+  await tx.execute(sql`
+    insert into bm25_df as f (tenant_id, lexeme, df)
+    select ${tenantId}::uuid, u.lexeme, sum(${sign})::int
+    from chunks c
+    cross join lateral unnest(tsvector_to_array(c.tsv)) as u(lexeme)
+    where ${chunksOfChange}
+    group by u.lexeme
+    having sum(${sign}) <> 0
+    order by u.lexeme
+    on conflict (tenant_id, lexeme) do update set df = f.df + excluded.df`);
+  // 3. Lexemes no served chunk holds any more (found through the partial index on df <= 0).
+  await tx.execute(sql`delete from bm25_df where tenant_id = ${tenantId}::uuid and df <= 0`);
+}
+
+/** Reads the version a document serves now and locks its row until the transaction ends. */
+export async function lockServedVersion(
+  tx: Executor,
+  tenantId: string,
+  documentId: string,
+): Promise<{ readyVersion: number | null } | undefined> {
+  const result = await tx.execute<{ ready_version: number | null }>(sql`
+    select ready_version from documents
+    where tenant_id = ${tenantId}::uuid and id = ${documentId}::uuid
+    for update`);
+  const row = result.rows[0];
+  return row ? { readyVersion: row.ready_version } : undefined;
+}
+
+export interface Bm25Drift {
+  tenantId: string;
+  /** N as stored before the recompute, and as recomputed. */
+  n: { stored: number; actual: number };
+  totalTokens: { stored: number; actual: number };
+  /** bm25_df rows that were wrong, missing or extra (all repaired). */
+  dfRows: number;
+}
+
+export const hasDrift = (d: Bm25Drift) =>
+  d.dfRows > 0 || d.n.stored !== d.n.actual || d.totalTokens.stored !== d.totalTokens.actual;
+
+/**
+ * Recomputes one tenant's statistics from its served chunks, writes only what differs, and
+ * reports the drift. O(tenant): for the daily job and for scripts that bulk-load chunks.
+ */
+export async function recomputeBm25Stats(db: Database, tenantId: string): Promise<Bm25Drift> {
+  return db.transaction(async (tx) => {
+    // Same lock order as the write path: the corpus row first.
+    const stored = await tx.execute<{ n: string; total_tokens: string }>(sql`
+      insert into bm25_corpus as b (tenant_id) select id from tenants where id = ${tenantId}::uuid
+      on conflict (tenant_id) do update set n = b.n
+      returning n, total_tokens`);
+    const none = { stored: 0, actual: 0 };
+    // A tenant deleted meanwhile: its statistics went with it.
+    if (!stored.rows[0]) return { tenantId, n: none, totalTokens: none, dfRows: 0 };
+    const actual = await tx.execute<{ n: string; total_tokens: string }>(sql`
+      update bm25_corpus b set n = s.n, total_tokens = s.total_tokens
+      from (
+        select count(*) as n, coalesce(sum(c.token_count), 0) as total_tokens
+        from chunks c
+        join documents d on d.id = c.document_id and d.tenant_id = c.tenant_id and c.version = d.ready_version
+        where c.tenant_id = ${tenantId}::uuid
+      ) s
+      where b.tenant_id = ${tenantId}::uuid
+      returning b.n, b.total_tokens`);
+    const df = await tx.execute<{ differing: number }>(sql`
+      with truth as (
+        select u.lexeme, count(*)::int as df
+        from chunks c
+        join documents d on d.id = c.document_id and d.tenant_id = c.tenant_id and c.version = d.ready_version
+        cross join lateral unnest(tsvector_to_array(c.tsv)) as u(lexeme)
+        where c.tenant_id = ${tenantId}::uuid
+        group by u.lexeme
+      ),
+      diff as (
+        select coalesce(t.lexeme, f.lexeme) as lexeme, t.df as actual
+        from truth t
+        full join (select lexeme, df from bm25_df where tenant_id = ${tenantId}::uuid) f on f.lexeme = t.lexeme
+        where t.df is distinct from f.df
+      ),
+      removed as (
+        delete from bm25_df f using diff
+        where f.tenant_id = ${tenantId}::uuid and f.lexeme = diff.lexeme and diff.actual is null
+      ),
+      upserted as (
+        insert into bm25_df as f (tenant_id, lexeme, df)
+        select ${tenantId}::uuid, lexeme, actual from diff where actual is not null order by lexeme
+        on conflict (tenant_id, lexeme) do update set df = excluded.df
+      )
+      select count(*)::int as differing from diff`);
+    return {
+      tenantId,
+      n: { stored: Number(stored.rows[0]!.n), actual: Number(actual.rows[0]!.n) },
+      totalTokens: {
+        stored: Number(stored.rows[0]!.total_tokens),
+        actual: Number(actual.rows[0]!.total_tokens),
+      },
+      dfRows: df.rows[0]!.differing,
+    };
+  });
+}
+
+export interface Bm25RepairResult {
+  tenants: number;
+  drifted: Bm25Drift[];
+}
+
+/** The daily repair: recomputes every tenant that serves, or once served, something. */
+export async function repairBm25Stats(db: Database): Promise<Bm25RepairResult> {
+  const tenants = await db.execute<{ id: string }>(sql`
+    select t.id from tenants t
+    where exists (select 1 from bm25_corpus b where b.tenant_id = t.id)
+       or exists (select 1 from documents d where d.tenant_id = t.id and d.ready_version is not null)
+    order by t.id`);
+  const drifted: Bm25Drift[] = [];
+  for (const { id } of tenants.rows) {
+    const drift = await recomputeBm25Stats(db, id);
+    if (hasDrift(drift)) drifted.push(drift);
+  }
+  return { tenants: tenants.rows.length, drifted };
+}

@@ -1,0 +1,211 @@
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { newTenant, withDb } from '../../test/helpers';
+import type { Database } from '../db/client';
+import { chunks, documents } from '../db/schema';
+import { shiftServedVersion } from './bm25-stats';
+import { BM25, keywordSearch, lexemeQuery, MAX_QUERY_TERMS, queryTerms } from './keyword';
+
+/** Inserts a document serving `readyVersion` (null: nothing) with chunks of `version`. */
+async function insertDocument(
+  db: Database,
+  tenantId: string,
+  texts: string[],
+  { version = 1, readyVersion = 1 as number | null } = {},
+) {
+  const documentId = crypto.randomUUID();
+  await db.insert(documents).values({
+    id: documentId,
+    tenantId,
+    title: 'doc',
+    mimeType: 'text/plain',
+    byteSize: 1,
+    sha256: crypto.randomUUID(),
+    currentVersion: version,
+    readyVersion,
+  });
+  await db.insert(chunks).values(
+    texts.map((text, ordinal) => ({
+      tenantId,
+      documentId,
+      version,
+      ordinal,
+      text,
+      tokenCount: text.split(/\s+/).length,
+      contentHash: `${documentId}-${ordinal}`,
+      charStart: 0,
+      charEnd: text.length,
+    })),
+  );
+  if (readyVersion !== null) {
+    await db.transaction((tx) =>
+      shiftServedVersion(tx, { tenantId, documentId, from: null, to: readyVersion }),
+    );
+  }
+  return documentId;
+}
+
+/**
+ * Straightforward BM25 in TypeScript over every served chunk of the tenant: N, avgdl and df
+ * counted here from the chunks' tsvector lexemes (read as they are stored), not from the tables.
+ */
+async function referenceBm25(db: Database, tenantId: string, terms: string[]) {
+  const rows = await db.execute<{ id: string; dl: number; lexeme: string; tf: number }>(sql`
+    select c.id, c.token_count as dl, u.lexeme, coalesce(array_length(u.positions, 1), 1) as tf
+    from chunks c
+    join documents d on d.id = c.document_id and c.version = d.ready_version
+    cross join lateral unnest(c.tsv) u
+    where c.tenant_id = ${tenantId}::uuid`);
+  const docs = new Map<string, { dl: number; tf: Map<string, number> }>();
+  for (const r of rows.rows) {
+    const doc = docs.get(r.id) ?? { dl: r.dl, tf: new Map() };
+    doc.tf.set(r.lexeme, r.tf);
+    docs.set(r.id, doc);
+  }
+  const n = docs.size;
+  const avgdl = Math.max([...docs.values()].reduce((s, d) => s + d.dl, 0) / n, 1);
+  const df = new Map<string, number>();
+  for (const doc of docs.values())
+    for (const lexeme of doc.tf.keys()) df.set(lexeme, (df.get(lexeme) ?? 0) + 1);
+  const { k1, b } = BM25;
+  const scores = new Map<string, number>();
+  for (const [id, doc] of docs) {
+    let score = 0;
+    let matched = false;
+    for (const term of terms) {
+      const tf = doc.tf.get(term);
+      if (!tf) continue;
+      matched = true;
+      const idf = Math.log(1 + (n - df.get(term)! + 0.5) / (df.get(term)! + 0.5));
+      score += (idf * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * doc.dl) / avgdl));
+    }
+    if (matched) scores.set(id, score);
+  }
+  return { scores, df };
+}
+
+/** The query's terms by the documented rule: English stems plus non-stop-word exact tokens. */
+async function allTerms(db: Database, query: string) {
+  const rows = await db.execute<{ lexeme: string }>(sql`
+    select unnest(tsvector_to_array(to_tsvector('english', ${query}::text))) as lexeme
+    union
+    select t from unnest(tsvector_to_array(to_tsvector('simple', ${query}::text))) t
+    where to_tsvector('english', t) <> ''::tsvector`);
+  return rows.rows.map((r) => r.lexeme);
+}
+
+function expectSameRanking(
+  got: Array<{ id: string; score: number }>,
+  expected: Map<string, number>,
+) {
+  expect(new Set(got.map((g) => g.id))).toEqual(new Set(expected.keys()));
+  for (const hit of got) expect(hit.score).toBeCloseTo(expected.get(hit.id)!, 9);
+  for (let i = 1; i < got.length; i++) {
+    // Same order as the reference (up to float noise between equal scores).
+    expect(expected.get(got[i - 1]!.id)!).toBeGreaterThanOrEqual(expected.get(got[i]!.id)! - 1e-9);
+  }
+}
+
+const CORPUS = [
+  ['Supersonic wings use thin airfoils to reduce wave drag at high Mach numbers.'],
+  [
+    'The boundary layer heat transfer rate rises sharply near the stagnation point.',
+    'Heat shields protect the wing leading edge from heat at hypersonic speed.',
+  ],
+  ['The controller reports fault ZX-4471 when the hydraulic pump pressure drops.'],
+  ['Wave drag, wave drag and more wave drag: the transonic wing problem in one long sentence.'],
+  ['A sponge cake needs eggs, flour and sugar folded gently together.'],
+];
+
+describe('keywordSearch', () => {
+  it('ranks exactly as a straightforward BM25 over the served chunks', async () => {
+    const { tenantId } = await newTenant();
+    const other = await newTenant();
+    await withDb(async (db) => {
+      for (const texts of CORPUS) await insertDocument(db, tenantId, texts);
+      // Not served: a version that is not ready, and a document with no ready version.
+      await insertDocument(db, tenantId, ['wing wing wing heat drag'], {
+        version: 2,
+        readyVersion: null,
+      });
+      // Another tenant's chunks change neither the candidates nor the statistics.
+      await insertDocument(db, other.tenantId, ['wing drag heat wave wave wave']);
+
+      for (const query of ['wing wave drag heat', 'ZX-4471 pump', 'heating wings', 'the cake']) {
+        const terms = await allTerms(db, query);
+        const { scores } = await referenceBm25(db, tenantId, terms);
+        const got = await keywordSearch(db, tenantId, query, { limit: 100 });
+        expect(got.items.length).toBeGreaterThan(0);
+        expectSameRanking(got.items, scores);
+      }
+      expect((await keywordSearch(db, tenantId, 'the of and', { limit: 10 })).items).toEqual([]);
+      expect((await keywordSearch(db, tenantId, 'unicorn', { limit: 10 })).items).toEqual([]);
+    });
+  });
+
+  it('keeps the 64 most selective terms of a long query and still ranks by BM25', async () => {
+    const { tenantId } = await newTenant();
+    // 150 words; word i appears in the first 150 - i chunks of 150, so df falls with i.
+    const words = Array.from({ length: 150 }, (_, i) => `qz${i}x`);
+    await withDb(async (db) => {
+      const texts = Array.from({ length: 150 }, (_, c) =>
+        words.filter((_, i) => c < 150 - i || (i + c) % 7 === 0).join(' '),
+      );
+      for (let i = 0; i < texts.length; i += 25)
+        await insertDocument(db, tenantId, texts.slice(i, i + 25));
+      const query = [...words, ...words].join(' ').padEnd(2500, ' filler');
+      expect(query.length).toBeGreaterThan(2000);
+
+      const terms = await queryTerms(db, tenantId, query);
+      expect(terms.length).toBe(MAX_QUERY_TERMS);
+      const { scores: all, df } = await referenceBm25(db, tenantId, await allTerms(db, query));
+      const present = [...df.keys()].filter((l) => words.includes(l) || l === 'filler');
+      const bySelectivity = present.sort((a, b) => df.get(a)! - df.get(b)! || (a < b ? -1 : 1));
+      expect(terms.map((t) => t.lexeme)).toEqual(bySelectivity.slice(0, MAX_QUERY_TERMS));
+
+      const got = await keywordSearch(db, tenantId, query, { limit: 200 });
+      const { scores } = await referenceBm25(
+        db,
+        tenantId,
+        terms.map((t) => t.lexeme),
+      );
+      expectSameRanking(got.items, scores);
+      // The dropped common terms would have changed the scores.
+      expect([...scores].some(([id, score]) => Math.abs(score - all.get(id)!) > 1e-6)).toBe(true);
+    });
+  });
+
+  it('returns the cached embeddings of its top hits for feedback', async () => {
+    const { tenantId } = await newTenant();
+    await withDb(async (db) => {
+      const id = await insertDocument(db, tenantId, CORPUS.flat());
+      const vector = (seed: number) => Array.from({ length: 768 }, (_, i) => ((i * seed) % 7) / 7);
+      await db.execute(sql`
+        insert into embedding_cache (tenant_id, model, content_hash, embedding)
+        select ${tenantId}::uuid, 'm', content_hash, ${`[${vector(3).join(',')}]`}::vector
+        from chunks where document_id = ${id}::uuid`);
+      const plain = await keywordSearch(db, tenantId, 'wing drag heat', { limit: 10 });
+      expect(plain.feedback).toEqual([]);
+      const withFeedback = await keywordSearch(db, tenantId, 'wing drag heat', {
+        limit: 10,
+        feedback: { count: 2, model: 'm' },
+      });
+      expect(withFeedback.items).toEqual(plain.items);
+      expect(withFeedback.feedback).toHaveLength(2);
+      expect(withFeedback.feedback[0]![1]).toBeCloseTo(3 / 7, 6);
+      const otherModel = await keywordSearch(db, tenantId, 'wing drag heat', {
+        limit: 10,
+        feedback: { count: 2, model: 'other' },
+      });
+      expect(otherModel.feedback).toEqual([]);
+    });
+  });
+
+  it('quotes lexemes verbatim in a tsquery', async () => {
+    await withDb(async (db) => {
+      const text = lexemeQuery(["it's", 'a\\b', 'zx-4471']);
+      const result = await db.execute<{ q: string }>(sql`select ${text}::tsquery::text as q`);
+      expect(result.rows[0]!.q).toBe(`'it''s' | 'a\\\\b' | 'zx-4471'`);
+    });
+  });
+});
