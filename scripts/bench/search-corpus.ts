@@ -120,11 +120,12 @@ export async function growTenant(
   seedIds: string[],
   target: number,
   hnsw: HnswMode = 'keep',
+  recomputeKeywordStats: KeywordStatsRecompute = async () => {},
 ): Promise<GrowResult> {
   const before = await servedChunks(query, tenantId);
   if (before >= target) {
     // Every size is measured with fresh statistics, copied into or not.
-    await afterBulkInsert(query, tenantId);
+    await afterBulkInsert(query, tenantId, recomputeKeywordStats);
     return { chunks: before, added: 0, insertMs: 0 };
   }
   const perSeed = await query<{ id: string; n: number }>(
@@ -191,7 +192,7 @@ export async function growTenant(
     indexMs = performance.now() - indexStarted;
   }
   await query('UPDATE tenants SET corpus_version = corpus_version + 1 WHERE id = $1', [tenantId]);
-  await afterBulkInsert(query, tenantId);
+  await afterBulkInsert(query, tenantId, recomputeKeywordStats);
   return {
     chunks: await servedChunks(query, tenantId),
     added: chunks - before,
@@ -205,7 +206,32 @@ export async function growTenant(
  * planner's statistics (ANALYZE), and the tenant's keyword statistics, which the ingest path
  * otherwise keeps up to date as documents are served.
  */
-export async function afterBulkInsert(query: Query, _tenantId: string): Promise<void> {
+export async function afterBulkInsert(
+  query: Query,
+  tenantId: string,
+  recomputeKeywordStats: KeywordStatsRecompute,
+): Promise<void> {
+  await recomputeKeywordStats(tenantId);
   await query('ANALYZE chunks');
   await query('ANALYZE documents');
+}
+
+/** Rebuilds one tenant's BM25 statistics (recomputeBm25Stats through the app's own driver). */
+export type KeywordStatsRecompute = (tenantId: string) => Promise<unknown>;
+
+/**
+ * The app's own recompute (src/retrieval/bm25-stats.ts), run from Node through the neon driver
+ * and the stack's WebSocket bridge, exactly as the Workers reach the database.
+ */
+export async function keywordStatsRecompute(database: {
+  url: string;
+  wsProxy: string;
+}): Promise<{ recompute: KeywordStatsRecompute; close: () => Promise<void> }> {
+  const { neonConfig } = await import('@neondatabase/serverless');
+  const { default: WebSocket } = await import('ws');
+  neonConfig.webSocketConstructor = WebSocket;
+  const { openDatabase } = await import('../../src/db/client');
+  const { recomputeBm25Stats } = await import('../../src/retrieval/bm25-stats');
+  const { db, close } = openDatabase({ DATABASE_URL: database.url, DB_WS_PROXY: database.wsProxy });
+  return { recompute: (tenantId) => recomputeBm25Stats(db, tenantId), close };
 }

@@ -16,6 +16,7 @@ import { startStack } from '../lib/stack';
 import { measure, type Measured } from './lib';
 import {
   growTenant,
+  keywordStatsRecompute,
   ingestSeed,
   seedDocuments,
   servedChunks,
@@ -53,6 +54,7 @@ export async function benchSearch(options: SearchBenchOptions) {
     vars: { SIGNING_KEYS: 'bench:bench-signing-key-0123456789ab' },
   });
   const db = stack.database.query;
+  const keywordStats = await keywordStatsRecompute(stack.database);
   const report: { chunks: number; concurrency: number; routes: Record<Route, Percentiles> }[] = [];
   try {
     const tenantName = `bench-${Date.now()}`;
@@ -88,7 +90,14 @@ export async function benchSearch(options: SearchBenchOptions) {
 
     for (const size of sizes) {
       started = performance.now();
-      const grown = await growTenant(db, tenantId, seedIds, size, options.hnsw);
+      const grown = await growTenant(
+        db,
+        tenantId,
+        seedIds,
+        size,
+        options.hnsw,
+        keywordStats.recompute,
+      );
       console.log(
         `\n## tenant at ${grown.chunks} chunks (+${grown.added} copied in ${(grown.insertMs / 1000).toFixed(1)} s` +
           (grown.indexMs !== undefined
@@ -171,6 +180,7 @@ export async function benchSearch(options: SearchBenchOptions) {
       }
     }
   } finally {
+    await keywordStats.close();
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
     // Whatever was measured, even when a later size failed.

@@ -31,6 +31,9 @@ export interface StackOptions {
   log?: (message: string) => void;
 }
 
+const UNTHROTTLED = { capacity: 100_000, refillPerSecond: 10_000 };
+const UNTHROTTLED_BACKLOG = 1_000_000;
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(options.dataDir, { recursive: true });
   prepareConsoleAssets();
@@ -42,7 +45,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   // wrangler loads `.dev.vars` beside each config; copies of both configs in the data dir
   // give every stack (dev, eval, benchmarks) its own database settings.
-  const vars = { DATABASE_URL: database.url, DB_WS_PROXY: database.wsProxy, ...options.vars };
+  const vars = {
+    DATABASE_URL: database.url,
+    DB_WS_PROXY: database.wsProxy,
+    // A local stack is its own operator: ceilings high enough for `unthrottle` below, which
+    // benchmarks and evals use to measure the system rather than its rate limits.
+    MAX_TENANT_RATE_CAPACITY: String(UNTHROTTLED.capacity),
+    MAX_TENANT_RATE_REFILL_PER_SECOND: String(UNTHROTTLED.refillPerSecond),
+    MAX_TENANT_INGEST_BACKLOG: String(UNTHROTTLED_BACKLOG),
+    ...options.vars,
+  };
   const devVars = Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   writeFileSync(resolve(options.dataDir, '.dev.vars'), devVars.join('\n') + '\n', { mode: 0o600 });
   const configs = ['wrangler.toml', 'workers/ingest/wrangler.toml'].map((config, i) => {
@@ -123,13 +135,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return secret;
     },
     async unthrottle(ownerKey) {
-      const bucket = { capacity: 100_000, refillPerSecond: 10_000 };
+      const bucket = UNTHROTTLED;
       const res = await fetch(`${url}/v1/tenant/settings`, {
         method: 'PATCH',
         headers: { authorization: `Bearer ${ownerKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({
-          rateLimits: { read: bucket, search: bucket, upload: bucket, chat: bucket, admin: bucket },
-          ingestBacklogCap: 1_000_000,
+          rateLimits: {
+            read: bucket,
+            search: bucket,
+            upload: bucket,
+            chat: bucket,
+            admin: bucket,
+            events: bucket,
+          },
+          ingestBacklogCap: UNTHROTTLED_BACKLOG,
         }),
       });
       if (!res.ok) throw new Error(`could not lift limits: ${res.status} ${await res.text()}`);

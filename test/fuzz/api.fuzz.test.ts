@@ -75,7 +75,9 @@ const json = (body: unknown) => ({
   body: typeof body === 'string' ? body : JSON.stringify(body),
 });
 
-describe('api fuzz', () => {
+// Hundreds of requests per property: on a loaded two-core runner one property can take well
+// over the suite's 30 s default, so this file gets its own bound.
+describe('api fuzz', { timeout: 180_000 }, () => {
   it('upload route: raw and multipart bodies with hostile types, names and fields', async () => {
     const seed = fuzzSeed('api/upload');
     const contentType = fc.oneof(
