@@ -60,6 +60,8 @@ export interface Env extends LlmEnv {
   METRICS?: AnalyticsEngineDataset;
   /** "analytics-engine" | "postgres" | "none"; default: Analytics Engine when bound, else Postgres. */
   METRICS_SINK?: string;
+  /** "0" writes metric and usage rows at once instead of batching them per second (tests). */
+  METRICS_FLUSH_MS?: string;
   /** Days `metrics_minute` rows are kept (default 14). */
   METRICS_RETENTION_DAYS?: string;
   /** Superseded document versions older than this many days are archived (default 30). */
