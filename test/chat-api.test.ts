@@ -5,7 +5,7 @@ import { createApp } from '../src/app';
 import { createAnthropicClient } from '../src/ai/llm/anthropic';
 import type { Env } from '../src/env';
 import { freshKey, received, script } from './chat/fake';
-import { BASE, newTenant, uploadText, withDb, type TestClient } from './helpers';
+import { BASE, newTenant, uploadText, withBindings, withDb, type TestClient } from './helpers';
 
 const PUMP_GUIDE = [
   '# Falcon Pump Handbook',
@@ -104,25 +104,7 @@ const post = (body: unknown): RequestInit => ({
  * failures and the request log are this test's alone) and its own model names (so the shared
  * circuit breakers of other tests are not touched).
  */
-async function direct(
-  client: TestClient,
-  path: string,
-  init: RequestInit,
-  overrides: Partial<Env>,
-): Promise<{ status: number; body: any }> {
-  const app = createApp();
-  const ctx = createExecutionContext();
-  const headers = new Headers(init.headers);
-  headers.set('authorization', `Bearer ${client.key}`);
-  const res = await app.fetch(
-    new Request(`${BASE}${path}`, { ...init, headers }),
-    { ...env, ...overrides } as Env,
-    ctx,
-  );
-  const text = await res.text();
-  await waitOnExecutionContext(ctx);
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const direct = withBindings;
 
 function isolatedLlm() {
   const suffix = crypto.randomUUID().slice(0, 8);

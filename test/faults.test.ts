@@ -15,6 +15,7 @@ import type { Env, EventsMessage, IngestQueueMessage } from '../src/env';
 import { streamToR2 } from '../src/storage/stream-to-r2';
 import worker from './worker';
 import { BASE, newTenant, uploadText, withDb, type TestClient } from './helpers';
+import { withFailingInsert } from './support/outage';
 
 const app = createApp();
 
@@ -50,36 +51,6 @@ const rowsOf = async (tenantId: string) =>
     )
   ).rows[0]!.n;
 
-/** The outage-trigger pattern of test/ingest.test.ts, raising a given SQLSTATE for one tenant. */
-async function withFailingInsert<T>(
-  table: string,
-  tenantId: string,
-  body: string,
-  work: () => Promise<T>,
-): Promise<T> {
-  const fn = `fault_${table}_${tenantId.replace(/-/g, '')}`;
-  await withDb(async (db) => {
-    await db.execute(
-      sql.raw(
-        `create function ${fn}() returns trigger language plpgsql as $$ begin ${body} return new; end $$`,
-      ),
-    );
-    await db.execute(
-      sql.raw(
-        `create trigger ${fn} before insert on ${table} for each row when (new.tenant_id = '${tenantId}') execute function ${fn}()`,
-      ),
-    );
-  });
-  try {
-    return await work();
-  } finally {
-    await withDb(async (db) => {
-      await db.execute(sql.raw(`drop trigger if exists ${fn} on ${table}`));
-      await db.execute(sql.raw(`drop function if exists ${fn}()`));
-    });
-  }
-}
-
 const text = (label: string) => `${label} ${crypto.randomUUID()} `.repeat(20);
 const post = (body: string) => ({
   method: 'POST',
@@ -109,8 +80,8 @@ describe('Postgres faults during an upload', () => {
     const res = await withFailingInsert(
       'documents',
       client.tenantId,
-      `raise exception 'injected shutdown' using errcode = '57P01';`,
       () => request(client, '/v1/documents', post(text('commit'))),
+      `raise exception 'injected shutdown' using errcode = '57P01';`,
     );
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('database_unavailable');
@@ -234,7 +205,6 @@ describe('Postgres failing mid-ingest, then back', () => {
     const doc = await withFailingInsert(
       'chunks',
       client.tenantId,
-      `if nextval('${seq}') = 1 then raise exception 'injected outage' using errcode = '08006'; end if;`,
       async () => {
         const { body } = await uploadText(
           client,
@@ -245,6 +215,7 @@ describe('Postgres failing mid-ingest, then back', () => {
         );
         return waitReady(client, body.document.id);
       },
+      `if nextval('${seq}') = 1 then raise exception 'injected outage' using errcode = '08006'; end if;`,
     );
     await withDb((db) => db.execute(sql.raw(`drop sequence ${seq}`)));
     expect(doc.status).toBe('ready');

@@ -1,4 +1,6 @@
-import { env, SELF } from 'cloudflare:test';
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
+import { createApp } from '../src/app';
+import type { Env } from '../src/env';
 import { openDatabase } from '../src/db/client';
 import { ensureTenant, issueKey } from '../src/tenants/provision';
 import type { Role } from '../src/types';
@@ -75,4 +77,28 @@ export function uploadText(client: TestClient, text: string, query = '', type = 
     headers: { 'content-type': type },
     body: text,
   });
+}
+
+/**
+ * The real app called directly with altered bindings, as an operator would configure them (or a
+ * test isolating its fakes): same routes and middleware, the given variables on top of the test
+ * environment. Waits for the request's background work before answering.
+ */
+export async function withBindings(
+  client: TestClient,
+  path: string,
+  init: RequestInit,
+  overrides: Partial<Env>,
+): Promise<{ status: number; body: any }> {
+  const ctx = createExecutionContext();
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${client.key}`);
+  const res = await createApp().fetch(
+    new Request(`${BASE}${path}`, { ...init, headers }),
+    { ...env, ...overrides } as Env,
+    ctx,
+  );
+  const text = await res.text();
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, body: text ? JSON.parse(text) : null };
 }

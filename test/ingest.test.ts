@@ -5,6 +5,7 @@ import type { IngestMessage } from '../src/env';
 import { buildPdf } from '../src/ingest/extract/testing/build-pdf';
 import worker from './worker';
 import { newTenant, uploadText, withDb, type TestClient } from './helpers';
+import { withFailingInsert } from './support/outage';
 
 async function waitForStatus(
   client: TestClient,
@@ -108,7 +109,9 @@ describe('ingestion pipeline', () => {
     expect(v2.chunksEmbedded).toBeGreaterThan(0);
     expect(v2.chunksReused).toBeGreaterThan(0);
     expect(v2.chunksReused + v2.chunksEmbedded).toBe(v2.chunkCount);
-    console.log(`version 2: ${v2.chunkCount} chunks, ${v2.chunksReused} reused, ${v2.chunksEmbedded} embedded`);
+    console.log(
+      `version 2: ${v2.chunkCount} chunks, ${v2.chunksReused} reused, ${v2.chunksEmbedded} embedded`,
+    );
     expect(v2.chunksEmbedded).toBeLessThan(v2.chunkCount);
     const chunks = await allChunks(client, id);
     expect(chunks.every((c) => c.version === 2)).toBe(true);
@@ -237,20 +240,7 @@ describe('ingestion pipeline', () => {
 
   it('retries transient failures, dead-letters them, and reprocesses on request', async () => {
     const client = await newTenant('editor');
-    const fn = `fail_chunks_${client.tenantId.replace(/-/g, '')}`;
-    await withDb(async (db) => {
-      await db.execute(
-        sql.raw(
-          `create function ${fn}() returns trigger language plpgsql as $$ begin raise exception 'injected outage'; end $$`,
-        ),
-      );
-      await db.execute(
-        sql.raw(
-          `create trigger ${fn} before insert on chunks for each row when (new.tenant_id = '${client.tenantId}') execute function ${fn}()`,
-        ),
-      );
-    });
-    try {
+    await withFailingInsert('chunks', client.tenantId, async () => {
       const { body } = await uploadText(
         client,
         GUIDE.replace('Operations', 'Outage'),
@@ -262,12 +252,7 @@ describe('ingestion pipeline', () => {
       const retries = doc.history.filter((e: any) => e.stage === 'retry');
       expect(retries.length).toBeGreaterThanOrEqual(3);
       expect(JSON.stringify(retries)).not.toContain('Step 1');
-    } finally {
-      await withDb(async (db) => {
-        await db.execute(sql.raw(`drop trigger if exists ${fn} on chunks`));
-        await db.execute(sql.raw(`drop function if exists ${fn}()`));
-      });
-    }
+    });
     const list = await client.json('/v1/documents?status=failed');
     const id = list.body.data[0].id;
     const again = await client.json(`/v1/documents/${id}/reprocess`, { method: 'POST' });

@@ -1,31 +1,17 @@
 // Operator ceilings over what a tenant admin may set for itself (src/tenants/ceilings.ts).
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../src/app';
 import type { Env } from '../src/env';
-import { BASE, newTenant, withDb, type TestClient } from './helpers';
+import { newTenant, withBindings, withDb, type TestClient } from './helpers';
 
 /** The app with extra deployment variables, as an operator would configure them. */
-async function withConfig(
-  client: TestClient,
-  path: string,
-  init: RequestInit,
-  overrides: Partial<Env>,
-): Promise<{ status: number; body: any }> {
-  const ctx = createExecutionContext();
-  const headers = new Headers(init.headers);
-  headers.set('authorization', `Bearer ${client.key}`);
-  headers.set('content-type', 'application/json');
-  const res = await createApp().fetch(
-    new Request(`${BASE}${path}`, { ...init, headers }),
-    { ...env, ...overrides } as Env,
-    ctx,
+const withConfig = (client: TestClient, path: string, init: RequestInit, overrides: Partial<Env>) =>
+  withBindings(
+    client,
+    path,
+    { ...init, headers: { 'content-type': 'application/json' } },
+    overrides,
   );
-  const text = await res.text();
-  await waitOnExecutionContext(ctx);
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 const patch = (body: unknown): RequestInit => ({ method: 'PATCH', body: JSON.stringify(body) });
 

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { newTenant, uploadText, withDb, type TestClient } from './helpers';
+import { withFailingInsert } from './support/outage';
 
 // An upload's rows are written by one statement of data-modifying CTEs (documents/upload-sql.ts),
 // and the corpus version moves only for changes search can see (docs/performance.md).
@@ -35,27 +36,13 @@ async function objectCount(tenantId: string) {
 }
 
 /** Makes the ingestion-event insert fail for one tenant: the last of the upload's writes. */
-async function failEventInsertsFor(tenantId: string, work: () => Promise<void>) {
-  const name = `fail_events_${tenantId.replace(/-/g, '')}`;
-  await withDb(async (db) => {
-    await db.execute(
-      sql.raw(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'injected failure'; END $$`),
-    );
-    await db.execute(
-      sql.raw(`CREATE TRIGGER ${name} BEFORE INSERT ON ingestion_events FOR EACH ROW
-        WHEN (NEW.tenant_id = '${tenantId}'::uuid AND NEW.stage = 'upload')
-        EXECUTE FUNCTION ${name}()`),
-    );
-  });
-  try {
-    await work();
-  } finally {
-    await withDb(async (db) => {
-      await db.execute(sql.raw(`DROP TRIGGER ${name} ON ingestion_events`));
-      await db.execute(sql.raw(`DROP FUNCTION ${name}()`));
-    });
-  }
+function failEventInsertsFor(tenantId: string, work: () => Promise<void>) {
+  return withFailingInsert(
+    'ingestion_events',
+    tenantId,
+    work,
+    `if new.stage = 'upload' then raise exception 'injected failure'; end if;`,
+  );
 }
 
 async function waitForStatus(client: TestClient, id: string, statuses: string[]) {

@@ -6,6 +6,7 @@ import { MetricsRecorder } from '../../src/metrics/recorder';
 import { WriteBehindBuffer, type PendingBatch } from '../../src/metrics/write-behind';
 import { utcDay } from '../../src/usage/record';
 import { newTenant, withDb } from '../helpers';
+import { withFailingInsert } from '../support/outage';
 
 const HOLD = {
   maxAgeMs: 60_000,
@@ -52,31 +53,6 @@ function fill(buffer: WriteBehindBuffer, tenantId: string, keyId: string, reques
   }
 }
 
-/** The outage pattern of test/ingest.test.ts: a trigger that fails this tenant's writes. */
-async function withOutage<T>(table: string, tenantId: string, work: () => Promise<T>): Promise<T> {
-  const fn = `fail_${table}_${tenantId.replace(/-/g, '')}`;
-  await withDb(async (db) => {
-    await db.execute(
-      sql.raw(
-        `create function ${fn}() returns trigger language plpgsql as $$ begin raise exception 'injected outage'; end $$`,
-      ),
-    );
-    await db.execute(
-      sql.raw(
-        `create trigger ${fn} before insert on ${table} for each row when (new.tenant_id = '${tenantId}') execute function ${fn}()`,
-      ),
-    );
-  });
-  try {
-    return await work();
-  } finally {
-    await withDb(async (db) => {
-      await db.execute(sql.raw(`drop trigger if exists ${fn} on ${table}`));
-      await db.execute(sql.raw(`drop function if exists ${fn}()`));
-    });
-  }
-}
-
 describe('write-behind rollups', () => {
   it('turns a burst into one row per key with exact totals', async () => {
     const client = await newTenant('admin');
@@ -99,7 +75,7 @@ describe('write-behind rollups', () => {
     const client = await newTenant('admin');
     const buffer = new WriteBehindBuffer(HOLD);
     fill(buffer, client.tenantId, client.keyId, 120);
-    const failed = await withOutage('usage_daily', client.tenantId, async () => {
+    const failed = await withFailingInsert('usage_daily', client.tenantId, async () => {
       const ok = await buffer.flush(write);
       // The statement is atomic: the metrics and key rows of the batch did not land either.
       expect(await totals(client.tenantId)).toMatchObject({
