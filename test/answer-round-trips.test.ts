@@ -13,6 +13,7 @@ import type { Env } from '../src/env';
 import { freshKey } from './chat/fake';
 import { samplePassages } from './chat/passages';
 import { BASE, newTenant, uploadText, withDb, type TestClient } from './helpers';
+import { waitForReady } from './support/poll';
 
 // `/v1/answer` and chat turns: the question is embedded once per answer, and the budget read and
 // the answer-cache lookup run while retrieval does (docs/performance.md).
@@ -46,16 +47,6 @@ async function answerDirect(client: TestClient, body: unknown, overrides: Partia
   return { status: res.status, body: json };
 }
 
-async function waitReady(client: TestClient, id: string) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { body } = await client.json(`/v1/documents/${id}`);
-    if (body.status === 'ready' && body.readyVersion === body.currentVersion) return;
-    if (Date.now() > deadline) throw new Error(`document ${id} not ready: ${body.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 let client: TestClient;
 let docId: string;
 
@@ -72,7 +63,7 @@ beforeAll(async () => {
     'text/markdown',
   );
   docId = body.document.id;
-  await waitReady(client, docId);
+  await waitForReady(client, docId, 30_000);
 });
 
 describe('one embedding per answer', () => {

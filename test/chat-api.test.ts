@@ -6,6 +6,7 @@ import { createAnthropicClient } from '../src/ai/llm/anthropic';
 import type { Env } from '../src/env';
 import { freshKey, received, script } from './chat/fake';
 import { BASE, newTenant, uploadText, withBindings, withDb, type TestClient } from './helpers';
+import { waitForReady } from './support/poll';
 
 const PUMP_GUIDE = [
   '# Falcon Pump Handbook',
@@ -63,17 +64,6 @@ async function readSse(res: Response, started: number): Promise<SseEvent[]> {
     }
   }
   return events;
-}
-
-async function waitForReady(client: TestClient, id: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body }: { body: any } = await client.json(`/v1/documents/${id}`);
-    if (body.status === 'ready' && body.readyVersion === body.currentVersion) return body;
-    if (body.status === 'failed') throw new Error(`document ${id} failed: ${body.failureReason}`);
-    if (Date.now() > deadline) throw new Error(`document ${id} stuck in ${body.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function upload(client: TestClient, text: string, title: string): Promise<string> {

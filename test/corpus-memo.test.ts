@@ -5,6 +5,7 @@ import { createApp } from '../src/app';
 import type { Env } from '../src/env';
 import { corpusVersion, wantsFresh } from '../src/retrieval/corpus-version';
 import { BASE, newTenant, uploadText, withDb, type TestClient } from './helpers';
+import { waitForReady } from './support/poll';
 
 // Cached search reads the tenant's corpus version from a short per-isolate memo;
 // `Cache-Control: no-cache` reads it from Postgres (docs/performance.md).
@@ -16,16 +17,6 @@ const bumpElsewhere = (tenantId: string) =>
       sql`UPDATE tenants SET corpus_version = corpus_version + 1 WHERE id = ${tenantId}::uuid`,
     ),
   );
-
-async function waitReady(client: TestClient, id: string) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { body } = await client.json(`/v1/documents/${id}`);
-    if (body.status === 'ready' && body.readyVersion === body.currentVersion) return;
-    if (Date.now() > deadline) throw new Error(`document ${id} not ready: ${body.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The real app with altered bindings (here: the memo's window). */
 async function searchDirect(
@@ -84,7 +75,7 @@ describe('corpus-version memo', () => {
   it('keeps serving cached search within the window; no-cache sees the new version', async () => {
     const client = await newTenant('editor', 'memo-route');
     const { body } = await uploadText(client, '# Gliders\n\nSailplanes soar on thermals.', '');
-    await waitReady(client, body.document.id);
+    await waitForReady(client, body.document.id, 30_000);
     // A window no test run outlasts, so the assertions do not depend on timing.
     const long = { SEARCH_CORPUS_MEMO_MS: '600000' };
     const query = { query: 'sailplanes thermals', mode: 'keyword', topK: 3 };
@@ -103,12 +94,12 @@ describe('corpus-version memo', () => {
   it('a no-cache search sees a document as soon as it is ready', async () => {
     const client = await newTenant('editor', 'memo-ready');
     const first = await uploadText(client, '# Balloons\n\nHot air rises.', '');
-    await waitReady(client, first.body.document.id);
+    await waitForReady(client, first.body.document.id, 30_000);
     const query = { query: 'ornithopter flapping', mode: 'keyword', topK: 3 };
     const long = { SEARCH_CORPUS_MEMO_MS: '600000' };
     expect((await searchDirect(client, query, long)).results).toHaveLength(0);
     const second = await uploadText(client, '# Ornithopter\n\nFlapping wing craft.', '');
-    await waitReady(client, second.body.document.id);
+    await waitForReady(client, second.body.document.id, 30_000);
     const res = await searchDirect(client, query, long, { 'cache-control': 'no-cache' });
     expect(res.results.map((r: any) => r.documentId)).toEqual([second.body.document.id]);
   });

@@ -16,6 +16,7 @@ import { streamToR2 } from '../src/storage/stream-to-r2';
 import worker from './worker';
 import { BASE, newTenant, uploadText, withDb, type TestClient } from './helpers';
 import { withFailingInsert } from './support/outage';
+import { waitForStatus } from './support/poll';
 
 const app = createApp();
 
@@ -185,16 +186,6 @@ describe('R2 failures', () => {
   });
 });
 
-async function waitReady(client: TestClient, id: string, timeoutMs = 25_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await client.json(`/v1/documents/${id}`);
-    if (body.status === 'ready' || body.status === 'failed') return body;
-    if (Date.now() > deadline) throw new Error(`document ${id} stuck in ${body.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('Postgres failing mid-ingest, then back', () => {
   it('ends ready with no duplicated chunks or vectors', async () => {
     const client = await newTenant('editor');
@@ -213,7 +204,7 @@ describe('Postgres failing mid-ingest, then back', () => {
             (_, i) => `Paragraph ${i} about outage recovery ${i * 31}.`,
           ).join('\n\n'),
         );
-        return waitReady(client, body.document.id);
+        return waitForStatus(client, body.document.id, ['ready', 'failed'], 25_000);
       },
       `if nextval('${seq}') = 1 then raise exception 'injected outage' using errcode = '08006'; end if;`,
     );

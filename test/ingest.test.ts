@@ -6,26 +6,7 @@ import { buildPdf } from '../src/ingest/extract/testing/build-pdf';
 import worker from './worker';
 import { newTenant, uploadText, withDb, type TestClient } from './helpers';
 import { withFailingInsert } from './support/outage';
-
-async function waitForStatus(
-  client: TestClient,
-  id: string,
-  statuses: string[],
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body }: { body: any } = await client.json(`/v1/documents/${id}`);
-    if (
-      statuses.includes(body.status) &&
-      (body.status !== 'ready' || body.readyVersion === body.currentVersion)
-    )
-      return body;
-    if (Date.now() > deadline)
-      throw new Error(`document ${id} stuck in ${body.status} (${body.progress?.stage})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { waitForStatus } from './support/poll';
 
 async function allChunks(client: TestClient, id: string) {
   const out: any[] = [];

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { newTenant, uploadText, withDb, type TestClient } from './helpers';
 import { withFailingInsert } from './support/outage';
+import { waitForStatus } from './support/poll';
 
 // An upload's rows are written by one statement of data-modifying CTEs (documents/upload-sql.ts),
 // and the corpus version moves only for changes search can see (docs/performance.md).
@@ -45,17 +46,6 @@ function failEventInsertsFor(tenantId: string, work: () => Promise<void>) {
   );
 }
 
-async function waitForStatus(client: TestClient, id: string, statuses: string[]) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { body } = await client.json(`/v1/documents/${id}`);
-    if (statuses.includes(body.status) && body.readyVersion === body.currentVersion) return body;
-    if (statuses.includes(body.status) && body.status === 'failed') return body;
-    if (Date.now() > deadline) throw new Error(`document ${id} stuck in ${body.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('upload in one statement', () => {
   it('writes the document, version, event and audit rows together', async () => {
     const client = await newTenant('editor', 'upload-one');
@@ -95,7 +85,7 @@ describe('upload in one statement', () => {
     const client = await newTenant('editor', 'version-atomic');
     const first = await uploadText(client, 'version one body', '?title=V');
     const id = first.body.document.id;
-    await waitForStatus(client, id, ['ready']);
+    await waitForStatus(client, id, ['ready'], 30_000);
     const before = (await client.json(`/v1/documents/${id}`)).body;
     await failEventInsertsFor(client.tenantId, async () => {
       const res = await client.json(`/v1/documents/${id}/content`, {
@@ -138,7 +128,7 @@ describe('corpus version', () => {
   it('does not move for a document that is never served: upload, patch, delete', async () => {
     const client = await newTenant('editor', 'corpus-unserved');
     const { body } = await uploadText(client, LOCKED_PDF, '?title=Locked', 'application/pdf');
-    const doc = await waitForStatus(client, body.document.id, ['failed']);
+    const doc = await waitForStatus(client, body.document.id, ['failed'], 30_000);
     expect(doc.status).toBe('failed');
     expect(await corpusVersionOf(client.tenantId)).toBe(0);
     const patched = await client.json(`/v1/documents/${doc.id}`, {
@@ -155,7 +145,7 @@ describe('corpus version', () => {
   it('moves when a document is promoted, and when a served one is patched or deleted', async () => {
     const client = await newTenant('editor', 'corpus-served');
     const { body } = await uploadText(client, 'served text body', '?title=Served');
-    await waitForStatus(client, body.document.id, ['ready']);
+    await waitForStatus(client, body.document.id, ['ready'], 30_000);
     expect(await corpusVersionOf(client.tenantId)).toBe(1);
     await client.json(`/v1/documents/${body.document.id}`, {
       method: 'PATCH',

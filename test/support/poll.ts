@@ -30,3 +30,28 @@ export function waitForReady(client: TestClient, id: string, timeoutMs = 20_000)
     { timeoutMs },
   );
 }
+
+/**
+ * Waits until the document is in one of `statuses` (`ready` counts only once its current version
+ * is the one served) and returns its detail.
+ */
+export function waitForStatus(
+  client: TestClient,
+  id: string,
+  statuses: string[],
+  timeoutMs = 20_000,
+) {
+  let last = '';
+  return poll(
+    `document ${id} to reach ${statuses.join('/')}`,
+    async () => {
+      const { body } = await client.json(`/v1/documents/${id}`);
+      last = `${body.status} (${body.progress?.stage})`;
+      const settled = body.status !== 'ready' || body.readyVersion === body.currentVersion;
+      return statuses.includes(body.status) && settled ? body : undefined;
+    },
+    { timeoutMs },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; last seen ${last}`);
+  });
+}
