@@ -77,7 +77,7 @@ async function loadFromPostgres(db: Database, keyHash: string): Promise<KeyRecor
     .limit(1);
   if (!row || !timingSafeEqualStrings(row.keyHash, keyHash)) return null;
   return {
-    principal: { tenantId: row.tenantId, keyId: row.id, role: row.role as Role },
+    principal: { tenantId: row.tenantId, keyId: row.id, role: row.role as Role, userId: null },
     expiresAt: row.expiresAt ? row.expiresAt.getTime() : null,
     settings: parseStoredSettings(row.settings),
   };

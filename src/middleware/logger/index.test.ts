@@ -10,7 +10,7 @@ function appUnderTest() {
   const app = new Hono<AppEnv>();
   app.use('*', requestId(), traceContext(), requestLogger());
   app.use('/v1/*', async (c, next) => {
-    c.set('principal', { tenantId: 'tenant-1', keyId: 'key-1', role: 'admin' });
+    c.set('principal', { tenantId: 'tenant-1', keyId: 'key-1', role: 'admin', userId: null });
     await next();
   });
   app.post('/v1/things/:id', async (c) =>

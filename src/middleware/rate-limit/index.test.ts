@@ -10,7 +10,7 @@ function appFor(bindings: Partial<AppEnv['Bindings']>, capacity: number) {
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
     c.set('requestId', 'test-request-id');
-    c.set('principal', { tenantId: crypto.randomUUID(), keyId, role: 'viewer' });
+    c.set('principal', { tenantId: crypto.randomUUID(), keyId, role: 'viewer', userId: null });
     c.set('tenantSettings', { rateLimits: { admin: { capacity, refillPerSecond: 0.001 } } });
     await next();
   });
