@@ -3,6 +3,8 @@ import { workersDeps, workersPool } from './test/setup/workers-pool';
 
 /** Test files written once and run in both the local and the production configuration. */
 const PRODUCTION_PARITY_TESTS = ['test/lifecycle.test.ts'];
+/** Test files only meaningful in the production configuration (Workers AI, Analytics Engine). */
+const PRODUCTION_ONLY_TESTS = ['test/prod/**/*.test.ts'];
 
 const fuzzBindings = () =>
   Object.fromEntries(
@@ -28,7 +30,7 @@ export default defineConfig({
           testTimeout: 30_000,
           hookTimeout: 60_000,
           include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'durable-objects/**/*.test.ts'],
-          exclude: ['test/node/**'],
+          exclude: ['test/node/**', ...PRODUCTION_ONLY_TESTS],
           deps: workersDeps,
         },
       },
@@ -54,7 +56,7 @@ export default defineConfig({
           globalSetup: ['./test/setup/global.ts', './test/setup/fake-anthropic.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          include: PRODUCTION_PARITY_TESTS,
+          include: [...PRODUCTION_PARITY_TESTS, ...PRODUCTION_ONLY_TESTS],
           deps: workersDeps,
         },
       },

@@ -4,6 +4,7 @@ import type { Embedder } from '../ai/embed/embedder';
 import type { AnswerCache, CachedAnswer } from '../ai/llm/failover';
 import type { Database } from '../db/client';
 import { pgArray } from '../db/sql';
+import { recordCacheLookup, type MetricsTarget } from '../metrics';
 
 export const DEFAULT_ANSWER_CACHE_THRESHOLD = 0.92;
 
@@ -46,6 +47,8 @@ export function pgAnswerCache(options: {
   tenantId: string;
   scopeHash: string;
   threshold: number;
+  /** Counts every lookup as a hit or a miss (`cache_lookup`, kind `answer`). */
+  metrics?: MetricsTarget;
 }): SemanticAnswerCache {
   const { db, embedder, tenantId, scopeHash, threshold } = options;
   const vectors = new Map<string, Promise<number[]>>();
@@ -87,7 +90,9 @@ export function pgAnswerCache(options: {
         LIMIT 1`);
       const best = result.rows[0];
       const similarity = Number(best?.similarity);
-      if (!best || !(similarity >= threshold)) return null;
+      const hit = Boolean(best) && similarity >= threshold;
+      if (options.metrics) recordCacheLookup(options.metrics, tenantId, 'answer', hit);
+      if (!best || !hit) return null;
       return {
         id: best.id,
         question: best.question,

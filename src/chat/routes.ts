@@ -7,6 +7,7 @@ import type { Env } from '../env';
 import { ApiError } from '../errors';
 import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/cursor';
 import { createRouter } from '../http/router';
+import type { MetricsRecorder } from '../metrics';
 import { authorize } from '../middleware/auth';
 import { answerBody, sseBody, toApiEvents } from './api-events';
 import { ephemeralConversation } from './ephemeral';
@@ -99,9 +100,14 @@ interface TurnInput {
  * Answers one question, as SSE or as one JSON body. A streamed turn outlives the handler,
  * so it opens (and closes) its own database pool instead of the request's.
  */
-async function respond(c: { env: Env; var: { db: Database } }, input: TurnInput, stream: boolean) {
+async function respond(
+  c: { env: Env; var: { db: Database; metrics: MetricsRecorder } },
+  input: TurnInput,
+  stream: boolean,
+) {
+  const metrics = c.var.metrics;
   if (!stream) {
-    const { deps, retriever } = await chatTurnDeps({ ...input, db: c.var.db });
+    const { deps, retriever } = await chatTurnDeps({ ...input, db: c.var.db, metrics });
     const body = await answerBody(turnWithEpilogue(deps, input, c.var.db), retriever.lastTiming);
     return Response.json(body, { status: 200 });
   }
@@ -109,7 +115,7 @@ async function respond(c: { env: Env; var: { db: Database } }, input: TurnInput,
   let timing: () => RetrievalTiming | null = () => null;
   async function* events(): AsyncGenerator<ChatEvent> {
     try {
-      const { deps, retriever } = await chatTurnDeps({ ...input, db: pool.db });
+      const { deps, retriever } = await chatTurnDeps({ ...input, db: pool.db, metrics });
       timing = retriever.lastTiming;
       yield* turnWithEpilogue(deps, input, pool.db);
     } finally {

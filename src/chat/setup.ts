@@ -8,6 +8,8 @@ import { priceTable } from '../ai/usage/prices';
 import { recordUsage } from '../ai/usage/store';
 import type { Database } from '../db/client';
 import type { Env } from '../env';
+import { MetricsRecorder, type MetricsTarget } from '../metrics';
+import { meteredAi, meteredLlm, recordingBreakers } from '../metrics/ai';
 import { clampSettings, operatorCeilings, type OperatorCeilings } from '../tenants/ceilings';
 import { parseStoredSettings } from '../tenants/settings';
 import { answerCacheThreshold, pgAnswerCache } from './answer-cache';
@@ -50,14 +52,20 @@ export async function chatTurnDeps(options: {
   tenantId: string;
   scope: ChatScope | undefined;
   conversation: ConversationLog;
+  /** Where the turn's model calls, breaker transitions and cache lookups are counted. */
+  metrics?: MetricsTarget;
 }): Promise<{ deps: ChatTurnDeps; retriever: TimedRetriever }> {
   const { env, db, tenantId, conversation } = options;
+  const metrics = options.metrics ?? new MetricsRecorder();
   const config = llmConfigFromEnv(env);
-  const llm = anthropicFromConfig(config);
+  const prices = priceTable(env.LLM_PRICES);
+  const client = anthropicFromConfig(config);
+  const llm = client && meteredLlm(client, metrics, tenantId, 'answer', prices);
   const filters = scopeFilters(options.scope);
   const hash = await scopeHash(filters);
-  // Retrieval and the answer cache embed the same question: one AI call serves both.
-  const turnEnv = shareEmbeddingCalls(env);
+  // Retrieval and the answer cache embed the same question: one AI call serves both (and is
+  // metered once, behind the sharing).
+  const turnEnv = shareEmbeddingCalls(meteredAi(env, metrics, tenantId, 'query'));
   const retriever = searchRetriever(turnEnv, db, filters);
   const cache = pgAnswerCache({
     db,
@@ -65,13 +73,16 @@ export async function chatTurnDeps(options: {
     tenantId,
     scopeHash: hash,
     threshold: answerCacheThreshold(env.ANSWER_CACHE_THRESHOLD),
+    metrics,
   });
   const answer = cacheFirst(cache);
   const deps: ChatTurnDeps = {
     tenantId,
     conversation,
     retriever,
-    summariser: llm ? llmSummariser(llm, config.secondaryModel) : extractiveSummariser,
+    summariser: client
+      ? llmSummariser(meteredLlm(client, metrics, tenantId, 'summary', prices), config.secondaryModel)
+      : extractiveSummariser,
     usage: {
       budget: () => tenantBudget(db, tenantId, config.dailyBudgetUsd, operatorCeilings(env)),
       record: (delta) => recordUsage(db, tenantId, usageDay(), delta),
@@ -79,8 +90,8 @@ export async function chatTurnDeps(options: {
     failover: {
       llm,
       models: { primary: config.primaryModel, secondary: config.secondaryModel },
-      breakers: durableBreakers(env.CIRCUIT_BREAKERS),
-      prices: priceTable(env.LLM_PRICES),
+      breakers: recordingBreakers(durableBreakers(env.CIRCUIT_BREAKERS), metrics, tenantId),
+      prices,
     },
     contextBudget: DEFAULT_CONTEXT_BUDGET,
     answer,

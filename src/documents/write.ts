@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../db/errors';
 import { documents, documentVersions } from '../db/schema';
 import { ApiError } from '../errors';
 import { enqueueIngest } from '../ingest/enqueue';
+import { countUsage } from '../metrics';
 import type { AppEnv } from '../types';
 import type { ReceivedUpload } from './receive';
 import { forgetCorpusVersion } from '../retrieval/corpus-version';
@@ -92,6 +93,8 @@ export async function createDocumentFromUpload(
     await c.env.DOCUMENTS.delete(key).catch(() => {});
     throw error;
   }
+  // An upload is stored content queued for ingestion; a duplicate stored nothing.
+  countUsage(c, principal.tenantId, { uploads: 1 });
   return { status: 202, document, duplicate: false };
 }
 
@@ -174,6 +177,7 @@ export async function addVersionFromUpload(
     await c.env.DOCUMENTS.delete(key).catch(() => {});
     throw error;
   }
+  countUsage(c, principal.tenantId, { uploads: 1 });
   return { status: 202, document, duplicate: false };
 }
 

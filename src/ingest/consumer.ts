@@ -1,7 +1,12 @@
+import { anthropicFromConfig } from '../ai/llm/anthropic';
+import { llmConfigFromEnv } from '../ai/llm/config';
 import { LlmError } from '../ai/llm/types';
+import { priceTable } from '../ai/usage/prices';
 import { openDatabase, type Database } from '../db/client';
 import { processEnrichMessage } from '../enrichment/run';
 import type { EnrichMessage, Env, IngestQueueMessage } from '../env';
+import { flushMetrics, MetricsRecorder, recordIngestStage } from '../metrics';
+import { meteredAi, meteredLlm } from '../metrics/ai';
 import { processIngestMessage } from './pipeline';
 import {
   DEFAULT_RETRY_BASE_SECONDS,
@@ -47,9 +52,14 @@ async function handleEnrichMessage(
   db: Database,
   message: Message<EnrichMessage>,
   retryBase: number,
+  metrics: MetricsRecorder,
 ) {
   try {
-    await processEnrichMessage({ env, db }, message.body);
+    const client = anthropicFromConfig(llmConfigFromEnv(env));
+    const llm =
+      client &&
+      meteredLlm(client, metrics, message.body.tenantId, 'enrichment', priceTable(env.LLM_PRICES));
+    await processEnrichMessage({ env, db, llm }, message.body);
     message.ack();
   } catch (error) {
     const retryAfterMs = error instanceof LlmError ? error.details.retryAfterMs : undefined;
@@ -77,6 +87,8 @@ export async function handleIngestBatch(
   ctx: ExecutionContext,
 ) {
   const { db, close } = openDatabase(env);
+  // The batch's stage durations and model calls, flushed when the batch is done.
+  const metrics = new MetricsRecorder();
   const retryBase = Number(env.INGEST_RETRY_BASE_SECONDS ?? DEFAULT_RETRY_BASE_SECONDS);
   const budgetBytes = Number(env.INGEST_MEMORY_BUDGET_BYTES) || DEFAULT_MEMORY_BUDGET_BYTES;
   try {
@@ -104,12 +116,16 @@ export async function handleIngestBatch(
     const handle = async (message: Message<IngestQueueMessage>) => {
       const body = message.body;
       if (body.kind === 'enrich') {
-        await handleEnrichMessage(env, db, message as Message<EnrichMessage>, retryBase);
+        await handleEnrichMessage(env, db, message as Message<EnrichMessage>, retryBase, metrics);
         return;
       }
       const ref = refOf(body);
+      if (message.attempts === 1 && body.enqueuedAt) {
+        recordIngestStage(metrics, body.tenantId, 'queue_wait', Date.now() - body.enqueuedAt);
+      }
       try {
-        await processIngestMessage({ env, db }, body);
+        const metered = meteredAi(env, metrics, body.tenantId, 'ingest');
+        await processIngestMessage({ env: metered, db, metrics }, body);
         message.ack();
       } catch (error) {
         if (error instanceof PermanentIngestError) {
@@ -146,5 +162,6 @@ export async function handleIngestBatch(
     }
   } finally {
     ctx.waitUntil(close().catch(() => {}));
+    ctx.waitUntil(flushMetrics(env, metrics));
   }
 }

@@ -6,6 +6,7 @@ import { chunks, documents, documentVersions, ingestSlices } from '../db/schema'
 import type { Env, IngestMessage } from '../env';
 import { bumpCorpusVersion } from '../documents/repository';
 import { enqueueEnrichment } from '../enrichment/enqueue';
+import { recordIngestStage, type MetricsRecorder } from '../metrics';
 import { logJson } from '../observability/log';
 import { lockServedVersion, shiftServedVersion } from '../retrieval/bm25-stats';
 import { createVectorStore } from '../retrieval/vectors';
@@ -30,6 +31,14 @@ export const MAX_WHOLE_FILE_BYTES = 48 * 1024 * 1024;
 export interface IngestContext {
   env: Env;
   db: Database;
+  /** Stage durations go here (`ingest_stage`); the consumer flushes it after the batch. */
+  metrics?: MetricsRecorder;
+}
+
+/** Notes a finished stage's duration as an event detail's `ms` and as an `ingest_stage` metric. */
+function stageDone(ctx: IngestContext, ref: VersionRef, stage: string, ms: number): number {
+  if (ctx.metrics) recordIngestStage(ctx.metrics, ref.tenantId, stage, ms);
+  return ms;
 }
 
 type VersionRow = typeof documentVersions.$inferSelect;
@@ -96,7 +105,7 @@ export async function processIngestMessage(
   }
   await recordEvent(ctx.db, ref, 'extract', 'done', {
     chars: extracted.text.length,
-    ms: Date.now() - started,
+    ms: stageDone(ctx, ref, 'extract', Date.now() - started),
   });
   const result = await indexText(ctx, ref, extracted.text, {
     pages: extracted.pages,
@@ -241,7 +250,7 @@ async function indexText(
   });
   await recordEvent(ctx.db, ref, 'chunk', 'done', {
     chunks: drafts.length,
-    ms: Date.now() - started,
+    ms: stageDone(ctx, ref, 'chunk', Date.now() - started),
     ordinalBase: options.ordinalBase,
   });
   const embedder = createEmbedder(ctx.env);
@@ -313,7 +322,7 @@ async function indexText(
     reused,
     embedded,
     model: embedder.model,
-    ms: Date.now() - started,
+    ms: stageDone(ctx, ref, 'embed', Date.now() - started),
   });
   return { count: drafts.length, reused, embedded };
 }

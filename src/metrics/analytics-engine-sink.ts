@@ -1,8 +1,11 @@
 import { logJson } from '../observability/log';
 import type { MetricAggregate, MetricsSink } from './types';
 
-/** Analytics Engine accepts at most this many writeDataPoint calls per invocation. */
-export const MAX_POINTS_PER_INVOCATION = 25;
+/**
+ * Analytics Engine accepts at most this many writeDataPoint calls per invocation (250 since
+ * 2026; developers.cloudflare.com/analytics/analytics-engine/limits).
+ */
+export const MAX_POINTS_PER_INVOCATION = 250;
 
 /**
  * Production sink. One data point per aggregate:

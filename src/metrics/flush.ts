@@ -7,6 +7,7 @@ import { usageUpsert, utcDay } from '../usage/record';
 import { analyticsEngineSink } from './analytics-engine-sink';
 import { metricsUpsert } from './postgres-sink';
 import type { MetricsRecorder } from './recorder';
+import { REPORTED_SERIES } from './series';
 import { WriteBehindBuffer, type PendingBatch } from './write-behind';
 
 type SinkKind = 'analytics-engine' | 'postgres' | 'none';
@@ -26,7 +27,8 @@ export const isolateBuffer = new WriteBehindBuffer();
 /**
  * Hands what `recorder` holds to its sinks. Analytics Engine points are written at once (no
  * round trip: `writeDataPoint` is fire-and-forget). Rows bound for Postgres (`usage_daily`,
- * `key_activity_daily`, and `metrics_minute` with the Postgres sink) go to the isolate's
+ * `key_activity_daily`, and `metrics_minute`: every series with the Postgres sink, the reported
+ * ones with Analytics Engine) go to the isolate's
  * write-behind buffer, which writes them in one statement at most every second or 500 rows,
  * instead of one pool and one upsert per request. Meant for `waitUntil`: the promise settles
  * when this request's rows are written or handed to a flush that is already scheduled.
@@ -43,9 +45,17 @@ export async function flushMetrics(
     if (kind === 'analytics-engine' && env.METRICS && drained.aggregates.length > 0) {
       await analyticsEngineSink(env.METRICS).write(drained.aggregates);
     }
-    // Postgres metrics are read per tenant only, so untenanted series (health checks, rejected
-    // keys) would be rows nobody reads.
-    if (kind === 'postgres') buffer.addAggregates(drained.aggregates.filter((a) => a.tenantId));
+    // `/v1/admin/metrics` reads Postgres in every configuration (docs/observability.md, "Why the
+    // report reads Postgres"): with Analytics Engine the series it reports are rolled up here as
+    // well, in the statement the isolate sends anyway for usage_daily. Postgres metrics are read
+    // per tenant only, so untenanted series (health checks, rejected keys) would be rows nobody reads.
+    if (kind !== 'none') {
+      buffer.addAggregates(
+        drained.aggregates.filter(
+          (a) => a.tenantId && (kind === 'postgres' || REPORTED_SERIES.has(a.name)),
+        ),
+      );
+    }
     const day = utcDay(Date.now());
     for (const [tenantId, delta] of drained.usage) buffer.addUsage(tenantId, day, delta);
     for (const row of drained.keyActivity) buffer.addKeyActivity(row);

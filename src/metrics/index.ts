@@ -40,7 +40,9 @@ export function recordRequest(
 
 export interface AiUsage {
   tenantId: string;
-  kind: 'embedding' | 'llm';
+  kind: 'embedding' | 'rerank' | 'llm';
+  /** What the call served: `query`, `ingest`, `answer`, `summary`, `enrichment`, … */
+  purpose: string;
   model: string;
   tokensIn: number;
   tokensOut?: number;
@@ -48,19 +50,18 @@ export interface AiUsage {
   ms?: number;
 }
 
-/** An embedding or LLM call: call count/latency, tokens and cost, and today's usage rollup. */
+/**
+ * An embedding, reranking or LLM call: call count and latency, tokens and cost, by kind, purpose
+ * and model. Observability only: `usage_daily` (what budgets and `/v1/usage` read) is written by
+ * the usage ledger, so recording here as well would count a call's tokens twice.
+ */
 export function recordAiUsage(target: MetricsTarget, usage: AiUsage): void {
   const recorder = recorderOf(target);
-  const labels = { kind: usage.kind, model: usage.model };
+  const labels = { kind: usage.kind, purpose: usage.purpose, model: usage.model };
   recorder.timing('ai_call', usage.tenantId, labels, usage.ms ?? 0);
   recorder.count('ai_tokens_in', usage.tenantId, labels, usage.tokensIn);
   if (usage.tokensOut) recorder.count('ai_tokens_out', usage.tenantId, labels, usage.tokensOut);
   if (usage.costUsd) recorder.count('ai_cost_usd', usage.tenantId, labels, usage.costUsd);
-  recorder.usage(usage.tenantId, {
-    tokensIn: usage.tokensIn,
-    tokensOut: usage.tokensOut ?? 0,
-    costUsd: usage.costUsd ?? 0,
-  });
 }
 
 /** Search and answer caches: the hit rate is hits / lookups per kind. */
@@ -73,13 +74,19 @@ export function recordCacheLookup(
   recorderOf(target).count('cache_lookup', tenantId, { kind, hit });
 }
 
+/**
+ * A breaker changed state. Breakers are shared by every tenant; the transition is counted for
+ * the tenant whose call caused it (the call that reported it back), so it reaches that
+ * tenant's report.
+ */
 export function recordBreakerTransition(
   target: MetricsTarget,
+  tenantId: string | null,
   breaker: string,
   from: string,
   to: string,
 ): void {
-  recorderOf(target).count('breaker_transition', null, { breaker, from, to });
+  recorderOf(target).count('breaker_transition', tenantId, { breaker, from, to });
 }
 
 export function recordRateLimited(

@@ -74,5 +74,27 @@ export function toPrometheus(report: MetricsReport, tenantId: string): string {
   sample('vellum_ai_tokens_today', { direction: 'out' }, report.today.tokensOut);
   family('vellum_ai_cost_usd_today', 'gauge', 'Model cost today (UTC), USD.');
   sample('vellum_ai_cost_usd_today', {}, report.today.costUsd);
+  family('vellum_uploads_today', 'gauge', 'Uploads stored today (UTC).');
+  sample('vellum_uploads_today', {}, report.today.uploads);
+  // One group per family: the text format wants a family's samples together after its TYPE.
+  const aiLabels = (a: MetricsReport['ai'][number]) => ({
+    kind: a.kind,
+    purpose: a.purpose,
+    model: a.model,
+    window_minutes: window,
+  });
+  family('vellum_ai_calls', 'gauge', 'Model calls in the window, by kind, purpose and model.');
+  for (const a of report.ai) sample('vellum_ai_calls', aiLabels(a), a.calls);
+  family('vellum_ai_tokens', 'gauge', 'Model tokens in the window, by kind, purpose and model.');
+  for (const a of report.ai) {
+    sample('vellum_ai_tokens', { ...aiLabels(a), direction: 'in' }, a.tokensIn);
+    sample('vellum_ai_tokens', { ...aiLabels(a), direction: 'out' }, a.tokensOut);
+  }
+  family('vellum_ai_cost_usd', 'gauge', 'Model cost in the window (USD), by kind and model.');
+  for (const a of report.ai) sample('vellum_ai_cost_usd', aiLabels(a), a.costUsd);
+  family('vellum_breaker_transitions', 'gauge', 'Circuit-breaker transitions in the window.');
+  for (const b of report.breakers) {
+    sample('vellum_breaker_transitions', { breaker: b.breaker, from: b.from, to: b.to }, b.count);
+  }
   return `${lines.join('\n')}\n`;
 }

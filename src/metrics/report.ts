@@ -1,26 +1,36 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { emptyHistogram, mergeInto, quantile } from './histogram';
-import { parseLabels } from './types';
+import {
+  summariseAi,
+  summariseBreakers,
+  summariseCache,
+  summariseRequests,
+  summariseStages,
+  type AiUse,
+  type BreakerMoves,
+  type CacheRate,
+  type RouteLatency,
+  type SeriesRow,
+  type StageLatency,
+} from './series';
 
-export interface RouteLatency {
-  route: string;
-  method: string;
-  count: number;
-  errors: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
+export { summariseRequests, type RouteLatency } from './series';
 
 export interface MetricsReport {
   windowMinutes: number;
-  /** Where the request figures come from; with Analytics Engine they are queried there. */
+  /**
+   * The configured sink. Whatever it is, the figures below are read from Postgres: with
+   * Analytics Engine the reported series are rolled up into `metrics_minute` as well (flush.ts).
+   */
   sink: string;
   requests: RouteLatency[];
   queue: { queued: number; processing: number; oldestQueuedAgeSeconds: number | null };
-  ingestStages: { stage: string; count: number; p50: number | null; p95: number | null }[];
-  cache: { kind: string; lookups: number; hits: number; hitRate: number | null }[];
+  ingestStages: StageLatency[];
+  cache: CacheRate[];
+  /** Model calls in the window: embeddings, reranking, answers, summaries, enrichment. */
+  ai: AiUse[];
+  /** Circuit-breaker transitions that this tenant's calls caused, in the window. */
+  breakers: BreakerMoves[];
   today: {
     day: string;
     tokensIn: number;
@@ -28,60 +38,9 @@ export interface MetricsReport {
     costUsd: number;
     searches: number;
     answers: number;
+    uploads: number;
   };
   rateLimited: number;
-}
-
-const round = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
-
-type SeriesRow = {
-  name: string;
-  labels: string;
-  count: string | number;
-  sum: string | number;
-  buckets: (string | number)[] | string | null;
-};
-
-/** Postgres returns bigint[] as strings (sometimes the `{1,2}` text form): normalise. */
-function bucketsOf(value: SeriesRow['buckets']): number[] | null {
-  if (value === null) return null;
-  const list = typeof value === 'string' ? value.replace(/[{}]/g, '').split(',') : value;
-  return list.map(Number);
-}
-
-/** Groups http_request series by route+method: merges histograms, counts 5xx. */
-export function summariseRequests(rows: readonly SeriesRow[]): RouteLatency[] {
-  const groups = new Map<
-    string,
-    { route: string; method: string; count: number; errors: number; hist: number[] }
-  >();
-  for (const row of rows) {
-    const labels = parseLabels(row.labels);
-    const key = `${labels.method} ${labels.route}`;
-    const group = groups.get(key) ?? {
-      route: labels.route ?? '',
-      method: labels.method ?? '',
-      count: 0,
-      errors: 0,
-      hist: emptyHistogram(),
-    };
-    group.count += Number(row.count);
-    if (Number(labels.status) >= 500) group.errors += Number(row.count);
-    const buckets = bucketsOf(row.buckets);
-    if (buckets) mergeInto(group.hist, buckets);
-    groups.set(key, group);
-  }
-  return [...groups.values()]
-    .map((g) => ({
-      route: g.route,
-      method: g.method,
-      count: g.count,
-      errors: g.errors,
-      p50: round(quantile(g.hist, 0.5)),
-      p95: round(quantile(g.hist, 0.95)),
-      p99: round(quantile(g.hist, 0.99)),
-    }))
-    .sort((a, b) => b.count - a.count);
 }
 
 export async function metricsReport(
@@ -92,7 +51,7 @@ export async function metricsReport(
   const now = options.now ?? Date.now();
   const since = new Date(now - options.windowMinutes * 60_000);
   const day = new Date(now).toISOString().slice(0, 10);
-  const [series, queue, stages, usage] = await Promise.all([
+  const [series, queue, usage] = await Promise.all([
     // Raw minute rows (at most one per series and minute); merged in memory below.
     db.execute<SeriesRow>(sql`
       SELECT name, labels, count, sum, buckets
@@ -104,52 +63,27 @@ export async function metricsReport(
              extract(epoch FROM (${new Date(now)}::timestamptz - min(created_at) FILTER (WHERE status = 'queued'))) AS oldest
       FROM document_versions
       WHERE tenant_id = ${tenantId} AND status IN ('queued', 'processing')`),
-    db.execute<{ stage: string; count: string; p50: number | null; p95: number | null }>(sql`
-      SELECT stage, count(*) AS count,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY (detail->>'ms')::float8) AS p50,
-             percentile_cont(0.95) WITHIN GROUP (ORDER BY (detail->>'ms')::float8) AS p95
-      FROM ingestion_events
-      WHERE tenant_id = ${tenantId} AND created_at >= ${since} AND detail ? 'ms'
-      GROUP BY stage ORDER BY stage`),
     db.execute<Record<string, unknown>>(sql`
-      SELECT tokens_in, tokens_out, cost_usd, searches, answers FROM usage_daily
+      SELECT tokens_in, tokens_out, cost_usd, searches, answers, uploads FROM usage_daily
       WHERE tenant_id = ${tenantId} AND day = ${day}::date`),
   ]);
   const rows = series.rows;
-  const cacheKinds = new Map<string, { lookups: number; hits: number }>();
-  let rateLimited = 0;
-  for (const row of rows) {
-    if (row.name === 'rate_limited') rateLimited += Number(row.count);
-    if (row.name !== 'cache_lookup') continue;
-    const labels = parseLabels(row.labels);
-    const entry = cacheKinds.get(labels.kind ?? '') ?? { lookups: 0, hits: 0 };
-    entry.lookups += Number(row.count);
-    if (labels.hit === 'true') entry.hits += Number(row.count);
-    cacheKinds.set(labels.kind ?? '', entry);
-  }
+  const named = (name: string) => rows.filter((r) => r.name === name);
   const q = queue.rows[0];
   const u = usage.rows[0] ?? {};
   return {
     windowMinutes: options.windowMinutes,
     sink: options.sink,
-    requests: summariseRequests(rows.filter((r) => r.name === 'http_request')),
+    requests: summariseRequests(named('http_request')),
     queue: {
       queued: Number(q?.queued ?? 0),
       processing: Number(q?.processing ?? 0),
       oldestQueuedAgeSeconds: q?.oldest == null ? null : Math.round(Number(q.oldest)),
     },
-    ingestStages: stages.rows.map((s) => ({
-      stage: s.stage,
-      count: Number(s.count),
-      p50: round(s.p50 === null ? null : Number(s.p50)),
-      p95: round(s.p95 === null ? null : Number(s.p95)),
-    })),
-    cache: [...cacheKinds].map(([kind, e]) => ({
-      kind,
-      lookups: e.lookups,
-      hits: e.hits,
-      hitRate: e.lookups ? e.hits / e.lookups : null,
-    })),
+    ingestStages: summariseStages(named('ingest_stage')),
+    cache: summariseCache(named('cache_lookup')),
+    ai: summariseAi(rows),
+    breakers: summariseBreakers(named('breaker_transition')),
     today: {
       day,
       tokensIn: Number(u.tokens_in ?? 0),
@@ -157,7 +91,8 @@ export async function metricsReport(
       costUsd: Number(u.cost_usd ?? 0),
       searches: Number(u.searches ?? 0),
       answers: Number(u.answers ?? 0),
+      uploads: Number(u.uploads ?? 0),
     },
-    rateLimited,
+    rateLimited: named('rate_limited').reduce((n, r) => n + Number(r.count), 0),
   };
 }

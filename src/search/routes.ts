@@ -5,6 +5,7 @@ import { createRouter } from '../http/router';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { authorize } from '../middleware/auth';
 import { countUsage, recordCacheLookup } from '../metrics';
+import { meteredAi } from '../metrics/ai';
 import {
   normaliseQuery,
   readCachedSearch,
@@ -80,7 +81,8 @@ searchRouter.openapi(
     let payload = await readCachedSearch<Payload>(key);
     const cache: 'hit' | 'miss' = payload ? 'hit' : 'miss';
     if (!payload) {
-      const result = await search(c.env, db, principal.tenantId, {
+      const env = meteredAi(c.env, c, principal.tenantId, 'query');
+      const result = await search(env, db, principal.tenantId, {
         query: body.query,
         mode: body.mode,
         topK: body.topK,

@@ -2,6 +2,7 @@ import { and, count, eq, inArray } from 'drizzle-orm';
 import { createMiddleware } from 'hono/factory';
 import { documents } from '../../db/schema';
 import { ApiError } from '../../errors';
+import { recordRateLimited } from '../../metrics';
 import { DEFAULT_INGEST_BACKLOG_CAP } from '../../ratelimit/config';
 import { findRouteRule } from '../../ratelimit/routes';
 import type { AppEnv } from '../../types';
@@ -35,6 +36,7 @@ export const ingestBacklog = () =>
       );
     const pending = Number(row?.n ?? 0);
     if (pending >= cap) {
+      recordRateLimited(c, c.var.principal.tenantId, 'ingest_backlog');
       await c.req.raw.body?.cancel().catch(() => {});
       throw new ApiError(
         429,

@@ -117,7 +117,11 @@ export const requestLogger = () =>
     runAfterResponse(c, new Promise<void>((resolve) => (logged = resolve)));
     const counted = countBody(body, (bytes, aborted) => {
       logJson(level, { ...line, bytesOut: bytes, ...(aborted ? { aborted: true } : {}) });
-      logged();
+      // A streamed body (a chat answer) records metrics while it streams, after the flush above:
+      // flush again once it has ended, inside the same waitUntil.
+      void flushMetrics(c.env, recorder)
+        .catch(() => {})
+        .finally(logged);
     });
     c.res = new Response(counted, c.res);
   });

@@ -1,5 +1,6 @@
 import { createMiddleware } from 'hono/factory';
 import { ApiError } from '../../errors';
+import { recordRateLimited } from '../../metrics';
 import {
   OPERATION_CLASSES,
   policyFor,
@@ -76,6 +77,7 @@ export const rateLimit = () =>
       RateLimit: rateLimitHeader(operation, result, shards),
     };
     if (!result.allowed) {
+      recordRateLimited(c, c.var.principal.tenantId, operation);
       throw new ApiError(
         429,
         'rate_limited',
