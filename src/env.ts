@@ -25,6 +25,11 @@ export interface Env extends LlmEnv {
   INGEST_SLICE_BYTES?: string;
   /** Bytes of documents or slices one consumer invocation may hold at once (default 16 MiB). */
   INGEST_MEMORY_BUDGET_BYTES?: string;
+  /**
+   * Ceiling of one whole-file parse, stored plus inflated bytes (default 48 MiB): see
+   * `checkWorkingBytes` in src/ingest/extract/limits.ts.
+   */
+  INGEST_MAX_WORKING_BYTES?: string;
   EMBEDDING_BACKEND?: string;
   EMBEDDING_MODEL?: string;
   RERANK_BACKEND?: string;
@@ -74,6 +79,11 @@ export interface Env extends LlmEnv {
   SEARCH_CORPUS_MEMO_MS?: string;
   /** `http` sends single statements over Neon's HTTP path (production only); default `websocket`. */
   DB_TRANSPORT?: string;
+  /**
+   * Client deadline per statement in ms (src/db/timeout.ts): default 5000 for API requests,
+   * 30000 for queue and cron work; `0` for none. Pair it with the role's `statement_timeout`.
+   */
+  DB_STATEMENT_TIMEOUT_MS?: string;
   /** API worker: one SQLite-backed object per conversation. */
   CONVERSATIONS: DurableObjectNamespace<Conversation>;
   /** API worker: one circuit breaker per provider+model, shared by isolates. */

@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'key_limit_reached'
   | 'queue_unavailable'
   | 'database_unavailable'
+  | 'database_timeout'
   | 'storage_unavailable'
   | 'not_ready'
   | 'unavailable'

@@ -259,3 +259,106 @@ describe('queue redelivery', () => {
     expect(stored.rows[0]).toEqual({ events: 3, counted: 3 });
   });
 });
+
+describe('sliced ingest redelivery', () => {
+  const sliced = () =>
+    Array.from(
+      { length: 2400 },
+      (_, i) => `Line ${i}: slice redelivery keeps chunk ${i % 89} and vector ${i % 31} unique.`,
+    ).join('\n');
+
+  /** A ready sliced document put back as if its last slice's message were still in flight. */
+  async function lastSliceInFlight(client: TestClient) {
+    const { body } = await uploadText(client, sliced(), '?title=Sliced');
+    const doc = await waitForStatus(client, body.document.id, ['ready'], 30_000);
+    const id = doc.id as string;
+    const slices = await withDb((db) =>
+      db.execute<{ slice_index: number; byte_start: number; byte_end: number }>(
+        sql`select slice_index, byte_start::int, byte_end::int from ingest_slices
+            where document_id = ${id} order by slice_index desc`,
+      ),
+    );
+    expect(slices.rows.length).toBeGreaterThan(2);
+    const last = slices.rows[0]!;
+    await withDb(async (db) => {
+      await db.execute(sql`update ingest_slices set done_at = null
+        where document_id = ${id} and slice_index = ${last.slice_index}`);
+      await db.execute(
+        sql`update document_versions set status = 'processing' where document_id = ${id}`,
+      );
+      await db.execute(sql`update documents set status = 'processing' where id = ${id}`);
+    });
+    const message: IngestQueueMessage = {
+      kind: 'ingest',
+      tenantId: client.tenantId,
+      documentId: id,
+      version: 1,
+      slice: { index: last.slice_index, start: last.byte_start, end: last.byte_end },
+      bytes: last.byte_end - last.byte_start,
+      enqueuedAt: Date.now(),
+    };
+    return { id, chunksTotal: doc.progress.chunksTotal as number, message };
+  }
+
+  async function deliver(message: IngestQueueMessage, id: string) {
+    const batch = createMessageBatch<IngestQueueMessage>('vellum-ingest', [
+      { id, timestamp: new Date(), attempts: 1, body: message },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch as never, env, ctx);
+    return getQueueResult(batch, ctx);
+  }
+
+  /** Chunks, vectors, completions and crash marks of the document after redelivery. */
+  async function outcome(id: string) {
+    const { rows } = await withDb((db) =>
+      db.execute(sql`
+        select (select count(*) from chunks where document_id = ${id})::int as chunks,
+               (select count(distinct (version, ordinal)) from chunks where document_id = ${id})::int as ordinals,
+               (select count(embedding) from chunks where document_id = ${id})::int as vectors,
+               (select count(*) from ingestion_events where document_id = ${id} and stage = 'ready')::int as readies,
+               (select count(*) from ingest_slices where document_id = ${id} and done_at is null)::int as open_slices,
+               v.crashes, v.attempt_started_at is not null as marked, v.status
+        from document_versions v where v.document_id = ${id}`),
+    );
+    return rows[0];
+  }
+
+  it('one slice message delivered twice in a row: ready once more, nothing duplicated, no crash', async () => {
+    const client = await newTenant('editor');
+    const { id, chunksTotal, message } = await lastSliceInFlight(client);
+    for (const attempt of ['s1', 's2'])
+      expect((await deliver(message, attempt)).explicitAcks).toEqual([attempt]);
+    expect(await outcome(id)).toEqual({
+      chunks: chunksTotal,
+      ordinals: chunksTotal,
+      vectors: chunksTotal,
+      // The first upload's completion plus the redelivered slice's; the duplicate is skipped.
+      readies: 2,
+      open_slices: 0,
+      crashes: 0,
+      marked: false,
+      status: 'ready',
+    });
+  });
+
+  it('the same slice message delivered twice at once completes the version once, no crash', async () => {
+    const client = await newTenant('editor');
+    const { id, chunksTotal, message } = await lastSliceInFlight(client);
+    const results = await Promise.all([deliver(message, 'c1'), deliver(message, 'c2')]);
+    expect(results.flatMap((r: { explicitAcks: string[] }) => r.explicitAcks).sort()).toEqual(['c1', 'c2']);
+    expect(results.flatMap((r: { retryMessages: unknown[] }) => r.retryMessages)).toEqual([]);
+    expect(await outcome(id)).toEqual({
+      chunks: chunksTotal,
+      ordinals: chunksTotal,
+      vectors: chunksTotal,
+      readies: 2,
+      open_slices: 0,
+      crashes: 0,
+      marked: false,
+      status: 'ready',
+    });
+    const doc = await waitForStatus(client, id, ['ready']);
+    expect(doc.progress.chunksDone).toBe(chunksTotal);
+  });
+});

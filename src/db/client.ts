@@ -2,6 +2,7 @@ import { neon, Pool, neonConfig } from '@neondatabase/serverless';
 import { drizzle as drizzleHttp } from 'drizzle-orm/neon-http';
 import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless';
 import * as schema from './schema';
+import { CLIENT_GRACE_MS, statementTimeoutMs, type DatabaseRole } from './timeout';
 
 export type Database = NeonDatabase<typeof schema>;
 
@@ -12,6 +13,8 @@ export interface DatabaseConfig {
   DB_WS_PROXY?: string;
   /** `websocket` (default) or `http`; see `databaseTransport` and docs/performance.md. */
   DB_TRANSPORT?: string;
+  /** Client deadline per statement (src/db/timeout.ts); defaults by role, `0` for none. */
+  DB_STATEMENT_TIMEOUT_MS?: string;
 }
 
 /**
@@ -50,9 +53,23 @@ function configureDriver(config: DatabaseConfig): void {
   neonConfig.pipelineConnect = false;
 }
 
-function openPool(config: DatabaseConfig): { db: Database; close: () => Promise<void> } {
+/** The driver's deadline for one statement, or undefined for none. */
+const clientDeadline = (timeoutMs: number) => (timeoutMs > 0 ? timeoutMs + CLIENT_GRACE_MS : undefined);
+
+function openPool(
+  config: DatabaseConfig,
+  timeoutMs: number,
+): { db: Database; close: () => Promise<void> } {
   configureDriver(config);
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 4 });
+  // query_timeout: the driver fails the statement ("Query read timeout") and the pool drops that
+  // connection, so a stuck statement cannot hold the request (src/db/timeout.ts). Connecting gets
+  // the same deadline: by default the driver waits for a connection forever.
+  const deadline = clientDeadline(timeoutMs);
+  const pool = new Pool({
+    connectionString: config.DATABASE_URL,
+    max: 4,
+    ...(deadline ? { query_timeout: deadline, connectionTimeoutMillis: deadline } : {}),
+  });
   pool.on('error', () => {});
   const db = drizzle({ client: pool, schema });
   return { db, close: () => pool.end() };
@@ -63,12 +80,29 @@ function openPool(config: DatabaseConfig): { db: Database; close: () => Promise<
  * builders are the same drizzle Postgres builders on both sides, and `execute()` returns
  * `{ rows }` on both, so callers keep one `Database`.
  */
-function openHttp(config: DatabaseConfig): { db: Database; close: () => Promise<void> } {
-  const http = drizzleHttp({ client: neon(config.DATABASE_URL), schema });
+function openHttp(
+  config: DatabaseConfig,
+  timeoutMs: number,
+): { db: Database; close: () => Promise<void> } {
+  const client = neon(config.DATABASE_URL);
+  const deadline = clientDeadline(timeoutMs);
+  if (deadline) {
+    // Each statement is one fetch; its own timeout signal aborts it (a TimeoutError).
+    const query = client.query.bind(client);
+    client.query = ((text: string, params?: unknown[], options?: Record<string, unknown>) =>
+      query(text, params, {
+        ...options,
+        fetchOptions: {
+          ...(options?.fetchOptions as object | undefined),
+          signal: AbortSignal.timeout(deadline),
+        },
+      })) as typeof client.query;
+  }
+  const http = drizzleHttp({ client, schema });
   let pool: ReturnType<typeof openPool> | null = null;
   const db = Object.create(http) as Database;
   db.transaction = (work, options) => {
-    pool ??= openPool(config);
+    pool ??= openPool(config, timeoutMs);
     return pool.db.transaction(work, options);
   };
   return { db, close: async () => pool?.close() };
@@ -76,8 +110,15 @@ function openHttp(config: DatabaseConfig): { db: Database; close: () => Promise<
 
 /**
  * A database for one request or queue batch: Workers cannot share sockets across requests.
- * Call `close()` (usually via waitUntil) when done.
+ * Call `close()` (usually via waitUntil) when done. `role` picks the statement deadline: API
+ * requests fail fast with a 503, queue and cron work gets longer (src/db/timeout.ts).
  */
-export function openDatabase(config: DatabaseConfig): { db: Database; close: () => Promise<void> } {
-  return databaseTransport(config) === 'http' ? openHttp(config) : openPool(config);
+export function openDatabase(
+  config: DatabaseConfig,
+  role: DatabaseRole = 'api',
+): { db: Database; close: () => Promise<void> } {
+  const timeoutMs = statementTimeoutMs(config, role);
+  return databaseTransport(config) === 'http'
+    ? openHttp(config, timeoutMs)
+    : openPool(config, timeoutMs);
 }

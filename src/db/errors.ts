@@ -21,9 +21,10 @@ export const isUniqueViolation = (error: unknown) => pgErrorCode(error) === '235
 // Class 08: connection exceptions; 57P01-03: the server is shutting down or starting up;
 // 53300: too many connections. Each means "Postgres is not serving us now", not a bug.
 const UNAVAILABLE = /^(08...|57P0[1-3]|53300)$/;
-// Socket-level failures from the serverless driver carry no SQLSTATE.
+// Socket-level failures from the serverless driver carry no SQLSTATE. Timeouts (a connection or
+// a statement past its deadline) are told apart by isStatementTimeout in ./timeout.ts.
 const SOCKET =
-  /connection terminated|connection refused|econnrefused|websocket|socket hang up|network|timeout exceeded when trying to connect|connect failed/i;
+  /connection terminated|connection refused|econnrefused|websocket|socket hang up|network|connect failed/i;
 
 /** True when the error means Postgres is unreachable or refusing connections. */
 export function isDatabaseUnavailable(error: unknown): boolean {

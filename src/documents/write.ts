@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { isUniqueViolation } from '../db/errors';
+import { isStatementTimeout } from '../db/timeout';
 import { documents, documentVersions } from '../db/schema';
 import { ApiError } from '../errors';
 import { enqueueIngest } from '../ingest/enqueue';
@@ -15,6 +16,16 @@ import {
   type DocumentRow,
 } from './repository';
 import { insertUploadedDocument, insertUploadedVersion } from './upload-sql';
+
+/**
+ * Deletes an upload's object after its row statement failed, unless the statement timed out on
+ * the client side: then Postgres may still commit it, and deleting would leave a row pointing at
+ * no bytes. A kept object whose row never committed is removed by the daily orphan sweep.
+ */
+async function discardAfterFailedInsert(c: Context<AppEnv>, key: string, error: unknown) {
+  if (isStatementTimeout(error)) return;
+  await c.env.DOCUMENTS.delete(key).catch(() => {});
+}
 
 async function enqueueOrThrow(
   c: Context<AppEnv>,
@@ -81,7 +92,7 @@ export async function createDocumentFromUpload(
     // A concurrent identical upload won the unique index; the statement wrote nothing.
     if (isUniqueViolation(error))
       return duplicate(await findDocumentBySha(db, principal.tenantId, upload.sha256));
-    await c.env.DOCUMENTS.delete(key).catch(() => {});
+    await discardAfterFailedInsert(c, key, error);
     throw error;
   }
   try {
@@ -143,7 +154,7 @@ export async function addVersionFromUpload(
     document = outcome.document;
     bumped = outcome.bumped;
   } catch (error) {
-    await c.env.DOCUMENTS.delete(key).catch(() => {});
+    await discardAfterFailedInsert(c, key, error);
     if (isUniqueViolation(error))
       throw new ApiError(409, 'conflict', 'this content or version already exists');
     throw error;

@@ -11,7 +11,7 @@ export async function handleEventsBatch(
   env: Env,
   ctx: ExecutionContext,
 ): Promise<void> {
-  const { db, close } = openDatabase(env);
+  const { db, close } = openDatabase(env, 'background');
   try {
     for (const message of batch.messages) {
       let body: EventsMessage;

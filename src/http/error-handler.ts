@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { isDatabaseUnavailable, pgErrorCode } from '../db/errors';
+import { isStatementTimeout } from '../db/timeout';
 import { ApiError, type ErrorEnvelope } from '../errors';
 import { errorFields, logJson } from '../observability/log';
 import { traceIdOf } from '../observability/traceparent';
@@ -33,6 +34,17 @@ function toApiError(error: unknown): ApiError {
   const sqlState = pgErrorCode(error);
   if (sqlState === '22021' || sqlState === '22P05') {
     return new ApiError(400, 'invalid_text', 'text may not contain NUL (U+0000) characters');
+  }
+  // A statement past its deadline (src/db/timeout.ts): the database is busy or something holds a
+  // lock this request needs. Retryable like an outage, with its own code so the two can be told apart.
+  if (isStatementTimeout(error)) {
+    return new ApiError(
+      503,
+      'database_timeout',
+      'the database did not answer in time; retry shortly',
+      undefined,
+      { 'Retry-After': '5' },
+    );
   }
   // An outage is not a bug: a clean, retryable 503 with a stable code (never the driver message).
   if (isDatabaseUnavailable(error)) {

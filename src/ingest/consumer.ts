@@ -33,8 +33,12 @@ const refOf = (m: IngestQueueMessage): VersionRef => ({
 });
 
 /**
- * Bytes a message will load; enrichment reads a few chunks, and an ingest message without a
- * size is assumed to need the whole budget.
+ * What a message holds in memory, for the budget: inflated bytes, not stored ones. A slice is
+ * text read as is, so its byte range is both; enrichment reads a few chunks; an ingest message
+ * without a size is assumed to need the whole budget. Whole-file messages (the only ones that
+ * inflate: DOCX, PDF) never share the budget: one runs alone after the rest of the batch
+ * (isolation.ts), and its stored plus inflated bytes are held to `INGEST_MAX_WORKING_BYTES`
+ * (`checkWorkingBytes`: declared zip sizes, the PDF guard's measured streams).
  */
 const bytesOf = (m: IngestQueueMessage, budget: number) =>
   m.kind === 'enrich' ? 0 : (m.bytes ?? (m.slice ? m.slice.end - m.slice.start : budget));
@@ -86,7 +90,7 @@ export async function handleIngestBatch(
   env: Env,
   ctx: ExecutionContext,
 ) {
-  const { db, close } = openDatabase(env);
+  const { db, close } = openDatabase(env, 'background');
   // The batch's stage durations and model calls, flushed when the batch is done.
   const metrics = new MetricsRecorder();
   const retryBase = Number(env.INGEST_RETRY_BASE_SECONDS ?? DEFAULT_RETRY_BASE_SECONDS);

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import { createEmbedder } from '../ai/embed';
 import { embedWithCache } from '../ai/embed/cache';
 import type { Database } from '../db/client';
@@ -12,6 +12,7 @@ import { lockServedVersion, shiftServedVersion } from '../retrieval/bm25-stats';
 import { createVectorStore } from '../retrieval/vectors';
 import { chunkText, hashChunkText } from './chunk';
 import { extract, ExtractionError } from './extract';
+import { LIMITS } from './extract/limits';
 import { PermanentIngestError } from './retry';
 import { ORDINAL_STRIDE, planSlices, SLICE_BYTES, SLICEABLE_TYPES } from './slices';
 import {
@@ -25,8 +26,12 @@ import {
 
 /** Chunks are written and embedded in batches of this size, reporting progress after each. */
 const BATCH = 100;
-/** Formats that cannot be split are parsed whole; beyond this they fail instead of exhausting memory. */
-export const MAX_WHOLE_FILE_BYTES = 48 * 1024 * 1024;
+/**
+ * Formats that cannot be split are parsed whole; beyond this they fail instead of exhausting
+ * memory. This checks the stored bytes before loading; the extractors then hold stored plus
+ * inflated bytes to the same ceiling (`checkWorkingBytes`, `INGEST_MAX_WORKING_BYTES`).
+ */
+export const MAX_WHOLE_FILE_BYTES = LIMITS.workingBytes;
 
 export interface IngestContext {
   env: Env;
@@ -84,10 +89,11 @@ export async function processIngestMessage(
     await planAndEnqueueSlices(ctx, ref, version, sliceBytes, message.traceparent);
     return 'planned';
   }
-  if (version.byteSize > MAX_WHOLE_FILE_BYTES) {
+  const maxWorkingBytes = Number(ctx.env.INGEST_MAX_WORKING_BYTES) || MAX_WHOLE_FILE_BYTES;
+  if (version.byteSize > maxWorkingBytes) {
     throw new PermanentIngestError(
       'file_too_large_to_process',
-      `${version.mimeType} files are parsed whole and are limited to ${MAX_WHOLE_FILE_BYTES} bytes`,
+      `${version.mimeType} files are parsed whole and are limited to ${maxWorkingBytes} bytes`,
     );
   }
   const object = await ctx.env.DOCUMENTS.get(version.r2Key);
@@ -97,7 +103,7 @@ export async function processIngestMessage(
   const started = Date.now();
   let extracted;
   try {
-    extracted = await extract(bytes, version.mimeType);
+    extracted = await extract(bytes, version.mimeType, { maxWorkingBytes });
   } catch (error) {
     if (error instanceof ExtractionError)
       throw new PermanentIngestError(error.code, error.message, error.detail);
@@ -223,7 +229,12 @@ async function processSlice(
     })
     .from(ingestSlices)
     .where(and(eq(ingestSlices.documentId, ref.documentId), eq(ingestSlices.version, ref.version)));
-  await setProgress(ctx.db, ref, { stage: `slices ${totals!.done}/${totals!.total}` });
+  await setProgress(
+    ctx.db,
+    ref,
+    { stage: `slices ${totals!.done}/${totals!.total}` },
+    { whileUnready: true },
+  );
   if (totals!.done < totals!.total) return 'done';
   await completeVersion(ctx, ref, { ...totals!, sliceCount: totals!.total }, traceparent);
   return 'done';
@@ -338,7 +349,11 @@ async function completeVersion(
   traceparent?: string,
 ) {
   const promoted = await ctx.db.transaction(async (tx) => {
-    await tx
+    // Only the first completion counts: the last slices can finish at once (or one slice message
+    // be delivered twice concurrently), and each then sees every slice done. A second completer
+    // finds the version ready (its update waits for the first's row lock) and does nothing more,
+    // so there is one `ready` event, one statistics shift and one enrichment message.
+    const [claimed] = await tx
       .update(documentVersions)
       .set({
         status: 'ready',
@@ -348,7 +363,9 @@ async function completeVersion(
         sliceCount: result.sliceCount,
         readyAt: new Date(),
       })
-      .where(versionWhere(ref));
+      .where(and(versionWhere(ref), ne(documentVersions.status, 'ready')))
+      .returning({ version: documentVersions.version });
+    if (!claimed) return null;
     // Locks the document row before any statistics row (the lock order in bm25-stats.ts) and
     // reads the version it serves until this commits.
     const served = await lockServedVersion(tx, ref.tenantId, ref.documentId);

@@ -3,6 +3,7 @@
  * items in flight plus its own stay within `budgetBytes`, and at most `maxConcurrent` run at
  * once. An item larger than the whole budget runs alone. Items start in order, so a large item
  * waits for the ones before it instead of being starved by smaller ones behind it.
+ * `bytesOf` must count what an item holds once parsed (inflated bytes), not what it stores.
  */
 export async function runWithinBudget<T>(
   items: readonly T[],

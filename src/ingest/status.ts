@@ -26,11 +26,16 @@ export async function recordEvent(
   await db.insert(ingestionEvents).values({ ...ref, stage, status, detail: detail ?? null });
 }
 
-/** Updates the document's visible progress, only while `ref` is still its latest version. */
+/**
+ * Updates the document's visible progress, only while `ref` is still its latest version.
+ * `whileUnready`: also only until `ref` is served, for progress that a concurrent slice (or a
+ * duplicate delivery) may report after another one completed the version.
+ */
 export async function setProgress(
   db: Pick<Database, 'update'>,
   ref: VersionRef,
   progress: { status?: string; stage?: string; chunksDone?: number; chunksTotal?: number | null },
+  options: { whileUnready?: boolean } = {},
 ) {
   await db
     .update(documents)
@@ -40,10 +45,14 @@ export async function setProgress(
         eq(documents.tenantId, ref.tenantId),
         eq(documents.id, ref.documentId),
         eq(documents.currentVersion, ref.version),
+        options.whileUnready
+          ? sql`${documents.readyVersion} is distinct from ${ref.version}`
+          : undefined,
       ),
     );
 }
 
+/** Counts indexed chunks until the version is served; later (duplicate) work counts nothing. */
 export async function addChunksDone(db: Pick<Database, 'update'>, ref: VersionRef, delta: number) {
   await db
     .update(documents)
@@ -53,6 +62,7 @@ export async function addChunksDone(db: Pick<Database, 'update'>, ref: VersionRe
         eq(documents.tenantId, ref.tenantId),
         eq(documents.id, ref.documentId),
         eq(documents.currentVersion, ref.version),
+        sql`${documents.readyVersion} is distinct from ${ref.version}`,
       ),
     );
 }

@@ -31,7 +31,7 @@ export async function runMaintenance(
   env: Env,
   options: { now: number; cron?: string; orphanGraceMs?: number; orphanPrefix?: string },
 ): Promise<MaintenanceReport> {
-  const { db, close } = openDatabase(env);
+  const { db, close } = openDatabase(env, 'background');
   const report: MaintenanceReport = {
     retention: null,
     orphans: null,

@@ -74,7 +74,7 @@ export async function flushMetrics(
 
 async function writeBatchWithPool(env: Env, batch: PendingBatch): Promise<void> {
   // Its own short-lived pool: the request's pool is closed by the time a flush runs.
-  const { db, close } = openDatabase(env);
+  const { db, close } = openDatabase(env, 'background');
   try {
     await writeBatch(db, batch);
   } catch (error) {

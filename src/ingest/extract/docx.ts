@@ -1,10 +1,10 @@
 import { normaliseText } from './decode';
 import { decodeEntities } from './entities';
 import { ExtractionError } from './errors';
-import { LIMITS, limitsExceeded } from './limits';
+import { checkWorkingBytes, LIMITS, limitsExceeded } from './limits';
 import type { Extracted } from './types';
 import { rawAttribute, scanXml } from './xml-scan';
-import { inflateEntry, readZipDirectory } from './zip';
+import { declaredBytes, inflateEntry, readZipDirectory } from './zip';
 
 const DOCUMENT = 'word/document.xml';
 const STYLES = 'word/styles.xml';
@@ -18,8 +18,13 @@ export const DOCX_PARTS: ReadonlySet<string> = new Set([DOCUMENT, STYLES]);
  * line with cells split by " | ". Only the two parts are inflated, together never beyond
  * `LIMITS.inflatedBytes`, and the XML is read by a linear scanner.
  */
-export function extractDocx(bytes: Uint8Array): Extracted {
+export function extractDocx(
+  bytes: Uint8Array,
+  maxWorkingBytes: number = LIMITS.workingBytes,
+): Extracted {
   const entries = readZipDirectory(bytes);
+  // The memory rule counts what will be inflated, from the declared sizes, before inflating.
+  checkWorkingBytes(bytes.length, declaredBytes(entries, DOCX_PARTS), maxWorkingBytes);
   const parts = entries.filter((entry) => DOCX_PARTS.has(entry.name));
   let budget: number = LIMITS.inflatedBytes;
   const inflated = new Map<string, Uint8Array>();

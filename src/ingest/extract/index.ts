@@ -14,14 +14,23 @@ export type { Extracted, PageRange } from './types';
 export { MIME, resolveType, sniff, type SniffedKind, type SupportedMime } from './detect';
 export { decodeTextSlice, type TextSlice } from './slice';
 
+export interface ExtractOptions {
+  /** The memory rule's ceiling (`checkWorkingBytes`); default `LIMITS.workingBytes`. */
+  maxWorkingBytes?: number;
+}
+
 /**
  * Text of a document from its bytes and declared MIME type (parameters such as charset
  * allowed). Every failure is an `ExtractionError` with a stable code.
  */
-export async function extract(bytes: Uint8Array, declaredMime: string): Promise<Extracted> {
+export async function extract(
+  bytes: Uint8Array,
+  declaredMime: string,
+  options: ExtractOptions = {},
+): Promise<Extracted> {
   try {
     const { mime, charset } = resolveType(bytes, declaredMime);
-    const extracted = await extractAs(mime, bytes, charset);
+    const extracted = await extractAs(mime, bytes, charset, options.maxWorkingBytes);
     if (!/\S/.test(extracted.text)) {
       throw new ExtractionError('no_text', 'The document contains no text');
     }
@@ -36,12 +45,13 @@ function extractAs(
   mime: string,
   bytes: Uint8Array,
   charset?: string,
+  maxWorkingBytes?: number,
 ): Extracted | Promise<Extracted> {
   switch (mime) {
     case MIME.pdf:
-      return extractPdf(bytes);
+      return extractPdf(bytes, maxWorkingBytes);
     case MIME.docx:
-      return extractDocx(bytes);
+      return extractDocx(bytes, maxWorkingBytes);
     case MIME.html:
       return extractHtml(bytes, charset);
     case MIME.markdown:

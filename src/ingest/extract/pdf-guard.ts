@@ -10,10 +10,11 @@ import { LIMITS, limitsExceeded } from './limits';
  * `LIMITS.pdfInflatedBytes`. Image streams only count towards the total: text extraction does
  * not decode them, and real scans can be large. A stream filtered twice by Flate is counted
  * by its inner layer's output. The cost is bounded by the caps, and the scan is one forward
- * pass over the bytes.
+ * pass over the bytes. Returns what it measured (for the memory rule, `checkWorkingBytes`).
  */
-export function guardPdfStreams(bytes: Uint8Array): void {
+export function guardPdfStreams(bytes: Uint8Array): { largestStream: number; total: number } {
   let total = 0;
+  let largestStream = 0;
   for (const { start, end, isImage } of flateStreams(bytes)) {
     let own = 0;
     const count = (n: number) => {
@@ -33,7 +34,9 @@ export function guardPdfStreams(bytes: Uint8Array): void {
       }
     };
     inflateCounting(bytes.subarray(start, end), count, true);
+    largestStream = Math.max(largestStream, own);
   }
+  return { largestStream, total };
 }
 
 const PIECE = 4096;

@@ -2,6 +2,7 @@ import { getDocumentProxy } from 'unpdf';
 import { lastIndexOfAscii } from './detect';
 import { normaliseText } from './decode';
 import { ExtractionError } from './errors';
+import { checkWorkingBytes, LIMITS } from './limits';
 import { guardPdfStreams } from './pdf-guard';
 import type { Extracted, PageRange } from './types';
 
@@ -12,8 +13,13 @@ const PAGE_SEPARATOR = '\n\n';
  * joined by a blank line and `pages` records each page's character range. PDFs encrypted with
  * an empty user password (permission-only protection) are readable and extracted as usual.
  */
-export async function extractPdf(bytes: Uint8Array): Promise<Extracted> {
-  guardPdfStreams(bytes);
+export async function extractPdf(
+  bytes: Uint8Array,
+  maxWorkingBytes: number = LIMITS.workingBytes,
+): Promise<Extracted> {
+  const { largestStream } = guardPdfStreams(bytes);
+  // pdf.js holds the file and decodes one stream at a time: the memory rule counts the largest.
+  checkWorkingBytes(bytes.length, largestStream, maxWorkingBytes);
   let texts: string[];
   try {
     // pdf.js may take ownership of (detach) the buffer it is given: hand it a copy.
