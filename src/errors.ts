@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'storage_unavailable'
   | 'not_ready'
   | 'unavailable'
+  | 'retrieval_unavailable'
   | 'internal_error';
 
 /** The one error type the API throws; `app.onError` renders it as the JSON envelope. */

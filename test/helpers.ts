@@ -89,7 +89,7 @@ export async function withBindings(
   path: string,
   init: RequestInit,
   overrides: Partial<Env>,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: any; headers: Headers }> {
   const ctx = createExecutionContext();
   const headers = new Headers(init.headers);
   headers.set('authorization', `Bearer ${client.key}`);
@@ -100,5 +100,5 @@ export async function withBindings(
   );
   const text = await res.text();
   await waitOnExecutionContext(ctx);
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
 }

@@ -64,7 +64,15 @@ export function pgAnswerCache(options: {
 
   return {
     async lookup(question) {
-      const vector = vectorLiteral(await embed(question));
+      // The cache only saves a model call: an embedder that fails is a miss, and the answer
+      // goes on down the chain (retrieval has already degraded to keyword-only for the same
+      // reason). The failed embedding is not kept, so a store later asks again.
+      const embedded = await embed(question).catch(() => null);
+      if (!embedded) {
+        vectors.delete(question);
+        return null;
+      }
+      const vector = vectorLiteral(embedded);
       const result = await db.execute<{
         id: string;
         question: string;

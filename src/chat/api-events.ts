@@ -1,5 +1,6 @@
 import type { Citation } from '../ai/answer/citations';
 import type { AnswerResult, Skipped, Tier } from '../ai/llm/failover';
+import type { RetrievalLeg } from '../retrieval/degrade';
 import type { RetrievalTiming } from './retriever';
 import type { ChatEvent } from './turn';
 
@@ -15,6 +16,8 @@ export interface RetrievalPayload {
   /** chunkId -> injection patterns that matched; the chunk was still used, but marked. */
   injectionFlags: Record<string, string[]>;
   latencyMs: number | null;
+  /** Retrieval legs that failed for this answer; the passages come from the other one. */
+  degraded: RetrievalLeg[];
 }
 
 export interface CitationPayload {
@@ -102,6 +105,7 @@ export async function* toApiEvents(
           })),
           injectionFlags: event.injectionFlags,
           latencyMs: retrievalTiming()?.latencyMs ?? null,
+          degraded: retrievalTiming()?.degraded ?? [],
         };
         yield { event: 'retrieval', data: retrieval };
         break;
@@ -129,7 +133,7 @@ export async function* toApiEvents(
           tier: result.tier,
           skipped: result.skipped,
           usage: usagePayload(result),
-          retrieval: retrieval ?? { chunks: [], injectionFlags: {}, latencyMs: null },
+          retrieval: retrieval ?? { chunks: [], injectionFlags: {}, latencyMs: null, degraded: [] },
         });
         yield {
           event: 'done',

@@ -9,6 +9,8 @@ export interface RetrievalTiming {
   latencyMs: number;
   /** Search's own breakdown (embed, vector, keyword, fusion, hydrate, rerank). */
   search: SearchResponse['timings'];
+  /** Legs that failed: the passages come from the other one (see search). */
+  degraded: SearchResponse['degraded'];
 }
 
 export interface TimedRetriever extends PassageRetriever {
@@ -17,7 +19,9 @@ export interface TimedRetriever extends PassageRetriever {
 }
 
 /**
- * Passages for an answer: hybrid search inside the scope. The tenant is whatever the caller
+ * Passages for an answer: hybrid search inside the scope. A failed retrieval leg degrades the
+ * search to the other leg (see search), so the answer chain still runs, down to its extractive
+ * tier; only both legs failing stops the turn (`retrieval_unavailable`). The tenant is whatever the caller
  * authenticated as; a per-call `documentIds` can only narrow the scope further.
  */
 export function searchRetriever(env: Env, db: Database, scope: SearchFilters): TimedRetriever {
@@ -37,6 +41,7 @@ export function searchRetriever(env: Env, db: Database, scope: SearchFilters): T
       last = {
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
         search: response.timings,
+        degraded: response.degraded,
       };
       return response.results.map((hit) => ({
         chunkId: hit.id,

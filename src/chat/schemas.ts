@@ -116,6 +116,8 @@ export const AnswerSchema = z
       ),
       injectionFlags: z.record(z.string(), z.array(z.string())),
       latencyMs: z.number().nullable(),
+      /** Retrieval legs that failed for this answer (see SearchResponse.degraded). */
+      degraded: z.array(z.enum(['semantic', 'keyword'])),
     }),
   })
   .openapi('Answer');

@@ -9,6 +9,7 @@ import { keywordSearch } from './keyword';
 import { createReranker } from './rerank';
 import { hasDocumentFilters, resolveDocumentIds, type SearchFilters } from './scope';
 import { createVectorStore } from './vectors';
+import { retrievalUnavailable, runLeg, semanticBreakerKey, type RetrievalLeg } from './degrade';
 
 export type SearchMode = 'semantic' | 'keyword' | 'hybrid';
 
@@ -52,6 +53,8 @@ export interface SearchResponse {
     hydrate: number;
     rerank: number;
   };
+  /** Legs that failed (or whose breaker was open); the results come from the other one. */
+  degraded: RetrievalLeg[];
 }
 
 const queryVectors = new Map<string, number[]>();
@@ -80,20 +83,18 @@ export async function search(
   const wantSemantic = request.mode !== 'keyword';
   const wantKeyword = request.mode !== 'semantic';
 
-  let scopeIds: string[] | undefined;
-  if (wantSemantic && hasDocumentFilters(request.filters)) {
-    scopeIds = await resolveDocumentIds(db, tenantId, request.filters!);
-    if (scopeIds.length === 0) return { results: [], total: 0, timings };
+  // Document filters become an id list for the vector store; resolved once, only if needed.
+  let scope: Promise<string[] | undefined> | undefined;
+  const scopeIds = () =>
+    (scope ??= hasDocumentFilters(request.filters)
+      ? resolveDocumentIds(db, tenantId, request.filters!)
+      : Promise.resolve(undefined));
+  if (wantSemantic && hasDocumentFilters(request.filters) && (await scopeIds())!.length === 0) {
+    return { results: [], total: 0, timings, degraded: [] };
   }
 
   const feedbackDocs = request.mode === 'hybrid' ? (request.feedback ?? DEFAULT_FEEDBACK_DOCS) : 0;
-  // The query embedding starts at once, beside the keyword leg; with feedback the vector query
-  // waits for the keyword leg, whose statement also returns its top hits' embeddings.
-  const embedStart = performance.now();
-  const queryVector = wantSemantic ? embedQuery(env, request.query) : undefined;
-  queryVector?.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
   const keywordLeg = async (): Promise<RankedList & { feedback: number[][] }> => {
-    if (!wantKeyword) return { name: 'keyword', items: [], feedback: [] };
     const start = performance.now();
     const { items, feedback } = await keywordSearch(db, tenantId, request.query, {
       limit: depth,
@@ -106,32 +107,54 @@ export async function search(
     return { name: 'keyword', items, feedback };
   };
   const semanticLeg = async (feedback: Promise<number[][]>): Promise<RankedList> => {
-    if (!queryVector) return { name: 'semantic', items: [] };
-    let vector = await queryVector;
+    const embedStart = performance.now();
+    let vector = await embedQuery(env, request.query);
     timings.embed = since(embedStart);
     vector = expandQuery(vector, await feedback);
+    const ids = await scopeIds();
+    if (ids && ids.length === 0) return { name: 'semantic', items: [] };
     const start = performance.now();
     const matches = await createVectorStore(env, db).query(tenantId, vector, {
       topK: depth,
-      ...(scopeIds ? { filter: { documentIds: scopeIds } } : {}),
+      ...(ids ? { filter: { documentIds: ids } } : {}),
     });
     timings.vector = since(start);
     return { name: 'semantic', items: matches.map((m) => ({ id: m.id, score: m.score })) };
   };
+  const runKeyword = () => runLeg('keyword', keywordLeg);
+  const runSemantic = (feedback: Promise<number[][]>) =>
+    runLeg('semantic', () => semanticLeg(feedback), semanticBreakerKey(env));
 
-  const keywordRun = keywordLeg();
-  keywordRun.catch(() => {}); // awaited below
-  const [semantic, keyword] = await Promise.all([
-    semanticLeg(feedbackDocs > 0 ? keywordRun.then((k) => k.feedback) : Promise.resolve([])),
-    keywordRun,
-  ]);
+  // Both legs start at once; with feedback the vector query waits for the keyword leg, whose
+  // statement also returns its top hits' embeddings. A failed leg degrades the search to the
+  // other one (run then, if the mode had not asked for it); both failing is a 503.
+  const keywordRun = wantKeyword ? runKeyword() : undefined;
+  const semanticRun = wantSemantic
+    ? runSemantic(
+        feedbackDocs > 0 && keywordRun
+          ? keywordRun.then((k) => (k.ok ? k.value.feedback : []))
+          : Promise.resolve([]),
+      )
+    : undefined;
+  let [semanticOut, keywordOut] = await Promise.all([semanticRun, keywordRun]);
+  const degraded: RetrievalLeg[] = [];
+  if (semanticOut && !semanticOut.ok) {
+    degraded.push('semantic');
+    keywordOut ??= await runKeyword();
+  }
+  if (keywordOut && !keywordOut.ok) {
+    degraded.push('keyword');
+    semanticOut ??= await runSemantic(Promise.resolve([]));
+  }
+  const answered = [semanticOut, keywordOut].flatMap((o) => (o?.ok ? [o.value] : []));
+  if (answered.length === 0) throw retrievalUnavailable();
 
   let start = performance.now();
   let ranked: Array<{ id: string; score: number; components: Record<string, number> }>;
-  if (request.mode === 'hybrid') {
-    ranked = fuse([semantic, keyword], request.fusion ?? DEFAULT_FUSION);
+  if (request.mode === 'hybrid' && answered.length === 2) {
+    ranked = fuse([answered[0]!, answered[1]!], request.fusion ?? DEFAULT_FUSION);
   } else {
-    const only = request.mode === 'semantic' ? semantic : keyword;
+    const only = answered[0]!;
     ranked = only.items.map((i) => ({
       id: i.id,
       score: i.score,
@@ -181,11 +204,11 @@ export async function search(
       scores: {
         ...(item.components.keyword !== undefined ? { keyword: item.components.keyword } : {}),
         ...(item.components.semantic !== undefined ? { semantic: item.components.semantic } : {}),
-        ...(request.mode === 'hybrid' ? { fused: item.score } : {}),
+        ...(request.mode === 'hybrid' && answered.length === 2 ? { fused: item.score } : {}),
         ...(rerank !== undefined ? { rerank } : {}),
       },
       ...(request.highlight !== false ? { snippet: highlight(hit.text, request.query) } : {}),
     });
   }
-  return { results, total: ranked.length, timings };
+  return { results, total: ranked.length, timings, degraded };
 }

@@ -12,6 +12,7 @@ import {
   searchCacheKey,
   writeCachedSearch,
 } from '../retrieval/cache';
+import { DEGRADED_HEADER } from '../retrieval/degrade';
 import { corpusMemoMs, corpusVersion, wantsFresh } from '../retrieval/corpus-version';
 import { MAX_DEPTH, search } from '../retrieval/search';
 import { SearchBody, SearchResponseSchema } from './schemas';
@@ -40,6 +41,10 @@ searchRouter.openapi(
       400: {
         content: { 'application/json': { schema: ErrorSchema } },
         description: 'Invalid input',
+      },
+      503: {
+        content: { 'application/json': { schema: ErrorSchema } },
+        description: 'Neither retrieval leg answered (`retrieval_unavailable`)',
       },
     },
   }),
@@ -105,9 +110,17 @@ searchRouter.openapi(
             : null,
         mode: body.mode,
         timings: result.timings,
+        degraded: result.degraded,
       };
-      c.executionCtx.waitUntil(writeCachedSearch(key, payload).catch(() => {}));
+      // A degraded page is not the answer to this search: caching it would keep serving the
+      // fallback for the cache's lifetime after the failed leg is back.
+      if (result.degraded.length === 0) {
+        c.executionCtx.waitUntil(writeCachedSearch(key, payload).catch(() => {}));
+      }
     }
+    // Entries cached before the field existed were complete searches.
+    payload.degraded ??= [];
+    if (payload.degraded.length > 0) c.header(DEGRADED_HEADER, payload.degraded.join(', '));
     recordCacheLookup(c, principal.tenantId, 'search', cache === 'hit');
     countUsage(c, principal.tenantId, { searches: 1 });
     c.header('X-Cache', cache.toUpperCase());

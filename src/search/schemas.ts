@@ -85,5 +85,11 @@ export const SearchResponseSchema = z
     took_ms: z.number(),
     cache: z.enum(['hit', 'miss']),
     timings: z.record(z.string(), z.number()),
+    degraded: z.array(z.enum(['semantic', 'keyword'])).openapi({
+      description:
+        'Retrieval legs that failed (or whose breaker was open) for this search: the results ' +
+        'come from the other leg only. Empty when the search ran as asked. Also sent as the ' +
+        '`Vellum-Degraded` header. A degraded response is never cached.',
+    }),
   })
   .openapi('SearchResponse');
