@@ -346,7 +346,10 @@ describe('sliced ingest redelivery', () => {
     const client = await newTenant('editor');
     const { id, chunksTotal, message } = await lastSliceInFlight(client);
     const results = await Promise.all([deliver(message, 'c1'), deliver(message, 'c2')]);
-    expect(results.flatMap((r: { explicitAcks: string[] }) => r.explicitAcks).sort()).toEqual(['c1', 'c2']);
+    expect(results.flatMap((r: { explicitAcks: string[] }) => r.explicitAcks).sort()).toEqual([
+      'c1',
+      'c2',
+    ]);
     expect(results.flatMap((r: { retryMessages: unknown[] }) => r.retryMessages)).toEqual([]);
     expect(await outcome(id)).toEqual({
       chunks: chunksTotal,

@@ -69,12 +69,15 @@ describe('poison isolation', () => {
     expect(doc.status).toBe('ready');
     return doc.id as string;
   }
-  /** Puts a ready document back in the queue state, as if its message were being delivered. */
+  /**
+   * Puts a ready document back in the queue state, as if its message were being delivered.
+   * `started`: a start mark older than the attempt lease, left by an invocation that died.
+   */
   async function requeue(id: string, marks: { crashes?: number; started?: boolean } = {}) {
     await withDb((db) =>
       db.execute(sql`update document_versions set status = 'processing',
         crashes = ${marks.crashes ?? 0},
-        attempt_started_at = ${marks.started ? sql`now()` : sql`null`}
+        attempt_started_at = ${marks.started ? sql`now() - interval '1 hour'` : sql`null`}
         where document_id = ${id}`),
     );
     await withDb((db) =>
@@ -129,6 +132,34 @@ describe('poison isolation', () => {
     expect(failed.failureReason).toBe('processing_crashed');
     // The re-sent copy goes through the real queue consumer.
     expect((await settled(bystander, innocent)).status).toBe('ready');
+  });
+
+  it('the same whole-file message delivered twice at once: ready, no crash counted', async () => {
+    const client = await newTenant('editor', 'twice');
+    const id = await readyDocument(client, '# Twice\n\nOne message, delivered twice at once.');
+    await requeue(id);
+    const deliver = async (messageId: string) => {
+      const batch = createMessageBatch<IngestMessage>('vellum-ingest', [
+        { id: messageId, timestamp: new Date(), attempts: 1, body: message(client.tenantId, id) },
+      ]);
+      const ctx = createExecutionContext();
+      await worker.queue(batch, env, ctx);
+      return getQueueResult(batch, ctx);
+    };
+    const results = await Promise.all([deliver('d1'), deliver('d2')]);
+    // One processes; the other finds its lease taken and is re-sent for later (acked, no retry).
+    expect(results.flatMap((r: { explicitAcks: string[] }) => r.explicitAcks).sort()).toEqual([
+      'd1',
+      'd2',
+    ]);
+    expect(results.flatMap((r: { retryMessages: unknown[] }) => r.retryMessages)).toEqual([]);
+    expect((await settled(client, id)).status).toBe('ready');
+    const rows = await withDb((db) =>
+      db.execute(
+        sql`select crashes, attempt_started_at from document_versions where document_id = ${id}`,
+      ),
+    );
+    expect(rows.rows[0]).toEqual({ crashes: 0, attempt_started_at: null });
   });
 
   it('counts one crash and still processes a message whose previous attempt died once', async () => {

@@ -54,7 +54,8 @@ function configureDriver(config: DatabaseConfig): void {
 }
 
 /** The driver's deadline for one statement, or undefined for none. */
-const clientDeadline = (timeoutMs: number) => (timeoutMs > 0 ? timeoutMs + CLIENT_GRACE_MS : undefined);
+const clientDeadline = (timeoutMs: number) =>
+  timeoutMs > 0 ? timeoutMs + CLIENT_GRACE_MS : undefined;
 
 function openPool(
   config: DatabaseConfig,

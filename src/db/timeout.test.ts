@@ -25,9 +25,9 @@ describe('isStatementTimeout', () => {
     expect(isStatementTimeout(pgError('55P03'))).toBe(true);
     expect(isStatementTimeout(new Error('Query read timeout'))).toBe(true);
     expect(isStatementTimeout(new Error('timeout exceeded when trying to connect'))).toBe(true);
-    expect(
-      isStatementTimeout(new Error('Connection terminated due to connection timeout')),
-    ).toBe(true);
+    expect(isStatementTimeout(new Error('Connection terminated due to connection timeout'))).toBe(
+      true,
+    );
     // drizzle wraps the driver's error; the HTTP driver keeps the fetch's as `sourceError`.
     expect(
       isStatementTimeout(new Error('Failed query', { cause: new Error('Query read timeout') })),

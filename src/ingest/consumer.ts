@@ -14,7 +14,13 @@ import {
   PermanentIngestError,
   retryDelaySeconds,
 } from './retry';
-import { beginAttempt, deferExtraWholeFiles, endAttempt, MAX_CRASHES } from './isolation';
+import {
+  beginAttempt,
+  deferExtraWholeFiles,
+  deferUntilLeaseEnds,
+  endAttempt,
+  MAX_CRASHES,
+} from './isolation';
 import { runWithinBudget } from './schedule';
 import { failVersion, recordEvent, versionStatus, type VersionRef } from './status';
 
@@ -153,16 +159,20 @@ export async function handleIngestBatch(
     await runWithinBudget(rest, limits, handle);
     if (wholeFile) {
       const ref = refOf(wholeFile.body);
-      const crashes = await beginAttempt(db, ref);
-      try {
-        if (crashes >= MAX_CRASHES) {
-          if ((await versionStatus(db, ref)) !== 'ready')
-            await failVersion(db, ref, 'processing_crashed', { crashes });
-          wholeFile.ack();
-        } else await handle(wholeFile);
-      } finally {
-        await endAttempt(db, ref).catch(() => {});
-      }
+      const { crashes, leased } = await beginAttempt(db, ref);
+      // Another delivery of this version may be running (a duplicate, or two deliveries at
+      // once): counting its mark as a crash would be wrong, and so would clearing it.
+      if (!leased) await deferUntilLeaseEnds(env, wholeFile);
+      else
+        try {
+          if (crashes >= MAX_CRASHES) {
+            if ((await versionStatus(db, ref)) !== 'ready')
+              await failVersion(db, ref, 'processing_crashed', { crashes });
+            wholeFile.ack();
+          } else await handle(wholeFile);
+        } finally {
+          await endAttempt(db, ref).catch(() => {});
+        }
     }
   } finally {
     ctx.waitUntil(close().catch(() => {}));
