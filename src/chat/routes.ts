@@ -99,9 +99,15 @@ interface TurnInput {
  * Answers one question, as SSE or as one JSON body. A streamed turn outlives the handler,
  * so it opens (and closes) its own database pool instead of the request's.
  */
-async function respond(c: { env: Env; var: { db: Database } }, input: TurnInput, stream: boolean) {
+async function respond(
+  c: { env: Env; var: { db: Database }; executionCtx: Pick<ExecutionContext, 'waitUntil'> },
+  input: TurnInput,
+  stream: boolean,
+) {
+  // Budget settlements outlive a client that disconnects mid-answer.
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   if (!stream) {
-    const { deps, retriever } = await chatTurnDeps({ ...input, db: c.var.db });
+    const { deps, retriever } = await chatTurnDeps({ ...input, db: c.var.db, waitUntil });
     const body = await answerBody(turnWithEpilogue(deps, input, c.var.db), retriever.lastTiming);
     return Response.json(body, { status: 200 });
   }
@@ -109,7 +115,7 @@ async function respond(c: { env: Env; var: { db: Database } }, input: TurnInput,
   let timing: () => RetrievalTiming | null = () => null;
   async function* events(): AsyncGenerator<ChatEvent> {
     try {
-      const { deps, retriever } = await chatTurnDeps({ ...input, db: pool.db });
+      const { deps, retriever } = await chatTurnDeps({ ...input, db: pool.db, waitUntil });
       timing = retriever.lastTiming;
       yield* turnWithEpilogue(deps, input, pool.db);
     } finally {
