@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RetrievedPassage } from '../src/ai/answer/passages';
 import { LocalEmbedder } from '../src/ai/embed/local';
 import { memoryBreakers } from '../src/ai/reliability/breakers';
+import { memoryBudgetLedger, type BudgetLedger } from '../src/ai/usage/budget';
 import { createApp } from '../src/app';
 import { ephemeralConversation } from '../src/chat/ephemeral';
 import { runChatTurn, type ChatEvent, type ChatTurnDeps } from '../src/chat/turn';
@@ -94,7 +95,7 @@ describe('budget and answer cache beside retrieval', () => {
   it('reads the budget and starts the cache lookup before retrieval returns', async () => {
     const question = 'How long do customers have to ask for a refund?';
     let releaseRetrieval!: (passages: RetrievedPassage[]) => void;
-    let releaseBudget!: (budget: { dailyBudgetUsd: number; spentUsd: number }) => void;
+    let releaseBudget!: (budget: BudgetLedger) => void;
     let retrievalPending = false;
     let budgetCalled = false;
     const prefetched: string[] = [];
@@ -130,7 +131,7 @@ describe('budget and answer cache beside retrieval', () => {
     expect(budgetCalled).toBe(true);
     expect(prefetched).toEqual([question]);
     releaseRetrieval(samplePassages());
-    releaseBudget({ dailyBudgetUsd: 1, spentUsd: 0 });
+    releaseBudget(memoryBudgetLedger(1));
     events.push((await next).value as ChatEvent);
     for await (const event of turn) events.push(event);
     expect(events.at(-1)).toMatchObject({ type: 'saved' });
@@ -154,7 +155,7 @@ describe('budget and answer cache beside retrieval', () => {
       },
       retriever: { retrieve: async () => samplePassages() },
       summariser: extractiveSummariser,
-      usage: { budget: async () => ({ dailyBudgetUsd: 1, spentUsd: 0 }), record: async () => {} },
+      usage: { budget: async () => memoryBudgetLedger(1), record: async () => {} },
       failover: { llm: null, models: { primary: 'p', secondary: 's' }, breakers: memoryBreakers() },
       contextBudget: DEFAULT_CONTEXT_BUDGET,
       prefetchAnswer: (question) => prefetched.push(question),

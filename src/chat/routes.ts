@@ -101,13 +101,19 @@ interface TurnInput {
  * so it opens (and closes) its own database pool instead of the request's.
  */
 async function respond(
-  c: { env: Env; var: { db: Database; metrics: MetricsRecorder } },
+  c: {
+    env: Env;
+    var: { db: Database; metrics: MetricsRecorder };
+    executionCtx: Pick<ExecutionContext, 'waitUntil'>;
+  },
   input: TurnInput,
   stream: boolean,
 ) {
   const metrics = c.var.metrics;
+  // Budget settlements outlive a client that disconnects mid-answer.
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   if (!stream) {
-    const { deps, retriever } = await chatTurnDeps({ ...input, db: c.var.db, metrics });
+    const { deps, retriever } = await chatTurnDeps({ ...input, db: c.var.db, metrics, waitUntil });
     const body = await answerBody(turnWithEpilogue(deps, input, c.var.db), retriever.lastTiming);
     return Response.json(body, { status: 200 });
   }
@@ -115,7 +121,7 @@ async function respond(
   let timing: () => RetrievalTiming | null = () => null;
   async function* events(): AsyncGenerator<ChatEvent> {
     try {
-      const { deps, retriever } = await chatTurnDeps({ ...input, db: pool.db, metrics });
+      const { deps, retriever } = await chatTurnDeps({ ...input, db: pool.db, metrics, waitUntil });
       timing = retriever.lastTiming;
       yield* turnWithEpilogue(deps, input, pool.db);
     } finally {

@@ -3,9 +3,9 @@ import { createEmbedder } from '../ai/embed';
 import { anthropicFromConfig } from '../ai/llm/anthropic';
 import { llmConfigFromEnv } from '../ai/llm/config';
 import { durableBreakers } from '../ai/reliability/breakers';
-import { usageDay } from '../ai/usage/budget';
+import { postgresBudgetLedger } from '../ai/usage/budget';
 import { priceTable } from '../ai/usage/prices';
-import { recordUsage } from '../ai/usage/store';
+import { recordUsage, utcDay } from '../usage/record';
 import type { Database } from '../db/client';
 import type { Env } from '../env';
 import { MetricsRecorder, type MetricsTarget } from '../metrics';
@@ -35,7 +35,7 @@ export async function tenantBudget(
   const result = await db.execute<{ settings: unknown; spent: number | null }>(sql`
     SELECT t.settings, u.cost_usd AS spent
     FROM tenants t
-    LEFT JOIN usage_daily u ON u.tenant_id = t.id AND u.day = ${usageDay(now)}::date
+    LEFT JOIN usage_daily u ON u.tenant_id = t.id AND u.day = ${utcDay(now)}::date
     WHERE t.id = ${tenantId}::uuid`);
   const row = result.rows[0];
   const settings = clampSettings(parseStoredSettings(row?.settings), ceilings);
@@ -54,6 +54,8 @@ export async function chatTurnDeps(options: {
   conversation: ConversationLog;
   /** Where the turn's model calls, breaker transitions and cache lookups are counted. */
   metrics?: MetricsTarget;
+  /** Keeps budget settlements alive after the client goes away (the request's `waitUntil`). */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }): Promise<{ deps: ChatTurnDeps; retriever: TimedRetriever }> {
   const { env, db, tenantId, conversation } = options;
   const metrics = options.metrics ?? new MetricsRecorder();
@@ -76,16 +78,35 @@ export async function chatTurnDeps(options: {
     metrics,
   });
   const answer = cacheFirst(cache);
+  // One budget for every model call of the turn (summary and answer tiers). The cap is read
+  // once, when the turn starts (`usage.budget()`), beside retrieval.
+  let cap: Promise<number> | undefined;
+  const readCap = () =>
+    (cap ??= tenantBudget(db, tenantId, config.dailyBudgetUsd, operatorCeilings(env)).then(
+      (b) => b.dailyBudgetUsd,
+    ));
+  const budget = postgresBudgetLedger({
+    db,
+    tenantId,
+    limitUsd: readCap,
+    prices,
+    waitUntil: options.waitUntil,
+  });
   const deps: ChatTurnDeps = {
     tenantId,
     conversation,
     retriever,
     summariser: client
-      ? llmSummariser(meteredLlm(client, metrics, tenantId, 'summary', prices), config.secondaryModel)
+      ? llmSummariser(meteredLlm(client, metrics, tenantId, 'summary', prices), config.secondaryModel, {
+          budget,
+        })
       : extractiveSummariser,
     usage: {
-      budget: () => tenantBudget(db, tenantId, config.dailyBudgetUsd, operatorCeilings(env)),
-      record: (delta) => recordUsage(db, tenantId, usageDay(), delta),
+      budget: async () => {
+        await readCap();
+        return budget;
+      },
+      record: (delta) => recordUsage(db, tenantId, delta),
     },
     failover: {
       llm,

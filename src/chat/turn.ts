@@ -7,8 +7,8 @@ import {
   type FailoverRequest,
 } from '../ai/llm/failover';
 import { detectInjection } from '../ai/llm/injection';
-import { budgetStatus } from '../ai/usage/budget';
-import type { UsageDelta } from '../ai/usage/store';
+import type { BudgetLedger } from '../ai/usage/budget';
+import type { UsageDelta } from '../usage/record';
 import { resolveContext, type ContextBudget, type ContextPlan, type Summariser } from './context';
 import type { GenerationData, RetrievalData, SummaryData } from './events';
 
@@ -23,10 +23,14 @@ export interface ConversationLog {
   context(budget: ContextBudget): Promise<ContextPlan>;
 }
 
-/** Per-tenant spend: read before answering, written after (usage_daily in Postgres). */
+/** Per-tenant usage (usage_daily in Postgres). */
 export interface UsageLedger {
-  /** Today's cap and what was spent today, read together. */
-  budget(): Promise<{ dailyBudgetUsd: number; spentUsd: number }>;
+  /**
+   * The tenant's daily budget for this turn's model calls: each call reserves its worst case
+   * and settles its actual usage (tokens and cost are charged there, not by `record`).
+   */
+  budget(): Promise<BudgetLedger>;
+  /** Counts the answered turn. */
   record(delta: UsageDelta): Promise<void>;
 }
 
@@ -36,7 +40,7 @@ export interface ChatTurnDeps {
   retriever: PassageRetriever;
   summariser: Summariser;
   usage: UsageLedger;
-  failover: Omit<FailoverDeps, 'budget'>;
+  failover: Omit<FailoverDeps, 'ledger'>;
   contextBudget: ContextBudget;
   topK?: number;
   documentIds?: string[];
@@ -67,7 +71,8 @@ export type ChatEvent =
 
 /**
  * One question in a conversation: log it, retrieve, fit the history, answer through the
- * failover chain, then log the generation and charge the tenant. Yields what the client sees.
+ * failover chain (each model call charged to the budget as it ends), then log the generation
+ * and count the answer. Yields what the client sees.
  */
 export async function* runChatTurn(
   deps: ChatTurnDeps,
@@ -115,12 +120,11 @@ export async function* runChatTurn(
   const history = await resolveContext(earlier, plan.summary, deps.contextBudget, deps.summariser);
   if (history.newSummary) await deps.conversation.appendSummary(history.newSummary);
 
-  const { dailyBudgetUsd, spentUsd } = await budgetRead;
-  const budget = budgetStatus(dailyBudgetUsd, spentUsd);
+  const ledger = await budgetRead;
   let result: AnswerResult | null = null;
   const answer = deps.answer ?? answerWithFailover;
   for await (const event of answer(
-    { ...deps.failover, budget },
+    { ...deps.failover, ledger },
     {
       question,
       passages,
@@ -137,7 +141,8 @@ export async function* runChatTurn(
   }
   if (!result) return;
 
-  // The log entry and the charge are independent writes (a DO and Postgres): send both at once.
+  // The log entry and the count are independent writes (a DO and Postgres): send both at once.
+  // The model calls were already charged, each as it ended (see answerWithFailover).
   const [saved] = await Promise.all([
     deps.conversation.appendGeneration({
       messageId: assistantMessageId,
@@ -155,12 +160,7 @@ export async function* runChatTurn(
       skipped: result.skipped,
       citations: result.citations,
     }),
-    deps.usage.record({
-      tokensIn: result.usage.inputTokens,
-      tokensOut: result.usage.outputTokens,
-      costUsd: result.costUsd,
-      answers: 1,
-    }),
+    deps.usage.record({ answers: 1 }),
   ]);
   yield { type: 'saved', seq: saved.seq };
 }

@@ -268,6 +268,8 @@ export const usageDaily = pgTable(
     tokensOut: bigint('tokens_out', { mode: 'number' }).notNull().default(0),
     costUsd: real('cost_usd').notNull().default(0),
     uploads: integer('uploads').notNull().default(0),
+    /** USD held for model calls in flight (migrations/0012_budget_ledger.sql). */
+    reservedUsd: doublePrecision('reserved_usd').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.day] })],
 );

@@ -3,9 +3,8 @@ import { estimateTokens } from '../ingest/tokens';
 import { anthropicFromConfig } from '../ai/llm/anthropic';
 import { llmConfigFromEnv } from '../ai/llm/config';
 import { LlmError, type LlmClient, type LlmUsage } from '../ai/llm/types';
-import { budgetStatus, canAfford, usageDay } from '../ai/usage/budget';
+import { postgresBudgetLedger } from '../ai/usage/budget';
 import { costOf, priceTable } from '../ai/usage/prices';
-import { recordUsage, spentToday } from '../ai/usage/store';
 import type { Database } from '../db/client';
 import { chunks, documents, ingestionEvents } from '../db/schema';
 import type { EnrichMessage, Env } from '../env';
@@ -117,17 +116,21 @@ export async function processEnrichMessage(
 
   const model = config.enrichmentModel;
   const prices = priceTable(env.LLM_PRICES);
-  const budget = budgetStatus(
-    settings.dailyBudgetUsd ?? config.dailyBudgetUsd,
-    await spentToday(db, ref.tenantId),
-  );
-  if (budget.exhausted) return skipped(db, ref, 'budget_exhausted', { model });
   const estimate: LlmUsage = {
     inputTokens: estimateTokens(prompt.system + prompt.messages[0]!.content),
     outputTokens: ENRICH_MAX_OUTPUT_TOKENS,
   };
-  if (!canAfford(budget, model, estimate, prices)) {
-    return skipped(db, ref, 'over_budget', { model, remainingUsd: budget.remainingUsd });
+  // The same budget as chat: hold the worst case, settle what the call used, however it ends.
+  const held = await postgresBudgetLedger({
+    db,
+    tenantId: ref.tenantId,
+    limitUsd: settings.dailyBudgetUsd ?? config.dailyBudgetUsd,
+    prices,
+  }).reserve(model, estimate);
+  if (!held.ok) {
+    return held.reason === 'budget_exhausted'
+      ? skipped(db, ref, 'budget_exhausted', { model })
+      : skipped(db, ref, 'over_budget', { model, remainingUsd: held.remainingUsd });
   }
 
   const started = Date.now();
@@ -154,15 +157,18 @@ export async function processEnrichMessage(
       status: llmError.details.status ?? null,
       message: llmError.message.slice(0, 200),
     });
+  } finally {
+    // Without a completion event: the prompt and whatever text had arrived.
+    await held.reservation.settle(
+      done?.model ?? model,
+      done?.usage ??
+        (text
+          ? { inputTokens: estimate.inputTokens, outputTokens: estimateTokens(text) }
+          : { inputTokens: 0, outputTokens: 0 }),
+    );
   }
 
   const costUsd = costOf(done.model, done.usage, prices);
-  await recordUsage(db, ref.tenantId, usageDay(), {
-    tokensIn: done.usage.inputTokens,
-    tokensOut: done.usage.outputTokens,
-    costUsd,
-    answers: 0,
-  });
   const call = {
     model: done.model,
     inputTokens: done.usage.inputTokens,

@@ -2,6 +2,9 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import type { UsageDelta } from '../metrics/recorder';
 
+// The one ledger of `usage_daily`: every write to it (metrics flush, direct counts, budget holds
+// and their settlement) goes through this module.
+
 export type { UsageDelta };
 
 /** UTC calendar day, `YYYY-MM-DD`. */
@@ -38,6 +41,7 @@ export function usageUpsert(rows: readonly UsageUpsertRow[], where: SQL = sql`tr
 /**
  * Adds `delta` to the tenant's `usage_daily` row for `day` (default: today, UTC), now. Request
  * code should use `countUsage` (metrics) instead, which batches through the isolate buffer.
+ * Model calls are charged through the budget (`reserveSpend` / `settleSpend`), not here.
  */
 export async function recordUsage(
   db: Pick<Database, 'execute'>,
@@ -46,4 +50,65 @@ export async function recordUsage(
   day: string = utcDay(Date.now()),
 ): Promise<void> {
   await db.execute(usageUpsert([{ tenantId, day, delta }]));
+}
+
+/** USD charged to the tenant on the UTC day of `now` (settled calls only, not holds). */
+export async function spentToday(
+  db: Pick<Database, 'execute'>,
+  tenantId: string,
+  now: number = Date.now(),
+): Promise<number> {
+  const result = await db.execute<{ cost: number }>(sql`
+    SELECT cost_usd::float8 AS cost FROM usage_daily
+    WHERE tenant_id = ${tenantId}::uuid AND day = ${utcDay(now)}::date`);
+  return Number(result.rows[0]?.cost ?? 0);
+}
+
+/**
+ * Holds `amountUsd` against the tenant's cap for `day`, in one statement: the row is created or
+ * updated only if what is charged plus what is held plus this amount stays within `limitUsd`.
+ * Concurrent calls serialise on the row lock, and each re-checks the condition against the
+ * row as the previous one left it, so together they can never pass the cap. Also returns what
+ * was charged and held before this call, for the refusal's reason. `cost_usd` is a `real`:
+ * through numeric it compares as the decimal it prints as (0.3, not 0.30000001192092896), so a
+ * budget spent to the cent still admits a call that fits exactly.
+ */
+export async function reserveSpend(
+  db: Pick<Database, 'execute'>,
+  tenantId: string,
+  day: string,
+  amountUsd: number,
+  limitUsd: number,
+): Promise<{ granted: boolean; committedUsd: number }> {
+  const result = await db.execute<{ granted: number; committed: number }>(sql`
+    WITH held AS (
+      INSERT INTO usage_daily AS u (tenant_id, day, reserved_usd)
+      SELECT ${tenantId}::uuid, ${day}::date, ${amountUsd}::float8
+      WHERE ${amountUsd}::float8 <= ${limitUsd}::float8
+      ON CONFLICT (tenant_id, day) DO UPDATE SET reserved_usd = u.reserved_usd + excluded.reserved_usd
+      WHERE u.cost_usd::numeric::float8 + u.reserved_usd + excluded.reserved_usd <= ${limitUsd}::float8
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM held)::int AS granted,
+      coalesce((SELECT cost_usd::numeric::float8 + reserved_usd FROM usage_daily
+                WHERE tenant_id = ${tenantId}::uuid AND day = ${day}::date), 0)::float8 AS committed`);
+  const row = result.rows[0];
+  return { granted: Number(row?.granted) === 1, committedUsd: Number(row?.committed ?? 0) };
+}
+
+/** Releases a hold made by `reserveSpend` on `day` and charges what the call actually used. */
+export async function settleSpend(
+  db: Pick<Database, 'execute'>,
+  tenantId: string,
+  day: string,
+  heldUsd: number,
+  used: { tokensIn: number; tokensOut: number; costUsd: number },
+): Promise<void> {
+  await db.execute(sql`
+    UPDATE usage_daily SET
+      reserved_usd = greatest(0, reserved_usd - ${heldUsd}::float8),
+      tokens_in = tokens_in + ${used.tokensIn}::bigint,
+      tokens_out = tokens_out + ${used.tokensOut}::bigint,
+      cost_usd = cost_usd + ${used.costUsd}::real
+    WHERE tenant_id = ${tenantId}::uuid AND day = ${day}::date`);
 }

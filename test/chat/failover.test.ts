@@ -8,7 +8,7 @@ import {
   type FailoverRequest,
 } from '../../src/ai/llm/failover';
 import { durableBreakers, memoryBreakers } from '../../src/ai/reliability/breakers';
-import { budgetStatus } from '../../src/ai/usage/budget';
+import { memoryBudgetLedger } from '../../src/ai/usage/budget';
 import { assignCiteIds } from '../../src/ai/answer/passages';
 import { freshKey, received, script } from './fake';
 import { samplePassages } from './passages';
@@ -193,8 +193,7 @@ describe('failover chain', () => {
   });
 
   it('degrades to the cache, then extractive, when the daily budget is spent', async () => {
-    const spent = budgetStatus(1, 1.2);
-    const withCache = setup({ cache, budget: spent });
+    const withCache = setup({ cache, ledger: memoryBudgetLedger(1, 1.2) });
     expect((await collectAnswer(withCache.deps, request)).result).toMatchObject({
       tier: 'cache',
       skipped: [
@@ -202,7 +201,7 @@ describe('failover chain', () => {
         { tier: 'secondary', reason: 'budget_exhausted', model: SECONDARY },
       ],
     });
-    const withoutCache = setup({ budget: spent });
+    const withoutCache = setup({ ledger: memoryBudgetLedger(1, 1.2) });
     expect((await collectAnswer(withoutCache.deps, request)).result.tier).toBe('extractive');
     expect(await models(withCache.apiKey)).toEqual([]);
     expect(await models(withoutCache.apiKey)).toEqual([]);
@@ -210,7 +209,7 @@ describe('failover chain', () => {
 
   it('uses the cheaper model when only it fits in what is left of the budget', async () => {
     // ~1k prompt tokens + 400 output: sonnet ≈ $0.009, haiku ≈ $0.003.
-    const { apiKey, deps } = setup({ budget: budgetStatus(1, 0.995) });
+    const { apiKey, deps } = setup({ ledger: memoryBudgetLedger(1, 0.995) });
     const { result } = await collectAnswer(deps, request);
     expect(result.tier).toBe('secondary');
     expect(result.skipped).toEqual([{ tier: 'primary', reason: 'over_budget', model: PRIMARY }]);

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { PassageRetriever, RetrievedPassage } from '../../src/ai/answer/passages';
 import { createAnthropicClient } from '../../src/ai/llm/anthropic';
 import { memoryBreakers } from '../../src/ai/reliability/breakers';
-import type { UsageDelta } from '../../src/ai/usage/store';
+import { memoryBudgetLedger } from '../../src/ai/usage/budget';
+import type { UsageDelta } from '../../src/usage/record';
 import { runChatTurn, type ChatEvent, type ChatTurnDeps } from '../../src/chat/turn';
 import { llmSummariser } from '../../src/chat/summarise';
 import { estimateTokens } from '../../src/ingest/tokens';
@@ -17,23 +18,21 @@ function retrieverOf(passages: RetrievedPassage[]): PassageRetriever {
   return { retrieve: async () => passages };
 }
 
-function setup() {
+function setup(limitUsd = 5) {
   const apiKey = freshKey();
   const tenantId = crypto.randomUUID();
   const conversationId = crypto.randomUUID();
   const stub = env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(`${tenantId}:${conversationId}`));
   const ledger: UsageDelta[] = [];
+  const budget = memoryBudgetLedger(limitUsd);
   const llm = createAnthropicClient({ apiKey, baseURL: env.ANTHROPIC_BASE_URL });
   const deps: ChatTurnDeps = {
     tenantId,
     conversation: stub,
     retriever: retrieverOf(samplePassages()),
-    summariser: llmSummariser(llm, SECONDARY),
+    summariser: llmSummariser(llm, SECONDARY, { budget }),
     usage: {
-      budget: async () => ({
-        dailyBudgetUsd: 5,
-        spentUsd: ledger.reduce((sum, d) => sum + d.costUsd, 0),
-      }),
+      budget: async () => budget,
       record: async (delta) => {
         ledger.push(delta);
       },
@@ -52,7 +51,7 @@ function setup() {
       summaryMaxTokens: 150,
     },
   };
-  return { apiKey, tenantId, conversationId, stub, deps, ledger };
+  return { apiKey, tenantId, conversationId, stub, deps, ledger, budget };
 }
 
 async function turn(deps: ChatTurnDeps, question: string): Promise<ChatEvent[]> {
@@ -63,7 +62,7 @@ async function turn(deps: ChatTurnDeps, question: string): Promise<ChatEvent[]> 
 
 describe('chat turn', () => {
   it('logs the question, retrieval and generation, and charges usage', async () => {
-    const { apiKey, tenantId, conversationId, stub, deps, ledger } = setup();
+    const { apiKey, tenantId, conversationId, stub, deps, ledger, budget } = setup();
     await stub.init({ tenantId, conversationId });
     const events = await turn(deps, 'How many days do customers have to request a refund?');
     expect(events[0]).toMatchObject({ type: 'message' });
@@ -81,7 +80,11 @@ describe('chat turn', () => {
       fallbackUsed: false,
       citations: [expect.objectContaining({ chunkId: 'chunk-refunds', verified: true })],
     });
-    expect(ledger).toEqual([expect.objectContaining({ answers: 1, costUsd: done.result.costUsd })]);
+    expect(ledger).toEqual([{ answers: 1 }]);
+    expect(budget.state.settlements).toEqual([
+      expect.objectContaining({ model: PRIMARY, costUsd: done.result.costUsd }),
+    ]);
+    expect(budget.state).toMatchObject({ reservedUsd: 0, spentUsd: done.result.costUsd });
     expect((await received(apiKey)).map((r) => r.model)).toEqual([PRIMARY]);
   });
 
@@ -115,5 +118,38 @@ describe('chat turn', () => {
       fallbackUsed: true,
       skipped: [expect.objectContaining({ tier: 'primary', reason: 'failed' })],
     });
+  });
+
+  it('charges every model call of a conversation, the summariser included', async () => {
+    const { apiKey, tenantId, conversationId, stub, deps, budget } = setup();
+    await stub.init({ tenantId, conversationId });
+    for (let i = 0; i < 12; i += 1) {
+      await turn(deps, `Question ${i} about refunds and ${'shipping details '.repeat(90)}?`);
+    }
+    const requests = await received(apiKey);
+    const summaries = requests.filter((r) => r.system.includes('running summary'));
+    expect(summaries.length).toBeGreaterThan(0);
+    // One settlement per request the provider saw, answers and summaries alike.
+    expect(budget.state.settlements).toHaveLength(requests.length);
+    expect(budget.state.settlements.filter((s) => s.model === SECONDARY)).toHaveLength(
+      summaries.length,
+    );
+    expect(budget.state.reservedUsd).toBeCloseTo(0, 12);
+  });
+
+  it('sends no model call, not even a summary, once the budget is spent', async () => {
+    const { apiKey, tenantId, conversationId, stub, deps } = setup(0);
+    await stub.init({ tenantId, conversationId });
+    for (let i = 0; i < 12; i += 1) {
+      const events = await turn(
+        deps,
+        `Question ${i} about refunds and ${'shipping '.repeat(180)}?`,
+      );
+      const done = events.find((e) => e.type === 'done');
+      expect(done?.type === 'done' && done.result.tier).toBe('extractive');
+    }
+    // History was still folded, by the extractive summariser.
+    expect((await stub.events()).some((e) => e.type === 'summary')).toBe(true);
+    expect(await received(apiKey)).toEqual([]);
   });
 });

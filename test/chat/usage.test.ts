@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordUsage, spentToday } from '../../src/ai/usage/store';
-import { usageDay } from '../../src/ai/usage/budget';
+import { recordUsage, spentToday, utcDay } from '../../src/usage/record';
 import { ensureTenant } from '../../src/tenants/provision';
 import { usageDaily } from '../../src/db/schema';
 import { and, eq } from 'drizzle-orm';
@@ -12,11 +11,11 @@ describe('usage persistence', () => {
       const tenantId = await ensureTenant(db, `usage-${crypto.randomUUID()}`);
       const other = await ensureTenant(db, `usage-${crypto.randomUUID()}`);
       const now = Date.now();
-      const day = usageDay(now);
+      const day = utcDay(now);
       const delta = { tokensIn: 1_000, tokensOut: 200, costUsd: 0.006, answers: 1 };
-      await Promise.all([1, 2, 3].map(() => recordUsage(db, tenantId, day, delta)));
-      await recordUsage(db, tenantId, '2000-01-01', { ...delta, costUsd: 9 });
-      await recordUsage(db, other, day, { ...delta, costUsd: 1 });
+      await Promise.all([1, 2, 3].map(() => recordUsage(db, tenantId, delta, day)));
+      await recordUsage(db, tenantId, { ...delta, costUsd: 9 }, '2000-01-01');
+      await recordUsage(db, other, { ...delta, costUsd: 1 }, day);
 
       expect(await spentToday(db, tenantId, now)).toBeCloseTo(0.018, 6);
       const [row] = await db

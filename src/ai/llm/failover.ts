@@ -3,7 +3,7 @@ import { extractiveAnswer, streamText } from '../answer/extractive';
 import type { CitablePassage } from '../answer/passages';
 import { estimateTokens } from '../../ingest/tokens';
 import { breakerKey, type Breakers } from '../reliability/breakers';
-import { canAfford, type BudgetStatus } from '../usage/budget';
+import type { BudgetLedger, Reservation } from '../usage/budget';
 import { costOf, type PriceTable } from '../usage/prices';
 import type { InjectionFlag } from './injection';
 import { buildAnswerPrompt, type AnswerPromptInput } from './prompt';
@@ -39,8 +39,8 @@ export interface FailoverDeps {
   models: { primary: string; secondary: string };
   breakers: Breakers;
   cache?: AnswerCache | null;
-  /** Today's budget for the tenant; null means not enforced. */
-  budget?: BudgetStatus | null;
+  /** The tenant's daily budget: each model call reserves its worst case; null: not enforced. */
+  ledger?: BudgetLedger | null;
   prices?: PriceTable;
   provider?: string;
   /** A 429 whose retry-after is at most this long is retried once on the same model. */
@@ -139,82 +139,114 @@ async function* runChain(
       yield* skip({ tier, reason: 'not_configured', model });
       continue;
     }
-    if (deps.budget?.exhausted) {
-      yield* skip({ tier, reason: 'budget_exhausted', model });
-      continue;
-    }
-    const estimate = { inputTokens: promptTokens, outputTokens: request.maxTokens };
-    if (deps.budget && !canAfford(deps.budget, model, estimate, deps.prices)) {
-      yield* skip({ tier, reason: 'over_budget', model });
-      continue;
-    }
-    const key = breakerKey(provider, model);
-    if (!(await deps.breakers.check(key)).allowed) {
-      yield* skip({ tier, reason: 'breaker_open', model });
-      continue;
-    }
-
-    for (let attempt = 0; ; attempt += 1) {
-      let text = '';
-      try {
-        let done: Extract<LlmEvent, { type: 'done' }> | null = null;
-        for await (const event of deps.llm.stream({
-          model,
-          system: prompt.system,
-          messages: prompt.messages,
-          maxTokens: request.maxTokens,
-          temperature: request.temperature,
-          signal: request.signal,
-        })) {
-          if (event.type === 'delta') {
-            firstDeltaAt ??= now();
-            text += event.text;
-            yield { type: 'delta', tier, text: event.text };
-          } else {
-            done = event;
-          }
-        }
-        if (!done) throw new LlmError('truncated', `${model}: no completion event`);
-        await deps.breakers.record(key, 'success');
-        return finish({
-          tier,
-          model: done.model,
-          text,
-          citations: verifyCitations(text, request.passages),
-          usage: done.usage,
-          costUsd: costOf(done.model, done.usage, deps.prices),
-          stopReason: done.stopReason,
-        });
-      } catch (caught) {
-        const error = caught instanceof LlmError ? caught : new LlmError('unknown', String(caught));
-        // The caller went away: there is no one to fall back for.
-        if (error.kind === 'aborted') throw error;
-        if (error.retryable) await deps.breakers.record(key, 'failure');
-        if (text) yield { type: 'retract', tier, reason: error.kind };
-        const wait = error.details.retryAfterMs;
-        const canWait =
-          error.kind === 'rate_limited' &&
-          attempt === 0 &&
-          !text &&
-          wait !== undefined &&
-          wait <= (deps.maxRetryAfterWaitMs ?? 2_000);
-        if (canWait) {
-          await sleep(wait);
-          continue;
-        }
-        yield* skip({
-          tier,
-          reason: 'failed',
-          model,
-          error: {
-            kind: error.kind,
-            message: error.message,
-            status: error.details.status,
-            retryAfterMs: wait,
-          },
-        });
-        break;
+    let reservation: Reservation | null = null;
+    if (deps.ledger) {
+      const held = await deps.ledger.reserve(model, {
+        inputTokens: promptTokens,
+        outputTokens: request.maxTokens,
+      });
+      if (!held.ok) {
+        yield* skip({ tier, reason: held.reason, model });
+        continue;
       }
+      reservation = held.reservation;
+    }
+    // What this tier's calls used, settled against the hold in the `finally` below however the
+    // tier ends: an answer, a failure and failover, or the client going away (the generator is
+    // closed at a `yield`, so only the `finally` runs). A call cut short is charged its prompt
+    // and the text it had streamed, by the token estimate the hold was made with.
+    const used: LlmUsage = { inputTokens: 0, outputTokens: 0 };
+    let usedModel = model;
+    let unsettledText: string | null = null;
+    const charge = (usage: LlmUsage) => {
+      used.inputTokens += usage.inputTokens;
+      used.outputTokens += usage.outputTokens;
+      unsettledText = null;
+    };
+    try {
+      const key = breakerKey(provider, model);
+      if (!(await deps.breakers.check(key)).allowed) {
+        yield* skip({ tier, reason: 'breaker_open', model });
+        continue;
+      }
+
+      for (let attempt = 0; ; attempt += 1) {
+        let text = '';
+        unsettledText = '';
+        try {
+          let done: Extract<LlmEvent, { type: 'done' }> | null = null;
+          for await (const event of deps.llm.stream({
+            model,
+            system: prompt.system,
+            messages: prompt.messages,
+            maxTokens: request.maxTokens,
+            temperature: request.temperature,
+            signal: request.signal,
+          })) {
+            if (event.type === 'delta') {
+              firstDeltaAt ??= now();
+              text += event.text;
+              unsettledText = text;
+              yield { type: 'delta', tier, text: event.text };
+            } else {
+              done = event;
+            }
+          }
+          if (!done) throw new LlmError('truncated', `${model}: no completion event`);
+          charge(done.usage);
+          usedModel = done.model;
+          await deps.breakers.record(key, 'success');
+          return finish({
+            tier,
+            model: done.model,
+            text,
+            citations: verifyCitations(text, request.passages),
+            usage: done.usage,
+            costUsd: costOf(done.model, done.usage, deps.prices),
+            stopReason: done.stopReason,
+          });
+        } catch (caught) {
+          const error =
+            caught instanceof LlmError ? caught : new LlmError('unknown', String(caught));
+          // A refused request costs nothing; one that streamed, or was cut off, used its prompt.
+          charge(
+            text || error.kind === 'aborted'
+              ? { inputTokens: promptTokens, outputTokens: text ? estimateTokens(text) : 0 }
+              : { inputTokens: 0, outputTokens: 0 },
+          );
+          // The caller went away: there is no one to fall back for.
+          if (error.kind === 'aborted') throw error;
+          if (error.retryable) await deps.breakers.record(key, 'failure');
+          if (text) yield { type: 'retract', tier, reason: error.kind };
+          const wait = error.details.retryAfterMs;
+          const canWait =
+            error.kind === 'rate_limited' &&
+            attempt === 0 &&
+            !text &&
+            wait !== undefined &&
+            wait <= (deps.maxRetryAfterWaitMs ?? 2_000);
+          if (canWait) {
+            await sleep(wait);
+            continue;
+          }
+          yield* skip({
+            tier,
+            reason: 'failed',
+            model,
+            error: {
+              kind: error.kind,
+              message: error.message,
+              status: error.details.status,
+              retryAfterMs: wait,
+            },
+          });
+          break;
+        }
+      }
+    } finally {
+      const partial: string | null = unsettledText;
+      if (partial) charge({ inputTokens: promptTokens, outputTokens: estimateTokens(partial) });
+      await reservation?.settle(usedModel, used);
     }
   }
 

@@ -1,3 +1,6 @@
+import type { Database } from '../../db/client';
+import { errorFields, logJson } from '../../observability/log';
+import { reserveSpend, settleSpend, utcDay } from '../../usage/record';
 import type { LlmUsage } from '../llm/types';
 import { costOf, type PriceTable } from './prices';
 
@@ -33,7 +36,124 @@ export function canAfford(
   return !status.exhausted && worstCaseCost(model, estimate, prices) <= status.remainingUsd;
 }
 
-/** The UTC calendar day a usage row belongs to, as `YYYY-MM-DD`. */
-export function usageDay(now: number = Date.now()): string {
-  return new Date(now).toISOString().slice(0, 10);
+/** Why a reservation was refused: nothing left at all, or not enough for this call's worst case. */
+export type BudgetRefusal = 'budget_exhausted' | 'over_budget';
+
+/** Money held for one model call until it is settled. */
+export interface Reservation {
+  readonly amountUsd: number;
+  /**
+   * Charges what the call used (at `model`'s price) and releases the hold. Only the first call
+   * counts. Never throws: a settlement that cannot be written leaves the hold in place, which
+   * errs on the side of the budget.
+   */
+  settle(model: string, used: LlmUsage): Promise<void>;
+}
+
+export type ReserveOutcome =
+  | { ok: true; reservation: Reservation }
+  | { ok: false; reason: BudgetRefusal; remainingUsd: number };
+
+/**
+ * The tenant's daily AI budget, as every model call sees it: reserve the call's worst case
+ * before it starts, settle with the actual usage in a `finally` once it ends, however it ends.
+ * Chat answers, the conversation summariser and enrichment all go through one.
+ */
+export interface BudgetLedger {
+  reserve(model: string, worstCase: LlmUsage): Promise<ReserveOutcome>;
+}
+
+const refusal = (limitUsd: number, committedUsd: number): ReserveOutcome => {
+  const remainingUsd = Math.max(0, limitUsd - committedUsd);
+  return {
+    ok: false,
+    reason: remainingUsd <= 0 ? 'budget_exhausted' : 'over_budget',
+    remainingUsd,
+  };
+};
+
+function once(run: (model: string, used: LlmUsage) => Promise<void>) {
+  let settled = false;
+  return async (model: string, used: LlmUsage) => {
+    if (settled) return;
+    settled = true;
+    await run(model, used);
+  };
+}
+
+/**
+ * The budget in Postgres (`usage_daily.reserved_usd`, see migrations/0012_budget_ledger.sql).
+ * The hold and the settlement are one statement each. A settlement is also handed to
+ * `waitUntil`, so the runtime keeps it alive after a client has gone away mid-stream.
+ */
+export function postgresBudgetLedger(options: {
+  db: Pick<Database, 'execute'>;
+  tenantId: string;
+  /** The tenant's cap in USD; a function is read at the first reservation (and memoised). */
+  limitUsd: number | (() => Promise<number>);
+  prices?: PriceTable;
+  now?: () => number;
+  waitUntil?: (promise: Promise<unknown>) => void;
+}): BudgetLedger {
+  const { db, tenantId, prices } = options;
+  let limit: Promise<number> | undefined;
+  const limitUsd = () =>
+    (limit ??=
+      typeof options.limitUsd === 'number'
+        ? Promise.resolve(options.limitUsd)
+        : options.limitUsd());
+  return {
+    async reserve(model, worstCase) {
+      const cap = await limitUsd();
+      const amountUsd = costOf(model, worstCase, prices);
+      // The day is fixed at reservation: a call that crosses midnight settles where it held.
+      const day = utcDay((options.now ?? Date.now)());
+      const { granted, committedUsd } = await reserveSpend(db, tenantId, day, amountUsd, cap);
+      if (!granted) return refusal(cap, committedUsd);
+      const settle = once(async (settledModel, used) => {
+        const write = settleSpend(db, tenantId, day, amountUsd, {
+          tokensIn: used.inputTokens,
+          tokensOut: used.outputTokens,
+          costUsd: costOf(settledModel, used, prices),
+        }).catch((error) =>
+          logJson('error', {
+            msg: 'budget settlement failed; the hold stays until the day ends',
+            tenantId,
+            day,
+            heldUsd: amountUsd,
+            ...errorFields(error),
+          }),
+        );
+        options.waitUntil?.(write);
+        await write;
+      });
+      return { ok: true, reservation: { amountUsd, settle } };
+    },
+  };
+}
+
+/** The same rules in memory (one isolate; JavaScript runs each reservation to completion). */
+export function memoryBudgetLedger(limitUsd: number, spentUsd = 0, prices?: PriceTable) {
+  const state = {
+    spentUsd,
+    reservedUsd: 0,
+    settlements: [] as Array<{ model: string; used: LlmUsage; costUsd: number }>,
+  };
+  const ledger: BudgetLedger = {
+    async reserve(model, worstCase) {
+      const amountUsd = costOf(model, worstCase, prices);
+      if (state.spentUsd + state.reservedUsd + amountUsd > limitUsd) {
+        return refusal(limitUsd, state.spentUsd + state.reservedUsd);
+      }
+      state.reservedUsd += amountUsd;
+      const settle = once(async (settledModel, used) => {
+        const costUsd = costOf(settledModel, used, prices);
+        state.reservedUsd -= amountUsd;
+        state.spentUsd += costUsd;
+        state.settlements.push({ model: settledModel, used, costUsd });
+      });
+      return { ok: true, reservation: { amountUsd, settle } };
+    },
+  };
+  return Object.assign(ledger, { state });
 }

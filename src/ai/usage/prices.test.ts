@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { budgetStatus, canAfford, usageDay } from './budget';
+import { utcDay } from '../../usage/record';
+import { budgetStatus, canAfford } from './budget';
 import { costOf, DEFAULT_PRICES, priceOf, priceTable } from './prices';
 
 describe('prices and budgets', () => {
@@ -39,6 +40,6 @@ describe('prices and budgets', () => {
   });
 
   it('buckets usage by UTC day', () => {
-    expect(usageDay(Date.UTC(2026, 0, 2, 23, 59))).toBe('2026-01-02');
+    expect(utcDay(Date.UTC(2026, 0, 2, 23, 59))).toBe('2026-01-02');
   });
 });
