@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { documents, documentVersions, ingestionEvents } from '../db/schema';
 
@@ -26,6 +26,18 @@ export async function recordEvent(
   await db.insert(ingestionEvents).values({ ...ref, stage, status, detail: detail ?? null });
 }
 
+/**
+ * The document row of `ref` while `ref` is its latest version and it is not being deleted: a
+ * late ingest step must never bring a `deleting` document back into view.
+ */
+const latestLiveDocument = (ref: VersionRef) =>
+  and(
+    eq(documents.tenantId, ref.tenantId),
+    eq(documents.id, ref.documentId),
+    eq(documents.currentVersion, ref.version),
+    ne(documents.status, 'deleting'),
+  );
+
 /** Updates the document's visible progress, only while `ref` is still its latest version. */
 export async function setProgress(
   db: Pick<Database, 'update'>,
@@ -35,26 +47,14 @@ export async function setProgress(
   await db
     .update(documents)
     .set({ ...progress, updatedAt: new Date() })
-    .where(
-      and(
-        eq(documents.tenantId, ref.tenantId),
-        eq(documents.id, ref.documentId),
-        eq(documents.currentVersion, ref.version),
-      ),
-    );
+    .where(latestLiveDocument(ref));
 }
 
 export async function addChunksDone(db: Pick<Database, 'update'>, ref: VersionRef, delta: number) {
   await db
     .update(documents)
     .set({ chunksDone: sql`${documents.chunksDone} + ${delta}` })
-    .where(
-      and(
-        eq(documents.tenantId, ref.tenantId),
-        eq(documents.id, ref.documentId),
-        eq(documents.currentVersion, ref.version),
-      ),
-    );
+    .where(latestLiveDocument(ref));
 }
 
 /** Fails a version (and the document, when it is the latest) with a stable reason code. */
@@ -70,16 +70,7 @@ export async function failVersion(
       .set({ status: 'failed', failureReason: reason })
       .where(versionWhere(ref));
     await setProgress(tx, ref, { status: 'failed', stage: 'failed' });
-    await tx
-      .update(documents)
-      .set({ failureReason: reason })
-      .where(
-        and(
-          eq(documents.tenantId, ref.tenantId),
-          eq(documents.id, ref.documentId),
-          eq(documents.currentVersion, ref.version),
-        ),
-      );
+    await tx.update(documents).set({ failureReason: reason }).where(latestLiveDocument(ref));
     await recordEvent(tx, ref, 'failed', 'failed', { reason, ...detail });
   });
 }
