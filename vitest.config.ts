@@ -2,7 +2,11 @@ import { defineConfig } from 'vitest/config';
 import { workersDeps, workersPool } from './test/setup/workers-pool';
 
 /** Test files written once and run in both the local and the production configuration. */
-const PRODUCTION_PARITY_TESTS = ['test/lifecycle.test.ts', 'test/degraded-retrieval.test.ts'];
+const PRODUCTION_PARITY_TESTS = [
+  'test/lifecycle.test.ts',
+  'test/degraded-retrieval.test.ts',
+  'test/deletion-saga.test.ts',
+];
 /** Test files only meaningful in the production configuration (Workers AI, Analytics Engine). */
 const PRODUCTION_ONLY_TESTS = ['test/prod/**/*.test.ts'];
 

@@ -117,8 +117,20 @@ export interface EnrichMessage {
   enqueuedAt: number;
 }
 
+/**
+ * Sent by `DELETE /v1/documents/:id` (and the daily cron, for deletions whose message was lost):
+ * run the document's deletion saga (src/documents/purge.ts). References only.
+ */
+export interface DeleteMessage {
+  kind: 'delete';
+  tenantId: string;
+  documentId: string;
+  traceparent?: string;
+  enqueuedAt: number;
+}
+
 /** Everything the `vellum-ingest` queue carries. */
-export type IngestQueueMessage = IngestMessage | EnrichMessage;
+export type IngestQueueMessage = IngestMessage | EnrichMessage | DeleteMessage;
 
 /** One client event after validation, stamped with the time the API received it. */
 export interface ProductEvent {

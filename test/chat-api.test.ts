@@ -514,7 +514,7 @@ describe('semantic answer cache', () => {
     // The one-shot injection test cached an answer citing the memo.
     expect((await citing()).rows[0]!.n).toBeGreaterThan(0);
     const res = await client.fetch(`/v1/documents/${memoId}`, { method: 'DELETE' });
-    expect(res.status).toBe(204);
+    expect(res.status).toBe(202);
     expect((await citing()).rows[0]!.n).toBe(0);
   });
 

@@ -1,6 +1,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { newTenant, uploadText, type TestClient } from './helpers';
+import type { Env } from '../src/env';
+import { newTenant, uploadText, withBindings, type TestClient } from './helpers';
+import { poll, waitForStatus } from './support/poll';
 
 function multipart(
   fields: Record<string, string>,
@@ -274,9 +276,13 @@ describe('document lifecycle', () => {
     expect(chunks.status).toBe(200);
 
     const deleted = await client.fetch(`/v1/documents/${id}`, { method: 'DELETE' });
-    expect(deleted.status).toBe(204);
+    expect(deleted.status).toBe(202);
+    expect(await deleted.json()).toEqual({ id, status: 'deleting' });
+    // Hidden at once; its files go with the queued deletion saga.
     expect((await client.json(`/v1/documents/${id}`)).status).toBe(404);
-    expect(await objectCount(client.tenantId)).toBe(0);
+    await poll('the stored files to be deleted', async () =>
+      (await objectCount(client.tenantId)) === 0 ? true : undefined,
+    );
   });
 
   it('rejects malformed JSON, unknown fields and bad ids with stable codes', async () => {
@@ -318,6 +324,40 @@ describe('document lifecycle', () => {
     const late = await client.json(`/v1/files/${expired}`, { headers: { authorization: '' } });
     expect(late.status).toBe(403);
     expect(late.body.error.code).toBe('expired_token');
+  });
+});
+
+describe('POST /v1/documents/{id}/reprocess', () => {
+  it('leaves the document as it was when the queue refuses the message', async () => {
+    const client = await newTenant('editor');
+    // Bytes that are not text fail ingestion for good: a document to reprocess.
+    const bytes = new Uint8Array(2048).map((_, i) => (i * 7919) % 256);
+    const { body } = await uploadText(client, bytes as unknown as string);
+    const id = body.document.id;
+    const failed = await waitForStatus(client, id, ['failed']);
+    const refusing = {
+      async send() {
+        throw new Error('Queue send failed: 503 Service Unavailable');
+      },
+    } as unknown as Env['INGEST_QUEUE'];
+    const refused = await withBindings(
+      client,
+      `/v1/documents/${id}/reprocess`,
+      { method: 'POST' },
+      { INGEST_QUEUE: refusing },
+    );
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.code).toBe('queue_unavailable');
+    // Not left `queued` (where nothing would ever pick it up and it would count against the
+    // tenant's ingest backlog): back to failed, with its reason.
+    const after = (await client.json(`/v1/documents/${id}`)).body;
+    expect(after).toMatchObject({ status: 'failed', failureReason: failed.failureReason });
+    expect(after.versions[0]).toMatchObject({ status: 'failed' });
+    expect((await client.json('/v1/documents?status=queued')).body.data).toEqual([]);
+    // And a reprocess with the queue back is accepted, not refused as already queued.
+    expect((await client.json(`/v1/documents/${id}/reprocess`, { method: 'POST' })).status).toBe(
+      202,
+    );
   });
 });
 

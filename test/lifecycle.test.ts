@@ -1,15 +1,10 @@
 // The whole document lifecycle, end to end through the API, the queues and the stores. One
 // definition runs in both test projects: `workers` (pgvector, local embedder, Postgres metrics)
 // and `workers-prod` (Vectorize, Workers AI and Analytics Engine through their stand-ins).
-import { env } from 'cloudflare:test';
-import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newTenant, uploadText, withDb, type TestClient } from './helpers';
-import { vectorIdFor } from '../src/retrieval/vectors/vectorize';
-import { productionStandIns } from './support/production-stand-ins';
+import { newTenant, uploadText, type TestClient } from './helpers';
 import { poll, waitForReady } from './support/poll';
-
-const production = env.VECTOR_BACKEND === 'vectorize';
+import { chunkIdsOf, objectsOf, production, rowsLeft, vectorsOf } from './support/stores';
 
 const GUIDE_V1 = [
   '# Kestrel Turbine Guide',
@@ -30,43 +25,6 @@ const post = (body: unknown): RequestInit => ({
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(body),
 });
-
-/** Vector ids the configured store holds for a document (pgvector: non-null embeddings). */
-async function vectorsOf(tenantId: string, documentId: string, chunkIds: string[]) {
-  if (production) {
-    const held = await productionStandIns().VECTORS.getByIds(
-      chunkIds.map((id) => vectorIdFor(tenantId, id)),
-    );
-    return held.map((v) => v.id.slice(v.id.indexOf('.') + 1));
-  }
-  return withDb(async (db) => {
-    const result = await db.execute<{ id: string }>(sql`
-      SELECT id FROM chunks
-      WHERE tenant_id = ${tenantId}::uuid AND document_id = ${documentId}::uuid
-        AND id = ANY(${`{${chunkIds.join(',')}}`}::uuid[]) AND embedding IS NOT NULL`);
-    return result.rows.map((r) => r.id);
-  });
-}
-
-async function chunkIdsOf(tenantId: string, documentId: string): Promise<string[]> {
-  return withDb(async (db) => {
-    const result = await db.execute<{ id: string }>(sql`
-      SELECT id FROM chunks WHERE tenant_id = ${tenantId}::uuid AND document_id = ${documentId}::uuid`);
-    return result.rows.map((r) => r.id);
-  });
-}
-
-async function rowsLeft(tenantId: string, documentId: string) {
-  return withDb(async (db) => {
-    const result = await db.execute<{ n: number }>(sql`
-      SELECT (SELECT count(*) FROM documents WHERE tenant_id = ${tenantId}::uuid AND id = ${documentId}::uuid)
-           + (SELECT count(*) FROM document_versions WHERE document_id = ${documentId}::uuid)
-           + (SELECT count(*) FROM chunks WHERE document_id = ${documentId}::uuid)
-           + (SELECT count(*) FROM answer_cache
-               WHERE tenant_id = ${tenantId}::uuid AND ${documentId}::uuid = ANY(document_ids)) AS n`);
-    return Number(result.rows[0]!.n);
-  });
-}
 
 describe(`document lifecycle (${production ? 'production' : 'local'} configuration)`, () => {
   let client: TestClient;
@@ -129,20 +87,21 @@ describe(`document lifecycle (${production ? 'production' : 'local'} configurati
     );
   });
 
-  it('leaves nothing of a deleted document in any store', async () => {
+  it('hides a deleted document at once and leaves nothing of it in any store', async () => {
     const chunkIds = await chunkIdsOf(client.tenantId, id);
-    expect((await client.fetch(`/v1/documents/${id}`, { method: 'DELETE' })).status).toBeLessThan(
-      300,
-    );
+    const deleted = await client.fetch(`/v1/documents/${id}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(202);
+    // Hidden before its data is gone: the removal runs as a queued saga.
     expect((await client.fetch(`/v1/documents/${id}`)).status).toBe(404);
-    expect(await rowsLeft(client.tenantId, id)).toBe(0);
-    const objects = await env.DOCUMENTS.list({ prefix: `tenants/${client.tenantId}/` });
-    expect(objects.objects.map((o) => o.key)).toEqual([]);
-    expect(await vectorsOf(client.tenantId, id, [...chunkIds, ...firstChunks])).toEqual([]);
     const { body } = await client.json(
       '/v1/search',
       post({ query: 'Kestrel turbine bearings', mode: 'hybrid', topK: 5 }),
     );
     expect(body.results).toEqual([]);
+    await poll('the deletion saga to finish', async () =>
+      (await rowsLeft(client.tenantId, id)) === 0 ? true : undefined,
+    );
+    expect(await objectsOf(client.tenantId)).toEqual([]);
+    expect(await vectorsOf(client.tenantId, id, [...chunkIds, ...firstChunks])).toEqual([]);
   });
 });

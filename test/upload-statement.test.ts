@@ -138,7 +138,7 @@ describe('corpus version', () => {
     });
     expect(patched.status).toBe(200);
     expect(await corpusVersionOf(client.tenantId)).toBe(0);
-    expect((await client.fetch(`/v1/documents/${doc.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await client.fetch(`/v1/documents/${doc.id}`, { method: 'DELETE' })).status).toBe(202);
     expect(await corpusVersionOf(client.tenantId)).toBe(0);
   });
 

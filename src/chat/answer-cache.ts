@@ -130,9 +130,11 @@ export async function forgetAnswersCiting(
   db: Pick<Database, 'execute'>,
   tenantId: string,
   documentIds: string[],
-): Promise<void> {
-  if (documentIds.length === 0) return;
-  await db.execute(sql`
+): Promise<number> {
+  if (documentIds.length === 0) return 0;
+  const result = await db.execute(sql`
     DELETE FROM answer_cache
-    WHERE tenant_id = ${tenantId}::uuid AND document_ids && ${pgArray(documentIds)}::uuid[]`);
+    WHERE tenant_id = ${tenantId}::uuid AND document_ids && ${pgArray(documentIds)}::uuid[]
+    RETURNING id`);
+  return result.rows.length;
 }

@@ -97,9 +97,13 @@ export async function chatTurnDeps(options: {
     conversation,
     retriever,
     summariser: client
-      ? llmSummariser(meteredLlm(client, metrics, tenantId, 'summary', prices), config.secondaryModel, {
-          budget,
-        })
+      ? llmSummariser(
+          meteredLlm(client, metrics, tenantId, 'summary', prices),
+          config.secondaryModel,
+          {
+            budget,
+          },
+        )
       : extractiveSummariser,
     usage: {
       budget: async () => {

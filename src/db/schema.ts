@@ -93,6 +93,10 @@ export const documents = pgTable(
     index('documents_tenant_title_idx').on(t.tenantId, t.title, t.id),
     index('documents_tags_idx').using('gin', t.tags),
     index('documents_metadata_idx').using('gin', t.metadata),
+    // Unfinished deletions for the daily cron (migrations/0013).
+    index('documents_deleting_idx')
+      .on(t.updatedAt)
+      .where(sql`${t.status} = 'deleting'`),
   ],
 );
 

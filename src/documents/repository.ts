@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { chunks, documents, documentVersions, ingestionEvents, tenants } from '../db/schema';
 import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/cursor';
@@ -59,11 +59,26 @@ export function toVersionDto(row: VersionRow) {
   };
 }
 
-export async function findDocument(db: Database, tenantId: string, id: string) {
+/** Reads never see a document being deleted (src/documents/purge.ts). */
+const notDeleting = ne(documents.status, 'deleting');
+
+/** A document by id; one being deleted only when `includeDeleting` (DELETE is idempotent). */
+export async function findDocument(
+  db: Database,
+  tenantId: string,
+  id: string,
+  options: { includeDeleting?: boolean } = {},
+) {
   const [row] = await db
     .select()
     .from(documents)
-    .where(and(eq(documents.tenantId, tenantId), eq(documents.id, id)))
+    .where(
+      and(
+        eq(documents.tenantId, tenantId),
+        eq(documents.id, id),
+        options.includeDeleting ? undefined : notDeleting,
+      ),
+    )
     .limit(1);
   return row;
 }
@@ -84,11 +99,12 @@ export async function findVersion(
   version: number,
 ) {
   const [row] = await db
-    .select()
+    .select({ version: documentVersions })
     .from(documentVersions)
-    .where(versionWhere({ tenantId, documentId, version }))
+    .innerJoin(documents, eq(documents.id, documentVersions.documentId))
+    .where(and(versionWhere({ tenantId, documentId, version }), notDeleting))
     .limit(1);
-  return row;
+  return row?.version;
 }
 
 export async function documentDetail(db: Database, row: DocumentRow) {
@@ -184,7 +200,7 @@ export async function listDocuments(db: Database, tenantId: string, options: Lis
       : options.sort === 'updated'
         ? documents.updatedAt
         : documents.createdAt;
-  const filters: SQL[] = [eq(documents.tenantId, tenantId)];
+  const filters: SQL[] = [eq(documents.tenantId, tenantId), notDeleting];
   if (options.tag) filters.push(sql`${documents.tags} @> ARRAY[${options.tag}]::text[]`);
   if (options.status) filters.push(eq(documents.status, options.status));
   if (options.mime) filters.push(eq(documents.mimeType, options.mime));

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { recordAudit } from '../audit/record';
 import { documents, documentVersions } from '../db/schema';
-import { recordEvent, versionWhere } from '../ingest/status';
+import { recordEvent, versionWhere, type VersionRef } from '../ingest/status';
 import { enqueueIngest } from '../ingest/enqueue';
 import { ApiError } from '../errors';
 import { createRouter } from '../http/router';
@@ -12,10 +12,11 @@ import {
   releaseIdempotencyKey,
 } from '../http/idempotency';
 import { authorize } from '../middleware/auth';
+import type { Database } from '../db/client';
 import type { AppEnv } from '../types';
 import { and, eq } from 'drizzle-orm';
 import { downloadTtl, signDownload } from './download-token';
-import { purgeDocument } from './purge';
+import { requestDocumentDeletion } from './purge';
 import { receiveUpload } from './receive';
 import {
   bumpCorpusVersionIfServed,
@@ -26,11 +27,14 @@ import {
   listDocuments,
   newObjectKey,
   toDocumentDto,
+  type DocumentRow,
+  type VersionRow,
 } from './repository';
 import {
   ChunkSchema,
   ChunksQuery,
   DocumentDetailSchema,
+  DeletionSchema,
   DocumentSchema,
   DownloadQuery,
   ErrorSchema,
@@ -46,6 +50,43 @@ const json = jsonResponse;
 const errors = errorResponses;
 
 export const documentsRouter = createRouter();
+
+/** Undoes a reprocess whose message could not be queued (only if nothing moved it since). */
+async function restoreAfterFailedReprocess(
+  db: Database,
+  row: DocumentRow,
+  ref: VersionRef,
+  previous: VersionRow | undefined,
+) {
+  await db.transaction(async (tx) => {
+    const [restored] = await tx
+      .update(documents)
+      .set({
+        status: row.status,
+        stage: row.stage,
+        failureReason: row.failureReason,
+        chunksDone: row.chunksDone,
+        updatedAt: new Date(),
+      })
+      .where(
+        and(
+          eq(documents.tenantId, row.tenantId),
+          eq(documents.id, row.id),
+          eq(documents.status, 'queued'),
+          eq(documents.currentVersion, ref.version),
+        ),
+      )
+      .returning({ id: documents.id });
+    if (!restored) return;
+    if (previous) {
+      await tx
+        .update(documentVersions)
+        .set({ status: previous.status, failureReason: previous.failureReason })
+        .where(versionWhere(ref));
+    }
+    await recordEvent(tx, ref, 'reprocess', 'failed', { reason: 'queue_unavailable' });
+  });
+}
 
 async function requireDocument(c: Context<AppEnv>, id: string) {
   const row = await findDocument(c.var.db, c.var.principal.tenantId, id);
@@ -249,21 +290,41 @@ documentsRouter.openapi(
   createRoute({
     method: 'delete',
     path: '/v1/documents/{id}',
-    summary: 'Delete a document, its versions, objects, chunks and vectors',
+    summary: 'Delete a document: hidden at once, its data removed in the background',
+    description:
+      'Marks the document `deleting`, which hides it from every read (list, detail, chunks, ' +
+      'download, search, chat) at once, and queues the removal of its vectors, stored files, ' +
+      'cached results and rows. Repeating the request on a document being deleted queues the ' +
+      'removal again and answers 202 as well.',
     middleware: [authorize('documents:write')] as const,
     request: { params: IdParam },
-    responses: { 204: { description: 'Deleted' }, ...errors },
+    responses: { 202: json(DeletionSchema, 'Hidden, and queued for removal'), ...errors },
   }),
   async (c) => {
-    const row = await requireDocument(c, c.req.valid('param').id);
-    await recordAudit(c.var.db, c.var.principal, c.var.requestId, {
-      action: 'document.delete',
-      targetType: 'document',
-      targetId: row.id,
-      before: { title: row.title, sha256: row.sha256, versions: row.currentVersion },
+    const { db, principal } = c.var;
+    const row = await findDocument(db, principal.tenantId, c.req.valid('param').id, {
+      includeDeleting: true,
     });
-    await purgeDocument(c.env, c.var.db, c.var.principal.tenantId, row.id);
-    return c.body(null, 204);
+    if (!row) throw ApiError.notFound('document');
+    if (row.status !== 'deleting') {
+      await recordAudit(db, principal, c.var.requestId, {
+        action: 'document.delete',
+        targetType: 'document',
+        targetId: row.id,
+        before: { title: row.title, sha256: row.sha256, versions: row.currentVersion },
+      });
+    }
+    // If the queue refuses the message, the document stays hidden and `deleting`; the daily
+    // cron (or this request repeated) queues it again, so the 202 holds either way.
+    const requested = await requestDocumentDeletion(
+      c.env,
+      db,
+      principal.tenantId,
+      row.id,
+      c.get('traceparent'),
+    );
+    if (!requested) throw ApiError.notFound('document');
+    return c.json({ id: row.id, status: 'deleting' as const }, 202);
   },
 );
 
@@ -349,6 +410,7 @@ documentsRouter.openapi(
       throw new ApiError(409, 'conflict', `the document is already ${row.status}`);
     }
     const ref = { tenantId: principal.tenantId, documentId: row.id, version: row.currentVersion };
+    const previous = await findVersion(db, principal.tenantId, row.id, row.currentVersion);
     const updated = await db.transaction(async (tx) => {
       await tx
         .update(documentVersions)
@@ -374,7 +436,22 @@ documentsRouter.openapi(
       });
       return doc!;
     });
-    await enqueueIngest(c.env, { ...ref, bytes: row.byteSize });
+    try {
+      await enqueueIngest(c.env, {
+        ...ref,
+        bytes: row.byteSize,
+        ...(c.get('traceparent') ? { traceparent: c.get('traceparent') } : {}),
+      });
+    } catch {
+      // Nothing will process it: left `queued` it would wait forever and count against the
+      // tenant's ingest backlog. Put it back as it was; the client may simply retry.
+      await restoreAfterFailedReprocess(db, row, ref, previous);
+      throw new ApiError(
+        503,
+        'queue_unavailable',
+        'the ingest queue is unavailable; the document was left as it was',
+      );
+    }
     return c.json(toDocumentDto(updated), 202);
   },
 );

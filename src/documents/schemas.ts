@@ -187,3 +187,8 @@ export const ErrorSchema = z
     }),
   })
   .openapi('Error');
+
+/** `DELETE /v1/documents/{id}`: the document is hidden and its removal queued. */
+export const DeletionSchema = z
+  .object({ id: z.string().uuid(), status: z.literal('deleting') })
+  .openapi('DocumentDeletion');

@@ -4,9 +4,11 @@ import { LlmError } from '../ai/llm/types';
 import { priceTable } from '../ai/usage/prices';
 import { openDatabase, type Database } from '../db/client';
 import { processEnrichMessage } from '../enrichment/run';
-import type { EnrichMessage, Env, IngestQueueMessage } from '../env';
+import { purgeDocument } from '../documents/purge';
+import type { DeleteMessage, EnrichMessage, Env, IngestMessage, IngestQueueMessage } from '../env';
 import { flushMetrics, MetricsRecorder, recordIngestStage } from '../metrics';
 import { meteredAi, meteredLlm } from '../metrics/ai';
+import { logJson } from '../observability/log';
 import { processIngestMessage } from './pipeline';
 import {
   DEFAULT_RETRY_BASE_SECONDS,
@@ -32,7 +34,7 @@ const CONCURRENCY = 4;
  */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 16 * 1024 * 1024;
 
-const refOf = (m: IngestQueueMessage): VersionRef => ({
+const refOf = (m: IngestMessage | EnrichMessage): VersionRef => ({
   tenantId: m.tenantId,
   documentId: m.documentId,
   version: m.version,
@@ -40,14 +42,34 @@ const refOf = (m: IngestQueueMessage): VersionRef => ({
 
 /**
  * What a message holds in memory, for the budget: inflated bytes, not stored ones. A slice is
- * text read as is, so its byte range is both; enrichment reads a few chunks; an ingest message
- * without a size is assumed to need the whole budget. Whole-file messages (the only ones that
+ * text read as is, so its byte range is both; enrichment reads a few chunks; deletion none; an ingest
+ * message without a size is assumed to need the whole budget. Whole-file messages (the only ones that
  * inflate: DOCX, PDF) never share the budget: one runs alone after the rest of the batch
  * (isolation.ts), and its stored plus inflated bytes are held to `INGEST_MAX_WORKING_BYTES`
  * (`checkWorkingBytes`: declared zip sizes, the PDF guard's measured streams).
  */
 const bytesOf = (m: IngestQueueMessage, budget: number) =>
-  m.kind === 'enrich' ? 0 : (m.bytes ?? (m.slice ? m.slice.end - m.slice.start : budget));
+  m.kind !== 'ingest' ? 0 : (m.bytes ?? (m.slice ? m.slice.end - m.slice.start : budget));
+
+/**
+ * Runs (or resumes) a document's deletion saga. Each step is recorded as it finishes, so a
+ * retry resumes after the last one; when the retries run out the dead-letter handler leaves
+ * the document `deleting` for the daily cron.
+ */
+async function handleDeleteMessage(
+  env: Env,
+  db: Database,
+  message: Message<DeleteMessage>,
+  retryBase: number,
+) {
+  try {
+    await purgeDocument(env, db, message.body.tenantId, message.body.documentId);
+    message.ack();
+  } catch {
+    // The failed step was recorded (and logged) by purgeDocument.
+    message.retry({ delaySeconds: retryDelaySeconds(message.attempts, retryBase) });
+  }
+}
 
 /** Longest wait a provider's retry-after may impose on an enrichment retry. */
 const MAX_RETRY_AFTER_SECONDS = 15 * 60;
@@ -104,8 +126,20 @@ export async function handleIngestBatch(
   try {
     if (batch.queue.endsWith('-dlq')) {
       for (const message of batch.messages) {
-        const ref = refOf(message.body);
-        if (message.body.kind === 'enrich') {
+        const body = message.body;
+        if (body.kind === 'delete') {
+          // The document stays hidden and `deleting`; the daily cron queues it again.
+          logJson('error', {
+            msg: 'document.delete_dead_lettered',
+            tenantId: body.tenantId,
+            documentId: body.documentId,
+            attempts: message.attempts,
+          });
+          message.ack();
+          continue;
+        }
+        const ref = refOf(body);
+        if (body.kind === 'enrich') {
           // The document was ready before enrichment began; it stays ready.
           await recordEvent(db, ref, 'enrich', 'failed', {
             reason: 'retries_exhausted',
@@ -127,6 +161,10 @@ export async function handleIngestBatch(
       const body = message.body;
       if (body.kind === 'enrich') {
         await handleEnrichMessage(env, db, message as Message<EnrichMessage>, retryBase, metrics);
+        return;
+      }
+      if (body.kind === 'delete') {
+        await handleDeleteMessage(env, db, message as Message<DeleteMessage>, retryBase);
         return;
       }
       const ref = refOf(body);

@@ -8,11 +8,11 @@ import { versionWhere, type VersionRef } from './status';
 export const MAX_CRASHES = 2;
 
 /**
- * A message that parses a whole file (not a slice, not enrichment): the only kind whose CPU and
+ * A message that parses a whole file (not a slice, enrichment or deletion): the only kind whose CPU and
  * memory depend on what the uploader crafted, so the kind that can kill an invocation.
  */
 export const isWholeFile = (body: IngestQueueMessage): body is IngestMessage =>
-  body.kind !== 'enrich' && !body.slice;
+  body.kind === 'ingest' && !body.slice;
 
 /**
  * Splits a batch so at most one whole-file message runs in this invocation: if it exhausts

@@ -49,9 +49,28 @@ function stageDone(ctx: IngestContext, ref: VersionRef, stage: string, ms: numbe
 type VersionRow = typeof documentVersions.$inferSelect;
 type Outcome = 'done' | 'skipped' | 'planned';
 
+/**
+ * Thrown when the document turned out to be deleting (or gone) mid-ingest, after this message
+ * removed the vectors it had just written: the deletion saga may already have passed them.
+ */
+class DocumentDeletedError extends Error {}
+
+/** Whether the document is gone or being deleted (src/documents/purge.ts). */
+async function isBeingDeleted(db: Database, ref: VersionRef): Promise<boolean> {
+  const [row] = await db
+    .select({ status: documents.status })
+    .from(documents)
+    .where(and(eq(documents.tenantId, ref.tenantId), eq(documents.id, ref.documentId)));
+  return !row || row.status === 'deleting';
+}
+
 async function loadVersion(db: Database, ref: VersionRef) {
   const [row] = await db
-    .select({ version: documentVersions, currentVersion: documents.currentVersion })
+    .select({
+      version: documentVersions,
+      currentVersion: documents.currentVersion,
+      status: documents.status,
+    })
     .from(documentVersions)
     .innerJoin(documents, eq(documents.id, documentVersions.documentId))
     .where(versionWhere(ref))
@@ -64,13 +83,23 @@ export async function processIngestMessage(
   ctx: IngestContext,
   message: IngestMessage,
 ): Promise<Outcome> {
+  try {
+    return await processVersion(ctx, message);
+  } catch (error) {
+    if (error instanceof DocumentDeletedError) return 'skipped';
+    throw error;
+  }
+}
+
+async function processVersion(ctx: IngestContext, message: IngestMessage): Promise<Outcome> {
   const ref: VersionRef = {
     tenantId: message.tenantId,
     documentId: message.documentId,
     version: message.version,
   };
   const row = await loadVersion(ctx.db, ref);
-  if (!row) return 'skipped'; // deleted since it was queued
+  // Deleted (or being deleted) since it was queued.
+  if (!row || row.status === 'deleting') return 'skipped';
   const { version } = row;
   if (version.status === 'ready' || version.status === 'failed' || version.status === 'superseded')
     return 'skipped';
@@ -326,6 +355,16 @@ async function indexText(
         },
       })),
     );
+    // The deletion saga deletes the vectors of the chunk rows it sees. Rows written after it
+    // looked are this message's to clean: checked after the upsert, so every vector is
+    // either seen by the saga or deleted here.
+    if (await isBeingDeleted(ctx.db, ref)) {
+      await vectors.deleteByIds(
+        ref.tenantId,
+        rows.map((r) => r.id),
+      );
+      throw new DocumentDeletedError();
+    }
     await addChunksDone(ctx.db, ref, batch.length);
   }
   await recordEvent(ctx.db, ref, 'embed', 'done', {
@@ -387,6 +426,8 @@ async function completeVersion(
         and(
           eq(documents.id, ref.documentId),
           sql`(${documents.readyVersion} is null or ${documents.readyVersion} <= ${ref.version})`,
+          // A document being deleted is never served again.
+          ne(documents.status, 'deleting'),
         ),
       )
       .returning({ id: documents.id, currentVersion: documents.currentVersion });

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { documents, documentVersions, ingestionEvents } from '../db/schema';
 
@@ -27,6 +27,18 @@ export async function recordEvent(
 }
 
 /**
+ * The document row of `ref` while `ref` is its latest version and it is not being deleted: a
+ * late ingest step must never bring a `deleting` document back into view.
+ */
+const latestLiveDocument = (ref: VersionRef) =>
+  and(
+    eq(documents.tenantId, ref.tenantId),
+    eq(documents.id, ref.documentId),
+    eq(documents.currentVersion, ref.version),
+    ne(documents.status, 'deleting'),
+  );
+
+/**
  * Updates the document's visible progress, only while `ref` is still its latest version.
  * `whileUnready`: also only until `ref` is served, for progress that a concurrent slice (or a
  * duplicate delivery) may report after another one completed the version.
@@ -42,9 +54,7 @@ export async function setProgress(
     .set({ ...progress, updatedAt: new Date() })
     .where(
       and(
-        eq(documents.tenantId, ref.tenantId),
-        eq(documents.id, ref.documentId),
-        eq(documents.currentVersion, ref.version),
+        latestLiveDocument(ref),
         options.whileUnready
           ? sql`${documents.readyVersion} is distinct from ${ref.version}`
           : undefined,
@@ -58,12 +68,7 @@ export async function addChunksDone(db: Pick<Database, 'update'>, ref: VersionRe
     .update(documents)
     .set({ chunksDone: sql`${documents.chunksDone} + ${delta}` })
     .where(
-      and(
-        eq(documents.tenantId, ref.tenantId),
-        eq(documents.id, ref.documentId),
-        eq(documents.currentVersion, ref.version),
-        sql`${documents.readyVersion} is distinct from ${ref.version}`,
-      ),
+      and(latestLiveDocument(ref), sql`${documents.readyVersion} is distinct from ${ref.version}`),
     );
 }
 
@@ -80,16 +85,7 @@ export async function failVersion(
       .set({ status: 'failed', failureReason: reason })
       .where(versionWhere(ref));
     await setProgress(tx, ref, { status: 'failed', stage: 'failed' });
-    await tx
-      .update(documents)
-      .set({ failureReason: reason })
-      .where(
-        and(
-          eq(documents.tenantId, ref.tenantId),
-          eq(documents.id, ref.documentId),
-          eq(documents.currentVersion, ref.version),
-        ),
-      );
+    await tx.update(documents).set({ failureReason: reason }).where(latestLiveDocument(ref));
     await recordEvent(tx, ref, 'failed', 'failed', { reason, ...detail });
   });
 }

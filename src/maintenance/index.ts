@@ -4,6 +4,7 @@ import { errorFields, logJson } from '../observability/log';
 import { repairBm25Stats, type Bm25RepairResult } from '../retrieval/bm25-stats';
 import { createVectorStore } from '../retrieval/vectors';
 import { expireRows, type ExpiryResult } from './expiry';
+import { resumeDeletions, type DeletionsResult } from './deletions';
 import { cleanOrphanObjects, type OrphanResult } from './orphans';
 import { enforceRetention, type RetentionResult } from './retention';
 
@@ -12,6 +13,7 @@ export interface MaintenanceReport {
   orphans: OrphanResult | null;
   expiry: ExpiryResult | null;
   bm25: Bm25RepairResult | null;
+  deletions: DeletionsResult | null;
   errors: { task: string; message: string }[];
 }
 
@@ -19,7 +21,7 @@ const numberOr = (value: string | undefined, fallback: number) =>
   value !== undefined && Number.isFinite(Number(value)) ? Number(value) : fallback;
 
 /**
- * The daily cron: retention, orphans, expiry, and the repair of each tenant's BM25 statistics.
+ * The daily cron: retention, orphans, expiry, unfinished deletions, and the repair of each tenant's BM25 statistics.
  * Each task runs on its own so one failure does not stop the others; the report is logged as one
  * JSON line and returned (tests assert on it).
  *
@@ -29,7 +31,13 @@ const numberOr = (value: string | undefined, fallback: number) =>
  */
 export async function runMaintenance(
   env: Env,
-  options: { now: number; cron?: string; orphanGraceMs?: number; orphanPrefix?: string },
+  options: {
+    now: number;
+    cron?: string;
+    orphanGraceMs?: number;
+    orphanPrefix?: string;
+    deletionGraceMs?: number;
+  },
 ): Promise<MaintenanceReport> {
   const { db, close } = openDatabase(env, 'background');
   const report: MaintenanceReport = {
@@ -37,6 +45,7 @@ export async function runMaintenance(
     orphans: null,
     expiry: null,
     bm25: null,
+    deletions: null,
     errors: [],
   };
   const attempt = async <T>(task: string, work: () => Promise<T>): Promise<T | null> => {
@@ -78,6 +87,13 @@ export async function runMaintenance(
         metricsRetentionDays: numberOr(env.METRICS_RETENTION_DAYS, 14),
       }),
     );
+    // Deletions whose message was lost: queued again, so their saga resumes.
+    report.deletions = await attempt('deletions', () =>
+      resumeDeletions(db, env, {
+        now: options.now,
+        ...(options.deletionGraceMs !== undefined ? { graceMs: options.deletionGraceMs } : {}),
+      }),
+    );
     // After retention: the statistics cover what is served, which retention never touches.
     report.bm25 = await attempt('bm25', () => repairBm25Stats(db));
     for (const drift of report.bm25?.drifted ?? []) {
@@ -99,6 +115,7 @@ export async function runMaintenance(
       orphanObjectsDeleted: report.orphans?.deleted.length ?? null,
       idempotencyKeysExpired: report.expiry?.idempotencyKeys ?? null,
       metricRowsExpired: report.expiry?.metricRows ?? null,
+      deletionsRequeued: report.deletions?.requeued ?? null,
       bm25TenantsChecked: report.bm25?.tenants ?? null,
       bm25TenantsDrifted: report.bm25?.drifted.length ?? null,
       bm25DfRowsRepaired: report.bm25?.drifted.reduce((sum, d) => sum + d.dfRows, 0) ?? null,

@@ -21,7 +21,7 @@ function logIngestBatch(batch: MessageBatch<IngestQueueMessage>) {
       traceId: traceIdOf(body.traceparent),
       tenantId: body.tenantId,
       documentId: body.documentId,
-      version: body.version,
+      version: body.kind === 'delete' ? null : body.version,
       slice: body.kind === 'ingest' ? (body.slice?.index ?? null) : null,
       attempt: message.attempts,
       queuedMs: Date.now() - body.enqueuedAt,
