@@ -2,9 +2,9 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { chunks, documents } from '../db/schema';
 import type { Env } from '../env';
-import { forgetAnswersCiting } from '../chat/answer-cache';
 import { createVectorStore } from '../retrieval/vectors';
 import { lockServedVersion, shiftServedVersion } from '../retrieval/bm25-stats';
+import { documentsDeleted } from './lifecycle';
 import { bumpCorpusVersion, documentPrefix } from './repository';
 
 /** Deletes every R2 object under a document's prefix, page by page. */
@@ -49,7 +49,8 @@ export async function purgeDocument(env: Env, db: Database, tenantId: string, do
       .returning({ readyVersion: documents.readyVersion });
     // Only a served document's disappearance changes what search returns.
     if (gone[0]?.readyVersion != null) await bumpCorpusVersion(tx, tenantId);
-    await forgetAnswersCiting(tx, tenantId, [documentId]);
+    // Other features' reactions (cached answers citing it), wired in src/app.ts.
+    await documentsDeleted(tx, tenantId, [documentId]);
   });
   await deleteDocumentObjects(env.DOCUMENTS, tenantId, documentId);
 }

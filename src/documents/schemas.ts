@@ -176,14 +176,3 @@ export const ChunksQuery = z
     version: VersionNumber.optional(),
   })
   .strict();
-
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      requestId: z.string(),
-      details: z.unknown().optional(),
-    }),
-  })
-  .openapi('Error');
