@@ -1,5 +1,4 @@
 import { DurableObject } from 'cloudflare:workers';
-import type { Env } from '../src/env';
 import {
   takeTokens,
   type BucketLimits,
@@ -21,11 +20,13 @@ export const BUCKET_KEY = 'bucket';
  * lets the reply go as soon as the write is queued; the write still commits right after, in
  * order. What a machine crash can lose is written down in docs/rate-limits.md.
  */
-export class RateLimiter extends DurableObject<Env> {
+export class RateLimiter extends DurableObject {
   private state: BucketState | null;
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
+  // Reads no bindings: typing env as unknown keeps this object from importing src/env.ts,
+  // which names this class for its binding (no type cycle).
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env as never);
     this.state = ctx.storage.kv.get<BucketState>(BUCKET_KEY) ?? readLegacyRow(ctx.storage.sql);
   }
 

@@ -1,6 +1,8 @@
 import { auditRouter } from './audit/routes';
+import { forgetAnswersCiting } from './chat/answer-cache';
 import { chatRouter } from './chat/routes';
 import { docsRouter } from './docs/routes';
+import { onDocumentsDeleted } from './documents/lifecycle';
 import { documentsRouter } from './documents/routes';
 import { ApiError } from './errors';
 import { analyticsRouter } from './events/analytics-routes';
@@ -25,10 +27,23 @@ import { traceContext } from './middleware/logger/trace';
 import { metricsRouter } from './metrics/routes';
 import { usageRouter } from './usage/routes';
 
-/** Routes that need no API key. */
+/** Routes under /v1 that need no API key. */
 const PUBLIC_PATHS = [/^\/v1\/health(\/|$)/, /^\/v1\/files\//];
 
+/** Whether a path sits behind the key check, rate limit and ingest backlog (`authenticated`). */
+export const requiresKey = (path: string): boolean =>
+  path === '/metrics' || (path.startsWith('/v1/') && !PUBLIC_PATHS.some((p) => p.test(path)));
+
+/**
+ * Cross-feature reactions, wired once here so lower features never import higher ones:
+ * deleting a document forgets the cached answers that cite it.
+ */
+export function wireDomainHooks() {
+  onDocumentsDeleted('answer-cache', forgetAnswersCiting);
+}
+
 export function createApp() {
+  wireDomainHooks();
   const app = createRouter();
   const authenticated = [authenticate(), rateLimit(), ingestBacklog()];
   app.use('*', requestId());
@@ -41,7 +56,7 @@ export function createApp() {
   // Key, then the key's bucket for this route's class, then the tenant's ingest backlog.
   for (const middleware of authenticated) {
     app.use('/v1/*', async (c, next) => {
-      if (PUBLIC_PATHS.some((p) => p.test(c.req.path))) return next();
+      if (!requiresKey(c.req.path)) return next();
       return middleware(c, next);
     });
   }
@@ -61,15 +76,18 @@ export function createApp() {
   app.route('/', chatRouter);
   app.route('/', docsRouter);
 
-  app.doc31('/openapi.json', {
+  // The server is the origin that served the document, so generated clients work against
+  // whichever deployment (local dev, staging, production) they read it from.
+  app.doc31('/openapi.json', (c) => ({
     openapi: '3.1.0',
     info: {
       title: 'Vellum API',
       version: '0.1.0',
       description: 'Edge document store, search and cited chat.',
     },
+    servers: [{ url: new URL(c.req.url).origin, description: 'This deployment' }],
     security: [{ bearerAuth: [] }],
-  });
+  }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, desc, eq, gte, lt, lte } from 'drizzle-orm';
 import { auditLog } from '../db/schema';
-import { ErrorSchema } from '../documents/schemas';
 import { decodeCursor, encodeCursor } from '../http/cursor';
+import { AUTHENTICATED, errorResponses } from '../http/openapi';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
 
@@ -41,6 +41,7 @@ auditRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/audit',
+    operationId: 'listAuditEntries',
     summary: 'The append-only audit log, newest first',
     middleware: [authorize('audit:read')] as const,
     request: { query: AuditQuery },
@@ -56,8 +57,7 @@ auditRouter.openapi(
         },
         description: 'A page',
       },
-      400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid' },
-      403: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Forbidden' },
+      ...errorResponses(...AUTHENTICATED, 400, 403),
     },
   }),
   async (c) => {

@@ -2,10 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { openDatabase, type Database } from '../db/client';
 import { conversations } from '../db/schema';
-import { ErrorSchema } from '../documents/schemas';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
 import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/cursor';
+import { AUTHENTICATED, errorResponses } from '../http/openapi';
 import { createRouter } from '../http/router';
 import type { MetricsRecorder } from '../metrics';
 import { authorize } from '../middleware/auth';
@@ -29,11 +29,6 @@ import { chatTurnDeps } from './setup';
 import { runChatTurn, type ChatEvent, type ConversationLog } from './turn';
 
 export const chatRouter = createRouter();
-
-const errors = {
-  400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid input' },
-  404: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Not found' },
-};
 
 const answerContent = {
   'application/json': { schema: AnswerSchema },
@@ -162,6 +157,7 @@ chatRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/conversations',
+    operationId: 'createConversation',
     summary: 'Start a conversation, optionally scoped to documents, tags or filters',
     middleware: [authorize('chat')] as const,
     request: {
@@ -172,7 +168,7 @@ chatRouter.openapi(
         content: { 'application/json': { schema: ConversationSchema } },
         description: 'Created',
       },
-      400: errors[400],
+      ...errorResponses(...AUTHENTICATED, 400, 403, 409, 413, 415),
     },
   }),
   async (c) => {
@@ -202,6 +198,7 @@ chatRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/conversations',
+    operationId: 'listConversations',
     summary: "The tenant's conversations, most recently active first",
     middleware: [authorize('chat')] as const,
     request: { query: ListConversationsQuery },
@@ -217,7 +214,7 @@ chatRouter.openapi(
         },
         description: 'A page of conversations',
       },
-      400: errors[400],
+      ...errorResponses(...AUTHENTICATED, 400, 403),
     },
   }),
   async (c) => {
@@ -257,6 +254,7 @@ chatRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/conversations/{id}',
+    operationId: 'getConversation',
     summary: 'A conversation with its messages',
     middleware: [authorize('chat')] as const,
     request: { params: ConversationIdParam },
@@ -272,7 +270,7 @@ chatRouter.openapi(
         },
         description: 'The conversation',
       },
-      ...errors,
+      ...errorResponses(...AUTHENTICATED, 400, 403, 404),
     },
   }),
   async (c) => {
@@ -297,10 +295,14 @@ chatRouter.openapi(
   createRoute({
     method: 'delete',
     path: '/v1/conversations/{id}',
+    operationId: 'deleteConversation',
     summary: 'Delete a conversation and its whole event log',
     middleware: [authorize('chat')] as const,
     request: { params: ConversationIdParam },
-    responses: { 204: { description: 'Deleted' }, ...errors },
+    responses: {
+      204: { description: 'Deleted' },
+      ...errorResponses(...AUTHENTICATED, 400, 403, 404),
+    },
   }),
   async (c) => {
     const { tenantId } = c.var.principal;
@@ -317,13 +319,17 @@ chatRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/conversations/{id}/messages',
+    operationId: 'sendMessage',
     summary: 'Ask a question in a conversation; the answer cites the passages it uses',
     middleware: [authorize('chat')] as const,
     request: {
       params: ConversationIdParam,
       body: { content: { 'application/json': { schema: SendMessageBody } }, required: true },
     },
-    responses: { 200: { content: answerContent, description: 'The answer' }, ...errors },
+    responses: {
+      200: { content: answerContent, description: 'The answer' },
+      ...errorResponses(...AUTHENTICATED, 400, 403, 404, 413, 415),
+    },
   }),
   async (c) => {
     const { tenantId } = c.var.principal;
@@ -358,12 +364,16 @@ chatRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/answer',
+    operationId: 'answer',
     summary: 'One question, one cited answer; nothing is stored',
     middleware: [authorize('chat')] as const,
     request: {
       body: { content: { 'application/json': { schema: OneShotBody } }, required: true },
     },
-    responses: { 200: { content: answerContent, description: 'The answer' }, 400: errors[400] },
+    responses: {
+      200: { content: answerContent, description: 'The answer' },
+      ...errorResponses(...AUTHENTICATED, 400, 403, 413, 415),
+    },
   }),
   async (c) => {
     const body = c.req.valid('json');
@@ -385,6 +395,7 @@ chatRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/conversations/{id}/messages/{mid}/feedback',
+    operationId: 'sendFeedback',
     summary: 'Rate an answer (the latest rating counts)',
     middleware: [authorize('chat')] as const,
     request: {
@@ -405,7 +416,7 @@ chatRouter.openapi(
         },
         description: 'Recorded',
       },
-      ...errors,
+      ...errorResponses(...AUTHENTICATED, 400, 403, 404, 413, 415),
     },
   }),
   async (c) => {
@@ -424,6 +435,7 @@ chatRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/conversations/{id}/events',
+    operationId: 'listConversationEvents',
     summary: "The conversation's event log, in order (audit and replay)",
     middleware: [authorize('chat')] as const,
     request: { params: ConversationIdParam, query: EventsQuery },
@@ -439,7 +451,7 @@ chatRouter.openapi(
         },
         description: 'Events after `afterSeq`',
       },
-      ...errors,
+      ...errorResponses(...AUTHENTICATED, 400, 403, 404),
     },
   }),
   async (c) => {

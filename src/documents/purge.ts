@@ -2,13 +2,13 @@ import { and, eq, inArray, like, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { chunks, documents, ingestionEvents } from '../db/schema';
 import type { Env } from '../env';
-import { forgetAnswersCiting } from '../chat/answer-cache';
 import { enqueueDeletion } from '../ingest/enqueue';
 import { describeError } from '../ingest/retry';
 import { recordEvent, type VersionRef } from '../ingest/status';
 import { logJson } from '../observability/log';
 import { createVectorStore } from '../retrieval/vectors';
 import { lockServedVersion, shiftServedVersion } from '../retrieval/bm25-stats';
+import { documentsDeleted, documentsDeletedHooks } from './lifecycle';
 import { bumpCorpusVersion, documentPrefix } from './repository';
 
 /**
@@ -79,7 +79,8 @@ export async function markDeleting(
       })
       .where(and(eq(documents.tenantId, tenantId), eq(documents.id, documentId)));
     if (served.readyVersion != null) await bumpCorpusVersion(tx, tenantId);
-    await forgetAnswersCiting(tx, tenantId, [documentId]);
+    // Other features' reactions (cached answers citing it), wired in src/wiring.ts.
+    await documentsDeleted(tx, tenantId, [documentId]);
     await recordEvent(tx, ref, 'delete.requested', 'done', {
       served: served.readyVersion != null,
     });
@@ -122,8 +123,8 @@ async function runStep(
       // Again after the mark: an answer whose retrieval read the document before it was hidden
       // may have been cached since. (Cached searches need nothing more: their key holds the
       // corpus version read before retrieval, which the mark bumped.)
-      const answers = await forgetAnswersCiting(db, tenantId, [documentId]);
-      return { answersForgotten: answers };
+      await documentsDeleted(db, tenantId, [documentId]);
+      return { hooks: documentsDeletedHooks() };
     }
     case 'bm25':
       // The mark took the served chunks out; this re-checks under the document lock, so a

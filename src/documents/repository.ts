@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { chunks, documents, documentVersions, ingestionEvents, tenants } from '../db/schema';
+import { chunks, documents, documentVersions, ingestionEvents } from '../db/schema';
 import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/cursor';
 import { versionWhere } from '../ingest/status';
 import { forgetCorpusVersion } from '../retrieval/corpus-version';
@@ -138,17 +138,8 @@ export async function documentDetail(db: Database, row: DocumentRow) {
   };
 }
 
-/**
- * Makes every cached search of the tenant unreachable. Only for changes search can see (a
- * version promoted to served, a served document patched or deleted); see docs/performance.md.
- */
-export async function bumpCorpusVersion(db: Pick<Database, 'update'>, tenantId: string) {
-  await db
-    .update(tenants)
-    .set({ corpusVersion: sql`${tenants.corpusVersion} + 1` })
-    .where(eq(tenants.id, tenantId));
-  forgetCorpusVersion(tenantId);
-}
+/** Lives with the corpus version it bumps; re-exported for the document services. */
+export { bumpCorpusVersion } from '../retrieval/corpus-version';
 
 /**
  * Bumps the corpus version only if the document is served (`ready_version` set): a document

@@ -37,17 +37,15 @@ import {
   DeletionSchema,
   DocumentSchema,
   DownloadQuery,
-  ErrorSchema,
   IdParam,
   ListQuery,
   PatchBody,
   UploadResultSchema,
 } from './schemas';
 import { addVersionFromUpload, createDocumentFromUpload, uploadResponse } from './write';
-import { errorResponses, jsonResponse } from '../http/openapi';
+import { AUTHENTICATED, errorResponse, errorResponses, jsonResponse } from '../http/openapi';
 
 const json = jsonResponse;
-const errors = errorResponses;
 
 export const documentsRouter = createRouter();
 
@@ -116,9 +114,9 @@ const uploadBodyDoc = {
 const uploadResponses = {
   200: json(UploadResultSchema, 'Identical content already stored (duplicate: true)'),
   202: json(UploadResultSchema, 'Stored and queued for ingestion'),
-  413: json(ErrorSchema, 'File too large'),
-  415: json(ErrorSchema, 'Unsupported media type'),
-  ...errors,
+  ...errorResponses(...AUTHENTICATED, 400, 403, 409),
+  413: errorResponse(413, 'File too large (MAX_UPLOAD_BYTES)'),
+  415: errorResponse(415, 'Unsupported or undetectable file type'),
 };
 
 // Uploads are streamed, so they are registered for the OpenAPI document only and
@@ -126,6 +124,7 @@ const uploadResponses = {
 documentsRouter.openAPIRegistry.registerPath({
   method: 'post',
   path: '/v1/documents',
+  operationId: 'uploadDocument',
   summary: 'Upload a document (multipart, or a raw body with its Content-Type)',
   request: {
     query: z.object({
@@ -137,7 +136,10 @@ documentsRouter.openAPIRegistry.registerPath({
     headers: z.object({ 'idempotency-key': z.string().optional() }),
     body: uploadBodyDoc,
   },
-  responses: uploadResponses,
+  responses: {
+    ...uploadResponses,
+    422: errorResponse(422, 'The Idempotency-Key was used for another operation'),
+  },
 });
 
 documentsRouter.post('/v1/documents', authorize('documents:upload'), async (c) => {
@@ -182,9 +184,10 @@ documentsRouter.post('/v1/documents', authorize('documents:upload'), async (c) =
 documentsRouter.openAPIRegistry.registerPath({
   method: 'put',
   path: '/v1/documents/{id}/content',
+  operationId: 'uploadDocumentVersion',
   summary: 'Upload a new version; the previous one keeps serving until this one is ready',
   request: { params: IdParam, body: uploadBodyDoc },
-  responses: uploadResponses,
+  responses: { ...uploadResponses, ...errorResponses(404) },
 });
 
 documentsRouter.put('/v1/documents/:id/content', authorize('documents:write'), async (c) => {
@@ -202,6 +205,7 @@ documentsRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/documents',
+    operationId: 'listDocuments',
     summary: 'List documents with filters and cursor pagination',
     middleware: [authorize('documents:read')] as const,
     request: { query: ListQuery },
@@ -210,7 +214,7 @@ documentsRouter.openapi(
         z.object({ data: z.array(DocumentSchema), nextCursor: z.string().nullable() }),
         'A page',
       ),
-      ...errors,
+      ...errorResponses(...AUTHENTICATED, 400, 403),
     },
   }),
   async (c) => {
@@ -236,10 +240,14 @@ documentsRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/documents/{id}',
+    operationId: 'getDocument',
     summary: 'A document with its versions and status history',
     middleware: [authorize('documents:read')] as const,
     request: { params: IdParam },
-    responses: { 200: json(DocumentDetailSchema, 'The document'), ...errors },
+    responses: {
+      200: json(DocumentDetailSchema, 'The document'),
+      ...errorResponses(...AUTHENTICATED, 400, 403, 404),
+    },
   }),
   async (c) => {
     const row = await requireDocument(c, c.req.valid('param').id);
@@ -251,13 +259,17 @@ documentsRouter.openapi(
   createRoute({
     method: 'patch',
     path: '/v1/documents/{id}',
+    operationId: 'updateDocument',
     summary: 'Change title, tags or metadata',
     middleware: [authorize('documents:write')] as const,
     request: {
       params: IdParam,
       body: { content: { 'application/json': { schema: PatchBody } }, required: true },
     },
-    responses: { 200: json(DocumentSchema, 'The updated document'), ...errors },
+    responses: {
+      200: json(DocumentSchema, 'The updated document'),
+      ...errorResponses(...AUTHENTICATED, 400, 403, 404, 413, 415),
+    },
   }),
   async (c) => {
     const { db, principal } = c.var;
@@ -290,6 +302,7 @@ documentsRouter.openapi(
   createRoute({
     method: 'delete',
     path: '/v1/documents/{id}',
+    operationId: 'deleteDocument',
     summary: 'Delete a document: hidden at once, its data removed in the background',
     description:
       'Marks the document `deleting`, which hides it from every read (list, detail, chunks, ' +
@@ -298,7 +311,10 @@ documentsRouter.openapi(
       'removal again and answers 202 as well.',
     middleware: [authorize('documents:write')] as const,
     request: { params: IdParam },
-    responses: { 202: json(DeletionSchema, 'Hidden, and queued for removal'), ...errors },
+    responses: {
+      202: jsonResponse(DeletionSchema, 'Hidden, and queued for removal'),
+      ...errorResponses(...AUTHENTICATED, 400, 403, 404),
+    },
   }),
   async (c) => {
     const { db, principal } = c.var;
@@ -332,6 +348,7 @@ documentsRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/documents/{id}/download',
+    operationId: 'getDocumentDownloadUrl',
     summary: 'A short-lived signed URL for the stored file',
     middleware: [authorize('documents:read')] as const,
     request: { params: IdParam, query: DownloadQuery },
@@ -340,7 +357,7 @@ documentsRouter.openapi(
         z.object({ url: z.string(), expiresAt: z.string(), version: z.number().int() }),
         'Signed URL',
       ),
-      ...errors,
+      ...errorResponses(...AUTHENTICATED, 400, 403, 404),
     },
   }),
   async (c) => {
@@ -362,6 +379,7 @@ documentsRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/documents/{id}/chunks',
+    operationId: 'listDocumentChunks',
     summary: 'Chunks of the served (or a given) version, in order',
     middleware: [authorize('documents:read')] as const,
     request: { params: IdParam, query: ChunksQuery },
@@ -374,7 +392,7 @@ documentsRouter.openapi(
         }),
         'A page of chunks',
       ),
-      ...errors,
+      ...errorResponses(...AUTHENTICATED, 400, 403, 404),
     },
   }),
   async (c) => {
@@ -398,10 +416,14 @@ documentsRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/documents/{id}/reprocess',
+    operationId: 'reprocessDocument',
     summary: 'Queue the latest version for ingestion again (e.g. after a failure)',
     middleware: [authorize('documents:write')] as const,
     request: { params: IdParam },
-    responses: { 202: json(DocumentSchema, 'Queued again'), ...errors },
+    responses: {
+      202: json(DocumentSchema, 'Queued again'),
+      ...errorResponses(...AUTHENTICATED, 400, 403, 404, 409),
+    },
   }),
   async (c) => {
     const { db, principal } = c.var;

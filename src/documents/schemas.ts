@@ -177,17 +177,6 @@ export const ChunksQuery = z
   })
   .strict();
 
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      requestId: z.string(),
-      details: z.unknown().optional(),
-    }),
-  })
-  .openapi('Error');
-
 /** `DELETE /v1/documents/{id}`: the document is hidden and its removal queued. */
 export const DeletionSchema = z
   .object({ id: z.string().uuid(), status: z.literal('deleting') })

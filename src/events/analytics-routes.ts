@@ -1,20 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
-import { ErrorSchema } from '../documents/schemas';
+import { AUTHENTICATED, errorResponses } from '../http/openapi';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
 import { DayRangeQuery, resolveDayRange } from '../usage/day-range';
 
 export const analyticsRouter = createRouter();
 
-const errors = {
-  400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Bad query' },
-};
+const errors = errorResponses(...AUTHENTICATED, 400, 403);
 
 analyticsRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/analytics/dau',
+    operationId: 'getDailyActiveUsers',
     summary: 'Daily active users of the tenant’s product, from client events',
     middleware: [authorize('usage:read')] as const,
     request: { query: DayRangeQuery },
@@ -46,6 +45,7 @@ analyticsRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/analytics/events',
+    operationId: 'getEventCounts',
     summary: 'Event counts per day, optionally for one event name',
     middleware: [authorize('usage:read')] as const,
     request: {

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ErrorSchema } from '../documents/schemas';
 import { ApiError } from '../errors';
+import { AUTHENTICATED, errorResponse, errorResponses } from '../http/openapi';
 import { createRouter } from '../http/router';
 import { recordRejectedEvents } from '../metrics/events';
 import { authorize } from '../middleware/auth';
@@ -31,6 +31,7 @@ eventsRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/events',
+    operationId: 'ingestEvents',
     summary:
       'Ingest product events (validated one by one, written asynchronously, deduplicated by event_id)',
     middleware: [authorize('events:write')] as const,
@@ -40,14 +41,8 @@ eventsRouter.openapi(
         content: { 'application/json': { schema: Ack } },
         description: 'Accepted for processing',
       },
-      400: {
-        content: { 'application/json': { schema: ErrorSchema } },
-        description: 'Invalid body',
-      },
-      503: {
-        content: { 'application/json': { schema: ErrorSchema } },
-        description: 'Queue unavailable',
-      },
+      ...errorResponses(...AUTHENTICATED, 400, 403, 413, 415),
+      503: errorResponse(503, 'The events queue or a dependency is unavailable: retry shortly'),
     },
   }),
   async (c) => {

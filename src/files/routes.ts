@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { checkDownload } from '../documents/download-token';
 import { findVersion } from '../documents/repository';
-import { ErrorSchema } from '../documents/schemas';
 import { ApiError } from '../errors';
+import { errorResponse } from '../http/openapi';
 import { createRouter } from '../http/router';
 
 export const filesRouter = createRouter();
@@ -12,15 +12,14 @@ filesRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/files/{token}',
+    operationId: 'downloadFile',
     summary: 'Stream a stored file through a signed, expiring token',
     request: { params: z.object({ token: z.string().min(10).max(2048) }) },
     responses: {
       200: { description: 'The file' },
-      403: {
-        content: { 'application/json': { schema: ErrorSchema } },
-        description: 'Forged or expired',
-      },
-      404: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Gone' },
+      400: errorResponse(400, 'The token is not a token'),
+      403: errorResponse(403, 'Forged or expired token'),
+      404: errorResponse(404, 'Gone'),
     },
   }),
   async (c) => {

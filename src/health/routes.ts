@@ -14,6 +14,7 @@ healthRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/health',
+    operationId: 'getHealth',
     summary: 'Liveness: the Worker answers (touches nothing)',
     responses: {
       200: { content: { 'application/json': { schema: Health } }, description: 'Alive' },
@@ -26,6 +27,7 @@ healthRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/health/ready',
+    operationId: 'getReadiness',
     summary: 'Readiness: Postgres answers a query',
     responses: {
       200: { content: { 'application/json': { schema: Health } }, description: 'Ready' },

@@ -23,6 +23,14 @@ function toApiError(error: unknown): ApiError {
       return new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
     }
     if (error.status === 413) return new ApiError(413, 'body_too_large', error.message);
+    // The OpenAPI validator's media-type gate: a JSON route sent another Content-Type.
+    if (error.status === 415) {
+      return new ApiError(
+        415,
+        'unsupported_media_type',
+        "the request body's Content-Type is not one this route accepts",
+      );
+    }
     return new ApiError(
       error.status === 404 ? 404 : 400,
       'bad_request',

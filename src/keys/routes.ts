@@ -4,7 +4,6 @@ import { recordAudit } from '../audit/record';
 import { evictKey } from '../auth/key-store';
 import { canManageRole } from '../auth/roles';
 import type { Database } from '../db/client';
-import { ErrorSchema } from '../documents/schemas';
 import { ApiError } from '../errors';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
@@ -29,10 +28,9 @@ import {
   RotateKeyBody,
   SelfSchema,
 } from './schemas';
-import { errorResponses, jsonResponse } from '../http/openapi';
+import { AUTHENTICATED, errorResponse, errorResponses, jsonResponse } from '../http/openapi';
 
 const json = jsonResponse;
-const errors = errorResponses;
 
 export const keysRouter = createRouter();
 
@@ -56,9 +54,13 @@ keysRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/keys/self',
+    operationId: 'getCurrentKey',
     summary: 'The key making this request',
     middleware: [authorize('keys:self')] as const,
-    responses: { 200: json(SelfSchema, 'The calling key'), ...errors },
+    responses: {
+      200: json(SelfSchema, 'The calling key'),
+      ...errorResponses(...AUTHENTICATED, 403),
+    },
   }),
   (c) => c.json(c.var.principal, 200),
 );
@@ -67,12 +69,16 @@ keysRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/keys',
+    operationId: 'createKey',
     summary: 'Create a key; the secret is returned once',
     middleware: [authorize('keys:manage')] as const,
     request: {
       body: { content: { 'application/json': { schema: CreateKeyBody } }, required: true },
     },
-    responses: { 201: json(IssuedKeySchema, 'The new key and its secret'), ...errors },
+    responses: {
+      201: json(IssuedKeySchema, 'The new key and its secret'),
+      ...errorResponses(...AUTHENTICATED, 400, 403, 409, 413, 415),
+    },
   }),
   async (c) => {
     const body = c.req.valid('json');
@@ -115,6 +121,7 @@ keysRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/keys',
+    operationId: 'listKeys',
     summary: "The tenant's keys, newest first (never secrets)",
     middleware: [authorize('keys:manage')] as const,
     request: { query: ListKeysQuery },
@@ -123,7 +130,7 @@ keysRouter.openapi(
         z.object({ data: z.array(KeySchema), nextCursor: z.string().nullable() }),
         'A page',
       ),
-      ...errors,
+      ...errorResponses(...AUTHENTICATED, 400, 403),
     },
   }),
   async (c) =>
@@ -134,6 +141,7 @@ keysRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/keys/{id}/rotate',
+    operationId: 'rotateKey',
     summary: 'Issue a replacement secret; the old one keeps working for a grace period',
     middleware: [authorize('keys:manage')] as const,
     request: {
@@ -145,8 +153,8 @@ keysRouter.openapi(
         IssuedKeySchema.extend({ previous: KeySchema }),
         'The replacement and the old key with its new expiry',
       ),
-      409: json(ErrorSchema, 'The key is revoked or expired'),
-      ...errors,
+      409: errorResponse(409, 'The key is revoked or expired'),
+      ...errorResponses(...AUTHENTICATED, 400, 403, 404, 413, 415),
     },
   }),
   async (c) => {
@@ -203,10 +211,14 @@ keysRouter.openapi(
   createRoute({
     method: 'delete',
     path: '/v1/keys/{id}',
+    operationId: 'revokeKey',
     summary: 'Revoke a key, effective at once in this colo (see docs/security.md)',
     middleware: [authorize('keys:manage')] as const,
     request: { params: KeyIdParam },
-    responses: { 204: { description: 'Revoked' }, ...errors },
+    responses: {
+      204: { description: 'Revoked' },
+      ...errorResponses(...AUTHENTICATED, 400, 403, 404),
+    },
   }),
   async (c) => {
     const target = await requireKey(c, c.req.valid('param').id);

@@ -1,15 +1,9 @@
 import { emptyHistogram, observe } from './histogram';
 import { canonicalLabels, type Labels, type MetricAggregate, type MetricName } from './types';
-import type { KeyActivityRow } from './write-behind';
+import type { KeyActivityRow } from '../usage/key-activity';
+import type { UsageDelta } from '../usage/record';
 
-export interface UsageDelta {
-  searches?: number;
-  answers?: number;
-  uploads?: number;
-  tokensIn?: number;
-  tokensOut?: number;
-  costUsd?: number;
-}
+export type { UsageDelta };
 
 /**
  * Collects one request's (or one batch's) metrics in memory; nothing is written until `drain`,

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ErrorSchema } from '../documents/schemas';
+import { AUTHENTICATED, errorResponses } from '../http/openapi';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
 import { sinkKind } from './flush';
@@ -22,6 +22,7 @@ metricsRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/admin/metrics',
+    operationId: 'getMetrics',
     summary:
       "The tenant's current figures: latency per route, ingest backlog, cache hit rates, AI usage today",
     middleware: [authorize('metrics:read')] as const,
@@ -31,7 +32,7 @@ metricsRouter.openapi(
         content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
         description: 'Metrics report',
       },
-      403: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Forbidden' },
+      ...errorResponses(...AUTHENTICATED, 400, 403),
     },
   }),
   async (c) => {
@@ -43,6 +44,21 @@ metricsRouter.openapi(
     return c.json(report, 200);
   },
 );
+
+metricsRouter.openAPIRegistry.registerPath({
+  method: 'get',
+  path: '/metrics',
+  operationId: 'scrapeMetrics',
+  summary: 'Prometheus scrape target: the figures of /v1/admin/metrics in the text format',
+  request: { query: WindowQuery },
+  responses: {
+    200: {
+      content: { 'text/plain': { schema: z.string() } },
+      description: 'Prometheus text exposition format 0.0.4',
+    },
+    ...errorResponses(...AUTHENTICATED, 403),
+  },
+});
 
 /** Prometheus scrape target; the same figures as `/v1/admin/metrics`, behind a `metrics:read` key. */
 metricsRouter.get('/metrics', authorize('metrics:read'), async (c) => {

@@ -1,5 +1,6 @@
 import { mergeInto } from './histogram';
-import type { UsageDelta } from './recorder';
+import type { KeyActivityRow } from '../usage/key-activity';
+import type { UsageDelta } from '../usage/record';
 import type { MetricAggregate } from './types';
 
 /** One tenant's `usage_daily` delta for one UTC day. */
@@ -9,12 +10,7 @@ export interface UsageRow {
   delta: Required<UsageDelta>;
 }
 
-/** One `key_activity_daily` row. */
-export interface KeyActivityRow {
-  tenantId: string;
-  day: string;
-  keyId: string;
-}
+export type { KeyActivityRow };
 
 /** What one flush writes: at most one row per conflict key of each table, plus its own id. */
 export interface PendingBatch {

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { tenants } from '../db/schema';
 
@@ -68,4 +68,16 @@ export function forgetCorpusVersion(tenantId: string): void {
 /** `Cache-Control: no-cache` (or `max-age=0`) on a request asks for a fresh corpus version. */
 export function wantsFresh(cacheControl: string | undefined): boolean {
   return !!cacheControl && /(^|,)\s*(no-cache|max-age=0)\s*(,|$)/i.test(cacheControl);
+}
+
+/**
+ * Makes every cached search of the tenant unreachable. Only for changes search can see (a
+ * version promoted to served, a served document patched or deleted); see docs/performance.md.
+ */
+export async function bumpCorpusVersion(db: Pick<Database, 'update'>, tenantId: string) {
+  await db
+    .update(tenants)
+    .set({ corpusVersion: sql`${tenants.corpusVersion} + 1` })
+    .where(eq(tenants.id, tenantId));
+  forgetCorpusVersion(tenantId);
 }

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
-import { ErrorSchema } from '../documents/schemas';
+import { AUTHENTICATED, errorResponse, errorResponses } from '../http/openapi';
 import { createRouter } from '../http/router';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { authorize } from '../middleware/auth';
@@ -30,6 +30,7 @@ searchRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/search',
+    operationId: 'search',
     summary: "Semantic, keyword or hybrid search over the tenant's ready documents",
     middleware: [authorize('search')] as const,
     request: { body: { content: { 'application/json': { schema: SearchBody } }, required: true } },
@@ -38,14 +39,11 @@ searchRouter.openapi(
         content: { 'application/json': { schema: SearchResponseSchema } },
         description: 'Ranked chunks',
       },
-      400: {
-        content: { 'application/json': { schema: ErrorSchema } },
-        description: 'Invalid input',
-      },
-      503: {
-        content: { 'application/json': { schema: ErrorSchema } },
-        description: 'Neither retrieval leg answered (`retrieval_unavailable`)',
-      },
+      ...errorResponses(...AUTHENTICATED, 400, 403, 413, 415),
+      503: errorResponse(
+        503,
+        'Neither retrieval leg answered (`retrieval_unavailable`), or a dependency is unavailable',
+      ),
     },
   }),
   async (c) => {

@@ -1,7 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { recordAudit } from '../audit/record';
 import { evictTenantKeys } from '../auth/key-store';
-import { ErrorSchema } from '../documents/schemas';
 import { enrichmentEnabled } from '../enrichment/enqueue';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
@@ -17,10 +16,9 @@ import {
   updateSettings,
   type TenantSettings,
 } from './settings';
-import { errorResponses, jsonResponse } from '../http/openapi';
+import { AUTHENTICATED, errorResponses, jsonResponse } from '../http/openapi';
 
 const json = jsonResponse;
-const errors = errorResponses;
 
 const SettingsResponse = z
   .object({
@@ -71,9 +69,13 @@ settingsRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/tenant/settings',
+    operationId: 'getTenantSettings',
     summary: 'Rate-limit overrides, daily AI budget, ingest backlog cap and enrichment',
     middleware: [authorize('settings:manage')] as const,
-    responses: { 200: json(SettingsResponse, 'The settings'), ...errors },
+    responses: {
+      200: json(SettingsResponse, 'The settings'),
+      ...errorResponses(...AUTHENTICATED, 403),
+    },
   }),
   async (c) => c.json(view(await loadSettings(c.var.db, c.var.principal.tenantId), c.env), 200),
 );
@@ -82,12 +84,16 @@ settingsRouter.openapi(
   createRoute({
     method: 'patch',
     path: '/v1/tenant/settings',
+    operationId: 'updateTenantSettings',
     summary: 'Change settings; null returns a field to its default',
     middleware: [authorize('settings:manage')] as const,
     request: {
       body: { content: { 'application/json': { schema: TenantSettingsPatch } }, required: true },
     },
-    responses: { 200: json(SettingsResponse, 'The updated settings'), ...errors },
+    responses: {
+      200: json(SettingsResponse, 'The updated settings'),
+      ...errorResponses(...AUTHENTICATED, 400, 403, 413, 415),
+    },
   }),
   async (c) => {
     const { db, principal } = c.var;

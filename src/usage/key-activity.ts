@@ -1,6 +1,12 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { KeyActivityRow } from '../metrics/write-behind';
 import { utcDay } from './record';
+
+/** One `key_activity_daily` row. */
+export interface KeyActivityRow {
+  tenantId: string;
+  day: string;
+  keyId: string;
+}
 
 /** `keyId:day` pairs this isolate has already noted; bounded so it cannot grow forever. */
 const seen = new Set<string>();

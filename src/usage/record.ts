@@ -1,11 +1,21 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import type { UsageDelta } from '../metrics/recorder';
 
 // The one ledger of `usage_daily`: every write to it (metrics flush, direct counts, budget holds
 // and their settlement) goes through this module.
 
-export type { UsageDelta };
+/**
+ * Usage counted by one request. Defined here, with the rows it becomes; the metrics recorder
+ * carries it to the write-behind buffer (metrics imports usage, never the reverse).
+ */
+export interface UsageDelta {
+  searches?: number;
+  answers?: number;
+  uploads?: number;
+  tokensIn?: number;
+  tokensOut?: number;
+  costUsd?: number;
+}
 
 /** UTC calendar day, `YYYY-MM-DD`. */
 export const utcDay = (at: number | Date) => new Date(at).toISOString().slice(0, 10);

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ErrorSchema } from '../documents/schemas';
+import { AUTHENTICATED, errorResponses } from '../http/openapi';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
 import { DayRangeQuery, resolveDayRange } from './day-range';
@@ -22,6 +22,7 @@ usageRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/usage',
+    operationId: 'getUsage',
     summary:
       "The tenant's usage per day: active keys, searches, answers, tokens, cost; storage now",
     middleware: [authorize('usage:read')] as const,
@@ -42,7 +43,7 @@ usageRouter.openapi(
         },
         description: 'Usage',
       },
-      400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Bad range' },
+      ...errorResponses(...AUTHENTICATED, 400, 403),
     },
   }),
   async (c) => {

@@ -1,16 +1,7 @@
-/** Bindings the generation layer reads. All optional: without a key, answers are extractive. */
-export interface LlmEnv {
-  ANTHROPIC_API_KEY?: string;
-  ANTHROPIC_BASE_URL?: string;
-  ANTHROPIC_MODEL_PRIMARY?: string;
-  ANTHROPIC_MODEL_SECONDARY?: string;
-  /** Model for background document enrichment (summary and tags); default: the secondary model. */
-  ANTHROPIC_MODEL_ENRICHMENT?: string;
-  /** Per-tenant daily spend cap in USD. */
-  LLM_DAILY_BUDGET_USD?: string;
-  /** JSON `{ "<model>": { "inputPerMtok": n, "outputPerMtok": n } }` merged over the defaults. */
-  LLM_PRICES?: string;
-}
+import type { LlmEnv } from '../../env';
+
+/** The bindings the generation layer reads (declared with the others in env.ts). */
+export type { LlmEnv };
 
 export interface LlmConfig {
   apiKey: string | null;

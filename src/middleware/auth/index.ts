@@ -47,11 +47,24 @@ export const authenticate = () =>
     await next();
   });
 
+/** Which permission each `authorize(...)` middleware checks, for permissionOf. */
+const declared = new WeakMap<object, Permission>();
+
 /** Declares the permission a route needs; the role table in auth/roles.ts decides. */
-export const authorize = (permission: Permission) =>
-  createMiddleware<AppEnv>(async (c, next) => {
+export const authorize = (permission: Permission) => {
+  const middleware = createMiddleware<AppEnv>(async (c, next) => {
     if (!roleAllows(c.var.principal.role, permission)) {
       throw ApiError.forbidden(`role '${c.var.principal.role}' lacks '${permission}'`);
     }
     await next();
   });
+  declared.set(middleware, permission);
+  return middleware;
+};
+
+/**
+ * The permission a route handler checks when it is an `authorize(...)` middleware: lets a test
+ * walk the app's routes and require a documented 403 wherever a permission is declared.
+ */
+export const permissionOf = (handler: unknown): Permission | undefined =>
+  typeof handler === 'function' ? declared.get(handler) : undefined;
