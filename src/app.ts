@@ -1,8 +1,6 @@
 import { auditRouter } from './audit/routes';
-import { forgetAnswersCiting } from './chat/answer-cache';
 import { chatRouter } from './chat/routes';
 import { docsRouter } from './docs/routes';
-import { onDocumentsDeleted } from './documents/lifecycle';
 import { documentsRouter } from './documents/routes';
 import { ApiError } from './errors';
 import { analyticsRouter } from './events/analytics-routes';
@@ -18,6 +16,7 @@ import { cors } from './middleware/cors';
 import { database } from './middleware/database';
 import { ingestBacklog } from './middleware/ingest-backlog';
 import { rateLimit } from './middleware/rate-limit';
+import { wireDomainHooks } from './wiring';
 import { requestId } from './middleware/request-id';
 import { searchRouter } from './search/routes';
 import { secureHeaders } from './middleware/secure-headers';
@@ -33,14 +32,6 @@ const PUBLIC_PATHS = [/^\/v1\/health(\/|$)/, /^\/v1\/files\//];
 /** Whether a path sits behind the key check, rate limit and ingest backlog (`authenticated`). */
 export const requiresKey = (path: string): boolean =>
   path === '/metrics' || (path.startsWith('/v1/') && !PUBLIC_PATHS.some((p) => p.test(path)));
-
-/**
- * Cross-feature reactions, wired once here so lower features never import higher ones:
- * deleting a document forgets the cached answers that cite it.
- */
-export function wireDomainHooks() {
-  onDocumentsDeleted('answer-cache', forgetAnswersCiting);
-}
 
 export function createApp() {
   wireDomainHooks();

@@ -4,6 +4,10 @@ import { handleIngestBatch } from '../../src/ingest/consumer';
 import { runMaintenance } from '../../src/maintenance';
 import { logJson } from '../../src/observability/log';
 import { traceIdOf } from '../../src/observability/traceparent';
+import { wireDomainHooks } from '../../src/wiring';
+
+// The deletion saga and the cron run here: their documents-deleted reactions must be wired too.
+wireDomainHooks();
 
 type QueueMessage = IngestQueueMessage | EventsMessage | string;
 

@@ -8,7 +8,7 @@ import { cycles, type ImportEdge } from './import-graph';
 export const LAYERS = [
   {
     name: 'entry',
-    units: ['workers', 'durable-objects', 'src/app', 'src/cli', 'src/client'],
+    units: ['workers', 'durable-objects', 'src/app', 'src/wiring', 'src/cli', 'src/client'],
   },
   { name: 'routes', units: [] as string[] }, // every module that builds a router
   { name: 'edge', units: ['src/middleware'] },
