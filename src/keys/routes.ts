@@ -29,6 +29,7 @@ import {
   RotateKeyBody,
   SelfSchema,
 } from './schemas';
+import { idempotency } from '../http/idempotent-response';
 import { errorResponses, jsonResponse } from '../http/openapi';
 
 const json = jsonResponse;
@@ -68,7 +69,8 @@ keysRouter.openapi(
     method: 'post',
     path: '/v1/keys',
     summary: 'Create a key; the secret is returned once',
-    middleware: [authorize('keys:manage')] as const,
+    // A retry with the same Idempotency-Key gets the first key again (stored sealed), not a second.
+    middleware: [authorize('keys:manage'), idempotency({ secret: true })] as const,
     request: {
       body: { content: { 'application/json': { schema: CreateKeyBody } }, required: true },
     },
