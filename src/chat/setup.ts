@@ -81,7 +81,10 @@ export async function chatTurnDeps(options: {
     conversation,
     retriever,
     summariser: client
-      ? llmSummariser(meteredLlm(client, metrics, tenantId, 'summary', prices), config.secondaryModel)
+      ? llmSummariser(
+          meteredLlm(client, metrics, tenantId, 'summary', prices),
+          config.secondaryModel,
+        )
       : extractiveSummariser,
     usage: {
       budget: () => tenantBudget(db, tenantId, config.dailyBudgetUsd, operatorCeilings(env)),
