@@ -119,6 +119,25 @@ export class Conversation extends DurableObject {
     return { messageId, seq: this.append('generation', messageId, rest) };
   }
 
+  /**
+   * A whole turn at once: the question, its retrieval and the answer, in one transaction. A turn
+   * that fails before it has an answer therefore leaves nothing behind (src/chat/turn-log.ts).
+   */
+  appendTurn(turn: {
+    user: { messageId: string; content: string };
+    retrieval: RetrievalData | null;
+    generation: GenerationData & { messageId?: string };
+  }): { userSeq: number; messageId: string; seq: number } {
+    return this.ctx.storage.transactionSync(() => {
+      const userSeq = this.append('user_message', turn.user.messageId, {
+        content: turn.user.content,
+      });
+      if (turn.retrieval) this.append('retrieval', turn.user.messageId, turn.retrieval);
+      const { messageId, seq } = this.appendGeneration(turn.generation);
+      return { userSeq, messageId, seq };
+    });
+  }
+
   addFeedback(
     messageId: string,
     rating: FeedbackData['rating'],

@@ -6,6 +6,7 @@ import { Tag } from '../src/documents/schemas';
 import type { EnrichMessage, Env, IngestQueueMessage } from '../src/env';
 import { freshKey, received, script } from './chat/fake';
 import { newTenant, uploadText, withDb, type TestClient } from './helpers';
+import { poll } from './support/poll';
 import worker from './worker';
 
 const json = (method: string, body: unknown): RequestInit => ({
@@ -193,6 +194,19 @@ describe('document enrichment', () => {
 
     const list = await client.json('/v1/documents');
     expect(list.body.data[0]).toMatchObject({ id: doc.id, summary: doc.summary });
+
+    // The call is in the tenant's metrics too (recordAiUsage from the consumer, purpose enrichment).
+    const call = await poll('the enrichment call in /v1/admin/metrics', async () => {
+      const { body } = await client.json('/v1/admin/metrics');
+      return body.ai.find((a: { purpose: string }) => a.purpose === 'enrichment');
+    });
+    expect(call).toMatchObject({
+      kind: 'llm',
+      model: DEFAULT_SECONDARY_MODEL,
+      calls: 1,
+      tokensIn: done.inputTokens,
+      tokensOut: done.outputTokens,
+    });
   });
 
   it('does nothing for a tenant that did not opt in, or without a Claude key', async () => {

@@ -6,6 +6,7 @@ import type { Env } from '../env';
 import { ApiError } from '../errors';
 import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/cursor';
 import { AUTHENTICATED, errorResponses } from '../http/openapi';
+import { idempotency } from '../http/idempotent-response';
 import { createRouter } from '../http/router';
 import type { MetricsRecorder } from '../metrics';
 import { authorize } from '../middleware/auth';
@@ -26,6 +27,7 @@ import {
 } from './schemas';
 import type { ChatScope } from './scope';
 import { chatTurnDeps } from './setup';
+import { deferredTurnLog } from './turn-log';
 import { runChatTurn, type ChatEvent, type ConversationLog } from './turn';
 
 export const chatRouter = createRouter();
@@ -321,7 +323,7 @@ chatRouter.openapi(
     path: '/v1/conversations/{id}/messages',
     operationId: 'sendMessage',
     summary: 'Ask a question in a conversation; the answer cites the passages it uses',
-    middleware: [authorize('chat')] as const,
+    middleware: [authorize('chat'), idempotency()] as const,
     request: {
       params: ConversationIdParam,
       body: { content: { 'application/json': { schema: SendMessageBody } }, required: true },
@@ -342,7 +344,7 @@ chatRouter.openapi(
         env: c.env,
         tenantId,
         scope: row.scope as ChatScope,
-        conversation: conversationStub(c.env, tenantId, row.id),
+        conversation: deferredTurnLog(conversationStub(c.env, tenantId, row.id)),
         question,
         afterTurn: async (db) => {
           await db

@@ -7,7 +7,7 @@ import type {
   CreateConversationRequest,
   Feedback,
 } from './chat-types';
-import { withRetries, type RetryOptions } from './retry';
+import { mayRetry, withRetries, type RetryOptions } from './retry';
 import { parseChatEvents } from './sse';
 import type {
   ApiKey,
@@ -84,8 +84,14 @@ export function createClient(options: ClientOptions) {
       json?: unknown;
       body?: () => BodyInit;
       headers?: Record<string, string>;
+      /** A POST that only reads (search) or sets a value (feedback): safe to send again. */
+      safe?: boolean;
     } = {},
   ): Promise<Response> {
+    const retry =
+      init.safe || mayRetry(method, init.headers)
+        ? options.retry
+        : { ...options.retry, retries: 0 };
     const res = await withRetries(
       () =>
         doFetch(url(path, init.query), {
@@ -97,15 +103,15 @@ export function createClient(options: ClientOptions) {
           },
           body: init.json !== undefined ? JSON.stringify(init.json) : init.body?.(),
         }),
-      options.retry,
+      retry,
     );
     if (!res.ok) {
       const body = (await res.json().catch(() => null)) as ErrorBody | null;
       throw new VellumError(
         res.status,
-        body?.error.code ?? 'http_error',
-        body?.error.message ?? `${method} ${path} failed with ${res.status}`,
-        body?.error.requestId,
+        body?.error?.code ?? 'http_error',
+        body?.error?.message ?? `${method} ${path} failed with ${res.status}`,
+        body?.error?.requestId,
       );
     }
     return res;
@@ -161,17 +167,29 @@ export function createClient(options: ClientOptions) {
       json<Conversation>('POST', '/v1/conversations', { json: body }),
     list: () => json<Page<Conversation>>('GET', '/v1/conversations'),
     get: (id: string) => json<ConversationDetail>('GET', `/v1/conversations/${id}`),
-    /** `for await (const ev of client.chat.stream(id, 'question'))` */
-    async *stream(conversationId: string, content: string): AsyncGenerator<ChatEvent> {
+    /**
+     * `for await (const ev of client.chat.stream(id, 'question'))`. Sent with an
+     * `Idempotency-Key` (a fresh one per question unless given), so a retry after a lost reply
+     * replays the first answer instead of asking twice.
+     */
+    async *stream(
+      conversationId: string,
+      content: string,
+      options: { idempotencyKey?: string } = {},
+    ): AsyncGenerator<ChatEvent> {
       const res = await send('POST', `/v1/conversations/${conversationId}/messages`, {
         json: { content, stream: true },
-        headers: { accept: 'text/event-stream' },
+        headers: {
+          accept: 'text/event-stream',
+          'idempotency-key': options.idempotencyKey ?? crypto.randomUUID(),
+        },
       });
       yield* parseChatEvents(res.body!);
     },
     feedback: (conversationId: string, messageId: string, feedback: Feedback) =>
       send('POST', `/v1/conversations/${conversationId}/messages/${messageId}/feedback`, {
         json: feedback,
+        safe: true, // the latest rating counts: sending it twice changes nothing
       }).then(() => undefined),
     async *answer(question: string): AsyncGenerator<ChatEvent> {
       const res = await send('POST', '/v1/answer', {
@@ -184,10 +202,16 @@ export function createClient(options: ClientOptions) {
 
   return {
     documents,
-    search: (body: SearchRequest) => json<SearchResponse>('POST', '/v1/search', { json: body }),
+    search: (body: SearchRequest) =>
+      json<SearchResponse>('POST', '/v1/search', { json: body, safe: true }),
     keys: {
       list: () => json<Page<ApiKey>>('GET', '/v1/keys'),
-      create: (body: CreateKeyRequest) => json<IssuedKey>('POST', '/v1/keys', { json: body }),
+      /** With an `Idempotency-Key` (fresh unless given): a retry cannot issue a second key. */
+      create: (body: CreateKeyRequest, options: { idempotencyKey?: string } = {}) =>
+        json<IssuedKey>('POST', '/v1/keys', {
+          json: body,
+          headers: { 'idempotency-key': options.idempotencyKey ?? crypto.randomUUID() },
+        }),
       rotate: (id: string) => json<IssuedKey>('POST', `/v1/keys/${id}/rotate`, { json: {} }),
       revoke: async (id: string) => void (await send('DELETE', `/v1/keys/${id}`)),
     },

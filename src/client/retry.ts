@@ -9,6 +9,20 @@ export interface RetryOptions {
 
 export const isRetryable = (status: number) => status === 429 || status >= 500;
 
+/** Methods whose repetition has the effect of one request (RFC 9110 §9.2.2). */
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/**
+ * May this request be sent again after a failure? A lost reply leaves the client unable to
+ * tell whether a POST took effect, so a non-idempotent request is retried only when it carries
+ * an `Idempotency-Key`: the server then answers a repeat with the first response instead of
+ * acting twice.
+ */
+export function mayRetry(method: string, headers: Record<string, string> = {}): boolean {
+  if (IDEMPOTENT_METHODS.has(method.toUpperCase())) return true;
+  return Object.keys(headers).some((name) => name.toLowerCase() === 'idempotency-key');
+}
+
 /** Retry-After as seconds or an HTTP date; null when absent or unreadable. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | null {
   if (!header) return null;

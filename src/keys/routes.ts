@@ -29,6 +29,7 @@ import {
   SelfSchema,
 } from './schemas';
 import { AUTHENTICATED, errorResponse, errorResponses, jsonResponse } from '../http/openapi';
+import { idempotency } from '../http/idempotent-response';
 
 const json = jsonResponse;
 
@@ -71,7 +72,8 @@ keysRouter.openapi(
     path: '/v1/keys',
     operationId: 'createKey',
     summary: 'Create a key; the secret is returned once',
-    middleware: [authorize('keys:manage')] as const,
+    // A retry with the same Idempotency-Key gets the first key again (stored sealed), not a second.
+    middleware: [authorize('keys:manage'), idempotency({ secret: true })] as const,
     request: {
       body: { content: { 'application/json': { schema: CreateKeyBody } }, required: true },
     },

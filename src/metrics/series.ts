@@ -160,7 +160,12 @@ export interface AiUse {
 export function summariseAi(rows: readonly SeriesRow[]): AiUse[] {
   const keyOf = (l: Record<string, string>) => `${l.kind}|${l.purpose ?? ''}|${l.model}`;
   const byName = (name: MetricName) =>
-    new Map(group(rows.filter((r) => r.name === name), keyOf).map((g) => [keyOf(g.labels), g]));
+    new Map(
+      group(
+        rows.filter((r) => r.name === name),
+        keyOf,
+      ).map((g) => [keyOf(g.labels), g]),
+    );
   const tokensIn = byName('ai_tokens_in');
   const tokensOut = byName('ai_tokens_out');
   const cost = byName('ai_cost_usd');

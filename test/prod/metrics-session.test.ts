@@ -63,10 +63,10 @@ describe('metrics after a scripted session (production configuration)', () => {
   beforeAll(async () => {
     client = await newTenant('admin', 'metrics-session');
     // A small events bucket, so a burst of five is refused after the second.
-    const settings = await client.json(
-      '/v1/tenant/settings',
-      { ...post({ rateLimits: { events: { capacity: 2, refillPerSecond: 0.001 } } }), method: 'PATCH' },
-    );
+    const settings = await client.json('/v1/tenant/settings', {
+      ...post({ rateLimits: { events: { capacity: 2, refillPerSecond: 0.001 } } }),
+      method: 'PATCH',
+    });
     expect(settings.status).toBe(200);
   });
 
