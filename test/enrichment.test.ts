@@ -2,6 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SECONDARY_MODEL } from '../src/ai/llm/config';
+import { postgresBudgetLedger } from '../src/ai/usage/budget';
 import { Tag } from '../src/documents/schemas';
 import type { EnrichMessage, Env, IngestQueueMessage } from '../src/env';
 import { freshKey, received, script } from './chat/fake';
@@ -332,6 +333,34 @@ describe('document enrichment', () => {
       'budget_exhausted',
       'over_budget',
     ]);
+  });
+
+  it('counts model calls still in flight against the budget it shares with chat', async () => {
+    const client = await newTenant('admin', 'enrich-held');
+    const ready = await uploadReady(client, handbook(`m${crypto.randomUUID().slice(0, 8)}`));
+    await setSettings(client, { enrichment: true, dailyBudgetUsd: 1 });
+    const key = freshKey();
+    await withDb(async (db) => {
+      // A chat answer in flight holds nearly the whole budget; nothing is charged yet.
+      const held = await postgresBudgetLedger({
+        db,
+        tenantId: client.tenantId,
+        limitUsd: 1,
+        prices: { chat: { inputPerMtok: 0, outputPerMtok: 1 } },
+      }).reserve('chat', { inputTokens: 0, outputTokens: 999_990 });
+      if (!held.ok) throw new Error('the hold was refused');
+      await deliver(enrichMessage(client, ready.id), { ANTHROPIC_API_KEY: key });
+      expect(await received(key)).toEqual([]);
+      expect(enrichEvents(await getDoc(client, ready.id)).at(-1)).toMatchObject({
+        status: 'skipped',
+        detail: { reason: 'over_budget' },
+      });
+      // The answer settles having used little: the hold is released.
+      await held.reservation.settle('chat', { inputTokens: 0, outputTokens: 10 });
+    });
+    await deliver(enrichMessage(client, ready.id), { ANTHROPIC_API_KEY: key });
+    expect(await received(key)).toHaveLength(1);
+    expect((await getDoc(client, ready.id)).summary).toContain('Falcon valves');
   });
 
   it('gives a new version its own summary and skips messages for the old one', async () => {

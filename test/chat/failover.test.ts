@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createAnthropicClient } from '../../src/ai/llm/anthropic';
 import {
+  answerWithFailover,
   collectAnswer,
   type AnswerCache,
   type FailoverDeps,
@@ -139,6 +140,41 @@ describe('failover chain', () => {
     expect(result.tier).toBe('secondary');
     expect(waits).toEqual([]);
     expect(result.skipped[0]?.error).toMatchObject({ kind: 'rate_limited', retryAfterMs: 30_000 });
+  });
+
+  it('settles every tier it reserved for: a refused call, a cut-off stream, and the answer', async () => {
+    const ledger = memoryBudgetLedger(5);
+    const { apiKey, deps } = setup({ ledger });
+    // The primary fails outright once (nothing to charge) and is cut off mid-stream on the
+    // retry-after wait; then the secondary answers.
+    await script(apiKey, PRIMARY, [{ status: 429, retryAfterMs: 10 }, { truncateAfterChunks: 3 }]);
+    const { result, events } = await collectAnswer(deps, request);
+    expect(result.tier).toBe('secondary');
+    expect(events.some((e) => e.type === 'retract')).toBe(true);
+    const [primary, secondary] = ledger.state.settlements;
+    expect(ledger.state.settlements).toHaveLength(2);
+    // The primary's cut-off stream is charged its prompt and the text it streamed.
+    expect(primary).toMatchObject({ model: PRIMARY });
+    expect(primary!.used.inputTokens).toBeGreaterThan(0);
+    expect(primary!.used.outputTokens).toBeGreaterThan(0);
+    expect(secondary).toMatchObject({ model: SECONDARY, used: result.usage });
+    expect(ledger.state.reservedUsd).toBeCloseTo(0, 12);
+    expect(ledger.state.spentUsd).toBeCloseTo(primary!.costUsd + secondary!.costUsd, 12);
+  });
+
+  it('settles the hold when the consumer stops reading mid-answer', async () => {
+    const ledger = memoryBudgetLedger(5);
+    const { deps } = setup({ ledger });
+    const stream = answerWithFailover(deps, request);
+    let deltas = 0;
+    for await (const event of stream) {
+      if (event.type === 'delta' && (deltas += 1) === 2) break; // closes the generator
+    }
+    expect(ledger.state.settlements).toEqual([
+      expect.objectContaining({ model: PRIMARY, costUsd: expect.any(Number) }),
+    ]);
+    expect(ledger.state.settlements[0]!.used.outputTokens).toBeGreaterThan(0);
+    expect(ledger.state.reservedUsd).toBeCloseTo(0, 12);
   });
 
   it('retracts a stream truncated mid-way and answers from the next tier', async () => {
