@@ -270,7 +270,7 @@ describe('sliced ingest redelivery', () => {
   /** A ready sliced document put back as if its last slice's message were still in flight. */
   async function lastSliceInFlight(client: TestClient) {
     const { body } = await uploadText(client, sliced(), '?title=Sliced');
-    const doc = await waitForStatus(client, body.document.id, ['ready'], 30_000);
+    const doc = await waitForStatus(client, body.document.id, ['ready'], 90_000);
     const id = doc.id as string;
     const slices = await withDb((db) =>
       db.execute<{ slice_index: number; byte_start: number; byte_end: number }>(
@@ -340,7 +340,7 @@ describe('sliced ingest redelivery', () => {
       marked: false,
       status: 'ready',
     });
-  });
+  }, 180_000);
 
   it('the same slice message delivered twice at once completes the version once, no crash', async () => {
     const client = await newTenant('editor');
@@ -363,5 +363,5 @@ describe('sliced ingest redelivery', () => {
     });
     const doc = await waitForStatus(client, id, ['ready']);
     expect(doc.progress.chunksDone).toBe(chunksTotal);
-  });
+  }, 180_000);
 });

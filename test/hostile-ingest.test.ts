@@ -160,7 +160,7 @@ describe('poison isolation', () => {
       ),
     );
     expect(rows.rows[0]).toEqual({ crashes: 0, attempt_started_at: null });
-  });
+  }, 120_000);
 
   it('counts one crash and still processes a message whose previous attempt died once', async () => {
     const client = await newTenant('editor', 'once');

@@ -212,3 +212,33 @@ describe('event properties', () => {
     return crypto.randomUUID();
   }
 });
+
+describe('timestamps Postgres cannot hold', () => {
+  // Valid ISO 8601 for zod and JavaScript, but year 0000 (or year 10000 once the offset is
+  // applied) for Postgres: a 500 (22008/22009) before, a 400 validation_failed now.
+  it('answers 400 on audit, search and key expiry instead of a 500', async () => {
+    const admin = await newTenant('admin');
+    for (const from of ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00+14:00']) {
+      const audit = await admin.json(`/v1/audit?from=${encodeURIComponent(from)}`);
+      expect(audit.status, from).toBe(400);
+      expect(audit.body.error.code).toBe('validation_failed');
+    }
+    const search = await admin.json('/v1/search', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'anything', filters: { createdFrom: '0000-06-01T00:00:00Z' } }),
+    });
+    expect(search.status).toBe(400);
+    expect(search.body.error.code).toBe('validation_failed');
+    const key = await admin.json('/v1/keys', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'far', role: 'viewer', expiresAt: '9999-12-31T23:59:59-14:00' }),
+    });
+    expect(key.status).toBe(400);
+    expect(key.body.error.code).toBe('validation_failed');
+    // The edges themselves are fine.
+    const edge = await admin.json(`/v1/audit?from=${encodeURIComponent('0001-01-01T00:00:00Z')}`);
+    expect(edge.status).toBe(200);
+  });
+});

@@ -55,4 +55,6 @@ it('hostile extraction cost', async () => {
   }
   lines.push(`(files under ${MIN_BYTES / 1024} KB: no ratio, fixed costs dominate)`);
   console.log(lines.join('\n'));
-});
+  // The table prints at the end; on a loaded shared machine the run took 8.5 minutes (2026-11-29),
+  // past the bench config's 5-minute default, so this benchmark gets its own bound.
+}, 1_800_000);

@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor } from '../http/cursor';
 import { AUTHENTICATED, errorResponses } from '../http/openapi';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
+import { IsoTimestamp } from '../http/timestamp';
 
 const AuditQuery = z
   .object({
@@ -12,8 +13,8 @@ const AuditQuery = z
     targetType: z.string().max(64).optional(),
     targetId: z.string().max(128).optional(),
     keyId: z.uuid().optional(),
-    from: z.iso.datetime({ offset: true }).max(64).optional(),
-    to: z.iso.datetime({ offset: true }).max(64).optional(),
+    from: IsoTimestamp().optional(),
+    to: IsoTimestamp().optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(64).optional(),
   })

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../auth/roles';
+import { IsoTimestamp } from '../http/timestamp';
 
 export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 3600;
 export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 3600;
@@ -32,9 +33,7 @@ export const CreateKeyBody = z
   .object({
     name: z.string().trim().min(1).max(100),
     role: z.enum(ROLES),
-    expiresAt: z.iso
-      .datetime({ offset: true })
-      .max(64)
+    expiresAt: IsoTimestamp()
       .optional()
       .refine(
         (v) => v === undefined || Date.parse(v) > Date.now(),

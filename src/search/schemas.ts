@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { Metadata, Tag } from '../documents/schemas';
+import { IsoTimestamp } from '../http/timestamp';
 
 export const SearchFiltersSchema = z
   .object({
@@ -7,8 +8,8 @@ export const SearchFiltersSchema = z
     tags: z.array(Tag).max(32).optional(),
     mimeTypes: z.array(z.string().max(128)).max(16).optional(),
     metadata: Metadata.optional(),
-    createdFrom: z.iso.datetime({ offset: true }).optional(),
-    createdTo: z.iso.datetime({ offset: true }).optional(),
+    createdFrom: IsoTimestamp().optional(),
+    createdTo: IsoTimestamp().optional(),
   })
   .strict()
   .openapi('SearchFilters');
