@@ -3,6 +3,8 @@ import { workersDeps, workersPool } from './test/setup/workers-pool';
 
 /** Test files written once and run in both the local and the production configuration. */
 const PRODUCTION_PARITY_TESTS = ['test/lifecycle.test.ts'];
+/** Test files about production-only wiring (Vectorize shards): run in the production configuration only. */
+const PRODUCTION_ONLY_TESTS = ['test/vector-shards.test.ts'];
 
 const fuzzBindings = () =>
   Object.fromEntries(
@@ -28,14 +30,15 @@ export default defineConfig({
           testTimeout: 30_000,
           hookTimeout: 60_000,
           include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'durable-objects/**/*.test.ts'],
-          exclude: ['test/node/**'],
+          exclude: ['test/node/**', ...PRODUCTION_ONLY_TESTS],
           deps: workersDeps,
         },
       },
       {
         // The production configuration: Vectorize, Workers AI (embeddings and reranking) and
-        // Analytics Engine, bound to the stand-ins of test/support/production-stand-ins.ts.
-        // Runs the cases written once for both configurations.
+        // Analytics Engine, bound to the stand-ins of test/support/production-stand-ins.ts
+        // (Vectorize as two shards, VECTORS and VECTORS_1, with VECTOR_SHARDS=2; see
+        // productionBindings there). Runs the cases written once for both configurations.
         plugins: [
           workersPool({
             fakeAnthropic: true,
@@ -54,7 +57,7 @@ export default defineConfig({
           globalSetup: ['./test/setup/global.ts', './test/setup/fake-anthropic.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          include: PRODUCTION_PARITY_TESTS,
+          include: [...PRODUCTION_PARITY_TESTS, ...PRODUCTION_ONLY_TESTS],
           deps: workersDeps,
         },
       },
