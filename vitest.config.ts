@@ -8,7 +8,7 @@ const PRODUCTION_PARITY_TESTS = [
   'test/deletion-saga.test.ts',
 ];
 /** Test files only meaningful in the production configuration (Workers AI, Analytics Engine). */
-const PRODUCTION_ONLY_TESTS = ['test/prod/**/*.test.ts'];
+const PRODUCTION_ONLY_TESTS = ['test/prod/**/*.test.ts', 'test/vector-shards.test.ts'];
 
 const fuzzBindings = () =>
   Object.fromEntries(
@@ -40,8 +40,9 @@ export default defineConfig({
       },
       {
         // The production configuration: Vectorize, Workers AI (embeddings and reranking) and
-        // Analytics Engine, bound to the stand-ins of test/support/production-stand-ins.ts.
-        // Runs the cases written once for both configurations.
+        // Analytics Engine, bound to the stand-ins of test/support/production-stand-ins.ts
+        // (Vectorize as two shards, VECTORS and VECTORS_1, with VECTOR_SHARDS=2; see
+        // productionBindings there). Runs the cases written once for both configurations.
         plugins: [
           workersPool({
             fakeAnthropic: true,

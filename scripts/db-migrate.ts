@@ -1,7 +1,6 @@
 // npm run db:migrate — applies migrations/*.sql to DATABASE_URL (or the local embedded Postgres).
 import { connectDatabase } from './lib/local-stack';
-// @ts-expect-error plain ESM helper
-import { applyMigrations } from './lib/migrate.mjs';
+import { applyMigrations } from './lib/migrate';
 
 const db = await connectDatabase((m) => console.log(m));
 try {

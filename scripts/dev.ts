@@ -56,8 +56,7 @@ vars.SIGNING_KEYS = `dev1:${readFileSync(SIGNING_FILE, 'utf8').trim()}`;
 
 let stopFake = async () => {};
 if (flags['fake-llm']) {
-  // @ts-expect-error plain ESM helper
-  const { startFakeAnthropic } = await import('./lib/fake-anthropic.mjs');
+  const { startFakeAnthropic } = await import('./lib/fake-anthropic');
   const fake = await startFakeAnthropic({ port: 0 });
   vars.ANTHROPIC_BASE_URL = fake.url;
   vars.ANTHROPIC_API_KEY = 'fake-local-key';

@@ -9,10 +9,10 @@ import {
   ALREADY_EXISTS,
   nothingExists,
   planSetup,
-  VECTOR_INDEX,
   type ExistingResources,
   type Step,
 } from './lib/cloudflare-plan';
+import { productionVectorIndexes } from './lib/wrangler-config';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const WRANGLER = resolve(ROOT, 'node_modules/.bin/wrangler');
@@ -21,6 +21,8 @@ const dryRun = argv.includes('--dry-run');
 const skipSecrets = argv.includes('--skip-secrets');
 const iaAt = argv.indexOf('--ia-days');
 const infrequentAccessDays = iaAt >= 0 ? Number(argv[iaAt + 1]) : undefined;
+// One index per Vectorize shard, exactly as the Workers bind them in [env.production].
+const vectorIndexes = productionVectorIndexes();
 
 const quote = (arg: string) =>
   /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
@@ -54,12 +56,13 @@ function discover(): ExistingResources {
   for (const m of queues.out.matchAll(/\b(vellum-[a-z-]+)\b/g)) existing.queues.add(m[1]!);
   const indexes = json<{ name: string }[]>(wrangler(['vectorize', 'list', '--json']).out, []);
   for (const index of indexes) existing.vectorIndexes.add(index.name);
-  if (existing.vectorIndexes.has(VECTOR_INDEX.name)) {
+  for (const name of vectorIndexes) {
+    if (!existing.vectorIndexes.has(name)) continue;
     const meta = json<
       { metadataIndexes?: { propertyName: string }[] } | { propertyName: string }[]
-    >(wrangler(['vectorize', 'list-metadata-index', VECTOR_INDEX.name, '--json']).out, []);
+    >(wrangler(['vectorize', 'list-metadata-index', name, '--json']).out, []);
     const list = Array.isArray(meta) ? meta : (meta.metadataIndexes ?? []);
-    for (const m of list) existing.metadataIndexes.add(m.propertyName);
+    existing.metadataIndexes.set(name, new Set(list.map((m) => m.propertyName)));
   }
   return existing;
 }
@@ -83,13 +86,13 @@ async function main() {
       ['r2', 'bucket', 'list'],
       ['queues', 'list'],
       ['vectorize', 'list', '--json'],
-      ['vectorize', 'list-metadata-index', VECTOR_INDEX.name, '--json'],
+      ...vectorIndexes.map((name) => ['vectorize', 'list-metadata-index', name, '--json']),
     ]) {
       console.log(show(args));
     }
   }
   const existing = dryRun ? nothingExists() : discover();
-  const steps = planSetup(existing, { infrequentAccessDays, skipSecrets });
+  const steps = planSetup(existing, { infrequentAccessDays, skipSecrets, vectorIndexes });
   let failed = 0;
   for (const step of steps) {
     if (dryRun) {

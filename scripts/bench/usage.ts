@@ -3,8 +3,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { vector } from '@electric-sql/pglite-pgvector';
-// @ts-expect-error plain ESM helper
-import { applyMigrations, pgliteExec } from '../lib/migrate.mjs';
+import { applyMigrations, pgliteExec } from '../lib/migrate';
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
 const DAYS = 365;

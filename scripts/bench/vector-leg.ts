@@ -13,8 +13,7 @@ import { embedLocally } from '../../src/ai/embed/local';
 import { EXACT_SCAN_MAX_ROWS } from '../../src/retrieval/vectors/pgvector';
 import { loadBeir } from '../lib/beir';
 import { percentile } from '../lib/ir-metrics';
-// @ts-expect-error plain ESM helper
-import { applyMigrations, pgliteExec } from '../lib/migrate.mjs';
+import { applyMigrations, pgliteExec } from '../lib/migrate';
 
 const literal = (v: number[]) => `[${v.map((x) => x.toFixed(6)).join(',')}]`;
 

@@ -3,6 +3,7 @@
 
 export const BUCKET = 'vellum-documents';
 export const QUEUES = ['vellum-ingest', 'vellum-ingest-dlq', 'vellum-events'] as const;
+/** Every shard index has this shape; the names come from the Workers' Vectorize bindings. */
 export const VECTOR_INDEX = { name: 'vellum-chunks', dimensions: 768, metric: 'cosine' } as const;
 /** Vectorize only filters on properties indexed BEFORE vectors are inserted. */
 export const METADATA_INDEXES = [
@@ -21,7 +22,8 @@ export interface ExistingResources {
   buckets: Set<string>;
   queues: Set<string>;
   vectorIndexes: Set<string>;
-  metadataIndexes: Set<string>;
+  /** Metadata index property names, per Vectorize index. */
+  metadataIndexes: Map<string, Set<string>>;
 }
 
 export interface Step {
@@ -38,13 +40,18 @@ export interface PlanOptions {
   infrequentAccessDays?: number;
   /** Skip `wrangler secret put` steps. */
   skipSecrets?: boolean;
+  /**
+   * The Vectorize indexes to create: one per shard, as the production wrangler configs bind
+   * them (scripts/lib/wrangler-config.ts). Default: the single `vellum-chunks`.
+   */
+  vectorIndexes?: readonly string[];
 }
 
 export const nothingExists = (): ExistingResources => ({
   buckets: new Set(),
   queues: new Set(),
   vectorIndexes: new Set(),
-  metadataIndexes: new Set(),
+  metadataIndexes: new Map(),
 });
 
 /** Creates only what is missing, in dependency order (metadata indexes right after the index). */
@@ -74,34 +81,36 @@ export function planSetup(existing: ExistingResources, options: PlanOptions = {}
     if (!existing.queues.has(queue))
       steps.push({ title: `queue ${queue}`, args: ['queues', 'create', queue] });
   }
-  if (!existing.vectorIndexes.has(VECTOR_INDEX.name)) {
-    steps.push({
-      title: `Vectorize index ${VECTOR_INDEX.name}`,
-      args: [
-        'vectorize',
-        'create',
-        VECTOR_INDEX.name,
-        '--dimensions',
-        String(VECTOR_INDEX.dimensions),
-        '--metric',
-        VECTOR_INDEX.metric,
-      ],
-    });
-  }
-  for (const index of METADATA_INDEXES) {
-    if (existing.metadataIndexes.has(index.propertyName)) continue;
-    steps.push({
-      title: `Vectorize metadata index ${index.propertyName} (${index.type})`,
-      args: [
-        'vectorize',
-        'create-metadata-index',
-        VECTOR_INDEX.name,
-        '--propertyName',
-        index.propertyName,
-        '--type',
-        index.type,
-      ],
-    });
+  for (const name of options.vectorIndexes ?? [VECTOR_INDEX.name]) {
+    if (!existing.vectorIndexes.has(name)) {
+      steps.push({
+        title: `Vectorize index ${name}`,
+        args: [
+          'vectorize',
+          'create',
+          name,
+          '--dimensions',
+          String(VECTOR_INDEX.dimensions),
+          '--metric',
+          VECTOR_INDEX.metric,
+        ],
+      });
+    }
+    for (const index of METADATA_INDEXES) {
+      if (existing.metadataIndexes.get(name)?.has(index.propertyName)) continue;
+      steps.push({
+        title: `Vectorize metadata index ${index.propertyName} (${index.type}) on ${name}`,
+        args: [
+          'vectorize',
+          'create-metadata-index',
+          name,
+          '--propertyName',
+          index.propertyName,
+          '--type',
+          index.type,
+        ],
+      });
+    }
   }
   if (!options.skipSecrets) {
     for (const config of WORKER_CONFIGS) {

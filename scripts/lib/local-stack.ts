@@ -1,10 +1,8 @@
 // Shared by `npm run dev`, `npm run keys:create` and `npm run db:migrate`: find or start Postgres.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-// @ts-expect-error plain ESM helper
-import { startLocalPostgres } from './local-postgres.mjs';
-// @ts-expect-error plain ESM helper
-import { applyMigrations, pgliteExec } from './migrate.mjs';
+import { startLocalPostgres } from './local-postgres';
+import { applyMigrations, pgliteExec } from './migrate';
 
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 export const DATA_DIR = resolve(process.env.VELLUM_DATA_DIR ?? resolve(ROOT, '.data'));
@@ -36,7 +34,7 @@ export async function startEmbeddedDatabase(options: {
   const database: LocalDatabase = {
     url: pg.url,
     wsProxy: pg.wsProxy,
-    query: async (sql, params) => (await pg.db.query(sql, params)).rows,
+    query: async <T>(sql: string, params?: unknown[]) => (await pg.db.query<T>(sql, params)).rows,
     stop: () => pg.stop(),
   };
   return database;
@@ -63,8 +61,7 @@ async function neonPool(url: string, wsProxy: string | undefined): Promise<Local
   const host = new URL(url).hostname;
   if (['localhost', '127.0.0.1', '::1'].includes(host)) {
     if (!wsProxy) {
-      // @ts-expect-error plain ESM helper
-      const { startWsBridge } = await import('./local-postgres.mjs');
+      const { startWsBridge } = await import('./local-postgres');
       const bridge = await startWsBridge();
       wsProxy = `127.0.0.1:${bridge.port}`;
       stopBridge = bridge.close;

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 
-/** Scripted behaviour of the fake Messages API (see scripts/lib/fake-anthropic.mjs). */
+/** Scripted behaviour of the fake Messages API (see scripts/lib/fake-anthropic.ts). */
 export interface Behaviour {
   status?: number;
   retryAfter?: number;

@@ -25,8 +25,7 @@ export interface Fixture {
 
 export async function startFixture(name: string): Promise<Fixture> {
   const dataDir = mkdtempSync(join(tmpdir(), `vellum-${name}-`));
-  // @ts-expect-error plain ESM helper without types
-  const { startFakeAnthropic } = await import('../../scripts/lib/fake-anthropic.mjs');
+  const { startFakeAnthropic } = await import('../../scripts/lib/fake-anthropic');
   const fake = await startFakeAnthropic({ port: 0 });
   const stack = await startStack({
     dataDir,

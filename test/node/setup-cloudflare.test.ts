@@ -3,12 +3,16 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { nothingExists, planSetup } from '../../scripts/lib/cloudflare-plan';
+import { shardIndexName } from '../../src/retrieval/vectors/shard';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
+/** VECTOR_SHARDS in both production configs: one Vectorize index per shard. */
+const SHARDS = 64;
+const INDEXES = Array.from({ length: SHARDS }, (_, shard) => shardIndexName(shard));
 
 describe('npm run setup:cloudflare -- --dry-run', () => {
-  it('prints every wrangler command in order, metadata indexes right after the index', async () => {
+  it('prints every wrangler command in order, one index per shard, metadata indexes right after each', async () => {
     const { stdout } = await run(
       join(ROOT, 'node_modules/.bin/tsx'),
       ['scripts/setup-cloudflare.ts', '--dry-run'],
@@ -25,15 +29,17 @@ describe('npm run setup:cloudflare -- --dry-run', () => {
       'wrangler r2 bucket list',
       'wrangler queues list',
       'wrangler vectorize list --json',
-      'wrangler vectorize list-metadata-index vellum-chunks --json',
+      ...INDEXES.map((name) => `wrangler vectorize list-metadata-index ${name} --json`),
       'wrangler r2 bucket create vellum-documents',
       'wrangler queues create vellum-ingest',
       'wrangler queues create vellum-ingest-dlq',
       'wrangler queues create vellum-events',
-      'wrangler vectorize create vellum-chunks --dimensions 768 --metric cosine',
-      'wrangler vectorize create-metadata-index vellum-chunks --propertyName documentId --type string',
-      'wrangler vectorize create-metadata-index vellum-chunks --propertyName mimeType --type string',
-      'wrangler vectorize create-metadata-index vellum-chunks --propertyName version --type number',
+      ...INDEXES.flatMap((name) => [
+        `wrangler vectorize create ${name} --dimensions 768 --metric cosine`,
+        `wrangler vectorize create-metadata-index ${name} --propertyName documentId --type string`,
+        `wrangler vectorize create-metadata-index ${name} --propertyName mimeType --type string`,
+        `wrangler vectorize create-metadata-index ${name} --propertyName version --type number`,
+      ]),
       ...['wrangler.toml', 'workers/ingest/wrangler.toml'].flatMap((config) =>
         ['DATABASE_URL', 'SIGNING_KEYS', 'ANTHROPIC_API_KEY'].map(
           (name) => `wrangler secret put ${name} --config ${config} --env production`,
@@ -41,7 +47,7 @@ describe('npm run setup:cloudflare -- --dry-run', () => {
       ),
     ]);
     expect(stdout).not.toContain('hunter2'); // secret values are never printed
-  });
+  }, 180_000); // a subprocess that loads wrangler's config reader: slow on a busy machine
 
   it('adds the Infrequent Access lifecycle rule only when asked', async () => {
     const { stdout } = await run(
@@ -53,7 +59,7 @@ describe('npm run setup:cloudflare -- --dry-run', () => {
       'wrangler r2 bucket lifecycle add vellum-documents vellum-infrequent-access tenants/ --ia-transition-days 45 --force',
     );
     expect(stdout).not.toContain('secret put');
-  });
+  }, 180_000);
 });
 
 describe('planSetup', () => {
@@ -63,12 +69,19 @@ describe('planSetup', () => {
     existing.queues.add('vellum-ingest');
     existing.queues.add('vellum-ingest-dlq');
     existing.vectorIndexes.add('vellum-chunks');
-    existing.metadataIndexes.add('documentId');
-    const steps = planSetup(existing, { skipSecrets: true }).map((s) => s.args.join(' '));
+    existing.metadataIndexes.set('vellum-chunks', new Set(['documentId']));
+    const steps = planSetup(existing, {
+      skipSecrets: true,
+      vectorIndexes: ['vellum-chunks', 'vellum-chunks-1'],
+    }).map((s) => s.args.join(' '));
     expect(steps).toEqual([
       'queues create vellum-events',
       'vectorize create-metadata-index vellum-chunks --propertyName mimeType --type string',
       'vectorize create-metadata-index vellum-chunks --propertyName version --type number',
+      'vectorize create vellum-chunks-1 --dimensions 768 --metric cosine',
+      'vectorize create-metadata-index vellum-chunks-1 --propertyName documentId --type string',
+      'vectorize create-metadata-index vellum-chunks-1 --propertyName mimeType --type string',
+      'vectorize create-metadata-index vellum-chunks-1 --propertyName version --type number',
     ]);
   });
 });

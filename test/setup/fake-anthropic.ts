@@ -1,6 +1,5 @@
 import type { TestProject } from 'vitest/node';
-// @ts-expect-error plain ESM helper shared with the dev scripts
-import { startFakeAnthropic } from '../../scripts/lib/fake-anthropic.mjs';
+import { startFakeAnthropic } from '../../scripts/lib/fake-anthropic';
 
 declare module 'vitest' {
   export interface ProvidedContext {

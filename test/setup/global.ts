@@ -1,8 +1,6 @@
 import type { TestProject } from 'vitest/node';
-// @ts-expect-error plain ESM helper shared with the dev scripts
-import { startLocalPostgres } from '../../scripts/lib/local-postgres.mjs';
-// @ts-expect-error plain ESM helper shared with the dev scripts
-import { applyMigrations, pgliteExec } from '../../scripts/lib/migrate.mjs';
+import { startLocalPostgres } from '../../scripts/lib/local-postgres';
+import { applyMigrations, pgliteExec } from '../../scripts/lib/migrate';
 
 declare module 'vitest' {
   export interface ProvidedContext {

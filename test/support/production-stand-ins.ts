@@ -8,6 +8,11 @@ import { WORKERS_AI_EMBEDDING_MODEL } from '../../src/ai/embed/workers-ai';
 import { scoreLexically } from '../../src/retrieval/rerank/lexical';
 import { WORKERS_AI_RERANK_MODEL } from '../../src/retrieval/rerank/workers-ai';
 import { MemoryVectorize } from '../../src/retrieval/vectors/memory-vectorize';
+import {
+  shardBinding,
+  shardedIndexResolver,
+  shardIndexName,
+} from '../../src/retrieval/vectors/shard';
 import { VECTORIZE_METADATA_INDEXES } from '../../src/retrieval/vectors/vectorize';
 
 /** How the AI stand-in should answer its next calls. */
@@ -68,7 +73,13 @@ export class DatasetStandIn implements AnalyticsEngineDataset {
   }
 }
 
+/** The production configuration runs sharded, so routing by tenant is exercised end to end. */
+export const PRODUCTION_VECTOR_SHARDS = 2;
+
 export interface ProductionStandIns {
+  /** One index per shard, in shard order: `VECTORS`, `VECTORS_1`. */
+  shards: MemoryVectorize[];
+  /** Shard 0 (the `VECTORS` binding). Tests that look a tenant up use `vectorsOf(tenantId)`. */
   VECTORS: MemoryVectorize;
   AI: AiStandIn;
   METRICS: DatasetStandIn;
@@ -78,14 +89,34 @@ let standIns: ProductionStandIns | undefined;
 
 /** One set per isolate: the test Worker and the tests in the same isolate see the same objects. */
 export function productionStandIns(): ProductionStandIns {
-  standIns ??= {
-    VECTORS: new MemoryVectorize({
-      dimensions: 768,
-      metadataIndexes: [...VECTORIZE_METADATA_INDEXES],
-      name: 'vellum-chunks',
-    }),
-    AI: new AiStandIn(),
-    METRICS: new DatasetStandIn(),
-  };
+  if (!standIns) {
+    const shards = Array.from(
+      { length: PRODUCTION_VECTOR_SHARDS },
+      (_, shard) =>
+        new MemoryVectorize({
+          dimensions: 768,
+          metadataIndexes: [...VECTORIZE_METADATA_INDEXES],
+          name: shardIndexName(shard),
+        }),
+    );
+    standIns = { shards, VECTORS: shards[0]!, AI: new AiStandIn(), METRICS: new DatasetStandIn() };
+  }
   return standIns;
+}
+
+/** The stand-in index holding a tenant's vectors, resolved as the product resolves it. */
+export function vectorsOf(tenantId: string): MemoryVectorize {
+  const { shards } = productionStandIns();
+  return shardedIndexResolver(shards)(tenantId) as MemoryVectorize;
+}
+
+/** The production bindings as the Workers see them: `VECTOR_SHARDS`, `VECTORS`, `VECTORS_1`, `AI`, `METRICS`. */
+export function productionBindings(): Record<string, unknown> {
+  const { shards, AI, METRICS } = productionStandIns();
+  return {
+    VECTOR_SHARDS: String(shards.length),
+    ...Object.fromEntries(shards.map((index, shard) => [shardBinding(shard), index])),
+    AI,
+    METRICS,
+  };
 }

@@ -12,9 +12,11 @@ export const production = env.VECTOR_BACKEND === 'vectorize';
 /** Vector ids the configured store holds for a document (pgvector: non-null embeddings). */
 export async function vectorsOf(tenantId: string, documentId: string, chunkIds: string[]) {
   if (production) {
-    const held = await productionStandIns().VECTORS.getByIds(
-      chunkIds.map((id) => vectorIdFor(tenantId, id)),
-    );
+    // Every shard is read, so a vector written to the wrong shard would be seen here too.
+    const ids = chunkIds.map((id) => vectorIdFor(tenantId, id));
+    const held = (
+      await Promise.all(productionStandIns().shards.map((index) => index.getByIds(ids)))
+    ).flat();
     return held.map((v) => v.id.slice(v.id.indexOf('.') + 1));
   }
   return withDb(async (db) => {

@@ -2,11 +2,11 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { PgVectorStore } from './pgvector';
 import type { VectorStore } from './vector-store';
+import { shardedIndexResolver, shardIndexes, type VectorShardBindings } from './shard';
 import { VectorizeStore, type TagResolver } from './vectorize';
 
-export interface VectorStoreConfig {
+export interface VectorStoreConfig extends VectorShardBindings {
   VECTOR_BACKEND?: string;
-  VECTORS?: VectorizeIndex;
 }
 
 /** Tag filters for Vectorize become document-id filters, resolved in Postgres per tenant. */
@@ -20,10 +20,16 @@ export function postgresTagResolver(db: Database): TagResolver {
   };
 }
 
-/** Vectorize when selected and bound; otherwise pgvector on the chunks table. */
+/**
+ * Vectorize when selected and bound, each tenant in its shard's index (`VECTORS`,
+ * `VECTORS_1`, … per `VECTOR_SHARDS`); otherwise pgvector on the chunks table.
+ */
 export function createVectorStore(env: VectorStoreConfig, db: Database): VectorStore {
-  if (env.VECTOR_BACKEND === 'vectorize' && env.VECTORS) {
-    return new VectorizeStore(env.VECTORS, { resolveTags: postgresTagResolver(db) });
+  const indexes = env.VECTOR_BACKEND === 'vectorize' ? shardIndexes(env) : undefined;
+  if (indexes) {
+    return new VectorizeStore(shardedIndexResolver(indexes), {
+      resolveTags: postgresTagResolver(db),
+    });
   }
   return new PgVectorStore(db);
 }

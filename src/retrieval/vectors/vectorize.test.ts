@@ -4,7 +4,14 @@ import type { Database } from '../../db/client';
 import { createVectorStore } from './index';
 import { MemoryVectorize } from './memory-vectorize';
 import { PgVectorStore } from './pgvector';
-import { indexForTenant, shardedIndexResolver } from './shard';
+import {
+  shardBinding,
+  shardedIndexResolver,
+  shardForTenant,
+  shardIndexes,
+  shardIndexName,
+  vectorShardCount,
+} from './shard';
 import { VECTORIZE_METADATA_INDEXES, VectorizeStore, vectorIdFor } from './vectorize';
 import type { VectorRecord } from './vector-store';
 
@@ -155,11 +162,11 @@ describe('VectorizeStore', () => {
   });
 
   it('routes each tenant to its shard through a resolver', async () => {
-    const indexes = { 'vellum-chunks-000': newIndex(), 'vellum-chunks-001': newIndex() };
-    const store = new VectorizeStore(shardedIndexResolver(indexes, 2));
+    const indexes = [newIndex(), newIndex()];
+    const store = new VectorizeStore(shardedIndexResolver(indexes));
     await store.upsert(TENANT_A, [record('a1', 'wing')]);
     await store.upsert(TENANT_B, [record('b1', 'wing')]);
-    const homeA = indexes[indexForTenant(TENANT_A, 2) as keyof typeof indexes];
+    const homeA = indexes[shardForTenant(TENANT_A, 2)]!;
     expect(await homeA.getByIds([vectorIdFor(TENANT_A, 'a1')])).toHaveLength(1);
     expect(
       (await store.query(TENANT_A, embedLocally('wing'), { topK: 5 })).map((m) => m.id),
@@ -167,33 +174,62 @@ describe('VectorizeStore', () => {
   });
 });
 
-describe('indexForTenant', () => {
-  it('is stable, zero-padded and within range', () => {
-    expect(indexForTenant(TENANT_A, 64)).toBe(indexForTenant(TENANT_A, 64));
-    expect(indexForTenant(TENANT_A, 64)).toMatch(/^vellum-chunks-0[0-6]\d$/);
-    expect(indexForTenant(TENANT_A, 1)).toBe('vellum-chunks-000');
-    expect(() => indexForTenant(TENANT_A, 0)).toThrow();
+describe('shardForTenant', () => {
+  it('is stable and within range', () => {
+    expect(shardForTenant(TENANT_A, 64)).toBe(shardForTenant(TENANT_A, 64));
+    expect(shardForTenant(TENANT_A, 64)).toBeGreaterThanOrEqual(0);
+    expect(shardForTenant(TENANT_A, 64)).toBeLessThan(64);
+    expect(shardForTenant(TENANT_A, 1)).toBe(0);
+    expect(() => shardForTenant(TENANT_A, 0)).toThrow();
   });
 
   it('spreads tenants roughly evenly', () => {
-    const counts = new Map<string, number>();
+    const counts = new Map<number, number>();
     for (let i = 0; i < 8000; i++) {
-      const name = indexForTenant(crypto.randomUUID(), 8);
-      counts.set(name, (counts.get(name) ?? 0) + 1);
+      const shard = shardForTenant(crypto.randomUUID(), 8);
+      counts.set(shard, (counts.get(shard) ?? 0) + 1);
     }
     expect(counts.size).toBe(8);
     for (const n of counts.values()) expect(n).toBeGreaterThan(800);
   });
 
+  it('names shard 0 as the original single index, so one shard needs no rename', () => {
+    expect([0, 1, 12].map(shardBinding)).toEqual(['VECTORS', 'VECTORS_1', 'VECTORS_12']);
+    expect([0, 1, 12].map((s) => shardIndexName(s))).toEqual([
+      'vellum-chunks',
+      'vellum-chunks-1',
+      'vellum-chunks-12',
+    ]);
+  });
+
   it('prefers a dedicated index over the hash', () => {
     const dedicated = newIndex();
-    const resolve = shardedIndexResolver(
-      { 'vellum-chunks-000': newIndex(), 'big-tenant': dedicated },
-      1,
-      (t) => (t === TENANT_A ? 'big-tenant' : undefined),
-    );
+    const shared = newIndex();
+    const resolve = shardedIndexResolver([shared], (t) => (t === TENANT_A ? dedicated : undefined));
     expect(resolve(TENANT_A)).toBe(dedicated);
-    expect(() => shardedIndexResolver({}, 1)(TENANT_B)).toThrow(/no Vectorize binding/);
+    expect(resolve(TENANT_B)).toBe(shared);
+    expect(() => shardedIndexResolver([])).toThrow(/positive integer/);
+  });
+});
+
+describe('shardIndexes', () => {
+  it('reads VECTOR_SHARDS bindings in shard order', () => {
+    const [a, b, c] = [newIndex(), newIndex(), newIndex()];
+    expect(shardIndexes({ VECTORS: a })).toEqual([a]);
+    const three = shardIndexes({ VECTOR_SHARDS: '3', VECTORS: a, VECTORS_1: b, VECTORS_2: c });
+    expect(three?.map((i) => i === a || i === b || i === c)).toEqual([true, true, true]);
+    expect(three?.[2]).toBe(c);
+    expect(shardIndexes({ VECTOR_SHARDS: '2' })).toBeUndefined();
+  });
+
+  it('refuses a shard count its bindings do not back, and a malformed count', () => {
+    expect(() =>
+      shardIndexes({ VECTOR_SHARDS: '3', VECTORS: newIndex(), VECTORS_1: newIndex() }),
+    ).toThrow(/VECTORS_2 is not bound/);
+    for (const bad of ['0', '-1', '1.5', 'two']) {
+      expect(() => vectorShardCount(bad), bad).toThrow(/positive integer/);
+    }
+    expect(vectorShardCount(undefined)).toBe(1);
   });
 });
 
@@ -208,5 +244,14 @@ describe('createVectorStore', () => {
     expect(createVectorStore({ VECTOR_BACKEND: 'pgvector', VECTORS }, db)).toBeInstanceOf(
       PgVectorStore,
     );
+  });
+
+  it('fails loudly when VECTOR_SHARDS names more shards than are bound', () => {
+    expect(() =>
+      createVectorStore(
+        { VECTOR_BACKEND: 'vectorize', VECTOR_SHARDS: '2', VECTORS: newIndex() },
+        db,
+      ),
+    ).toThrow(/VECTORS_1 is not bound/);
   });
 });

@@ -16,9 +16,56 @@
 //   { truncateAfterChunks }  drop the connection after N text chunks
 //   { text }                 answer with this text instead of the grounded one
 // Scripts are scoped by the caller's API key, so concurrent test files do not collide.
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
-const ERROR_TYPES = {
+/** One scripted reply; consumed by one request (see the header). */
+export interface Behaviour {
+  status?: number;
+  retryAfter?: number;
+  retryAfterMs?: number;
+  message?: string;
+  delayMs?: number;
+  chunkDelayMs?: number;
+  truncateAfterChunks?: number;
+  text?: string;
+}
+
+/** The Messages API request fields the fake reads. */
+interface MessagesBody {
+  model?: string;
+  max_tokens?: number;
+  stream?: boolean;
+  system?: string | Array<{ text?: string }>;
+  messages?: Array<{ role?: string; content?: string | Array<{ type?: string; text?: string }> }>;
+}
+
+/** What the fake received, as `GET /__requests` returns it. */
+export interface ReceivedRequest {
+  apiKey: string | undefined;
+  model: string | undefined;
+  max_tokens: number | undefined;
+  stream: boolean;
+  system: MessagesBody['system'];
+  messages: MessagesBody['messages'];
+  at: number;
+}
+
+export interface ScriptRequest {
+  apiKey?: string;
+  model?: string;
+  behaviours: Behaviour[];
+}
+
+export interface FakeAnthropic {
+  url: string;
+  script(request: ScriptRequest): void;
+  reset(apiKey?: string): void;
+  requests(): ReceivedRequest[];
+  stop(): Promise<void>;
+}
+
+const ERROR_TYPES: Record<number, string> = {
   400: 'invalid_request_error',
   401: 'authentication_error',
   403: 'permission_error',
@@ -36,11 +83,11 @@ const STOPWORDS = new Set(
 );
 
 /** Rough token estimate (~4 characters a token), the same rule the client uses. */
-export function estimateTokens(text) {
+export function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
-function requestText(body) {
+function requestText(body: MessagesBody) {
   const system =
     typeof body.system === 'string'
       ? body.system
@@ -57,7 +104,7 @@ function requestText(body) {
   return { system, messages, all: `${system}\n${messages}` };
 }
 
-function unescapeAttr(value) {
+function unescapeAttr(value: string): string {
   return value
     .replace(/&quot;/g, '"')
     .replace(/&lt;/g, '<')
@@ -65,19 +112,19 @@ function unescapeAttr(value) {
     .replace(/&amp;/g, '&');
 }
 
-function parsePassages(text) {
-  const passages = [];
+function parsePassages(text: string): Array<{ id: string; text: string }> {
+  const passages: Array<{ id: string; text: string }> = [];
   const re = /<passage\s+([^>]*)>([\s\S]*?)<\/passage>/g;
   for (const match of text.matchAll(re)) {
     const attrs = Object.fromEntries(
-      [...match[1].matchAll(/(\w+)="([^"]*)"/g)].map((a) => [a[1], unescapeAttr(a[2])]),
+      [...match[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((a) => [a[1]!, unescapeAttr(a[2]!)]),
     );
-    if (attrs.id) passages.push({ id: attrs.id, text: match[2].trim() });
+    if (attrs.id) passages.push({ id: attrs.id, text: match[2]!.trim() });
   }
   return passages;
 }
 
-function terms(text) {
+function terms(text: string): Set<string> {
   return new Set(
     text
       .toLowerCase()
@@ -86,15 +133,15 @@ function terms(text) {
   );
 }
 
-function sentences(text) {
+function sentences(text: string): string[] {
   return (text.match(/[^.!?\n]+[.!?]?/g) ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
 /** An enrichment reply: the first two sentences and the three most frequent longer words. */
-export function enrichmentAnswer(documentText) {
+export function enrichmentAnswer(documentText: string): string {
   const plain = documentText.replace(/^#+\s*/gm, '').replace(/<[^>]+>/g, ' ');
   const summary = sentences(plain).slice(0, 2).join(' ') || 'An empty document.';
-  const counts = new Map();
+  const counts = new Map<string, number>();
   for (const word of plain.toLowerCase().split(/[^\p{L}]+/u)) {
     if (word.length > 3 && !STOPWORDS.has(word)) counts.set(word, (counts.get(word) ?? 0) + 1);
   }
@@ -106,10 +153,10 @@ export function enrichmentAnswer(documentText) {
 }
 
 /** The grounded answer: quote the best-matching sentence and cite it. */
-export function groundedAnswer(body) {
+export function groundedAnswer(body: MessagesBody): string {
   const { messages, all } = requestText(body);
   const document = /<document\b[^>]*>([\s\S]*?)<\/document>/.exec(messages);
-  if (document) return enrichmentAnswer(document[1]);
+  if (document) return enrichmentAnswer(document[1]!);
   const passages = parsePassages(all);
   const question = /<question>([\s\S]*?)<\/question>/.exec(messages)?.[1]?.trim() ?? messages;
   if (passages.length === 0) {
@@ -120,7 +167,8 @@ export function groundedAnswer(body) {
     return last ? `Summary: ${last}` : 'I have nothing to go on.';
   }
   const wanted = terms(question);
-  let best = { score: -1, id: passages[0].id, sentence: sentences(passages[0].text)[0] ?? '' };
+  const first = passages[0]!;
+  let best = { score: -1, id: first.id, sentence: sentences(first.text)[0] ?? '' };
   passages.forEach((passage, rank) => {
     for (const sentence of sentences(passage.text)) {
       let overlap = 0;
@@ -133,26 +181,30 @@ export function groundedAnswer(body) {
 }
 
 /** Splits text into word-ish chunks the way a model streams tokens. */
-function chunk(text) {
+function chunk(text: string): string[] {
   return text.match(/\S+\s*|\s+/g) ?? [];
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startFakeAnthropic({ port = 0, host = '127.0.0.1' } = {}) {
+export async function startFakeAnthropic({
+  port = 0,
+  host = '127.0.0.1',
+}: { port?: number; host?: string } = {}): Promise<FakeAnthropic> {
   /** key `${apiKey}|${model}` (either part may be '*') -> Behaviour[] */
-  const queues = new Map();
-  const requests = [];
+  const queues = new Map<string, Behaviour[]>();
+  const requests: ReceivedRequest[] = [];
   let counter = 0;
 
-  const queueKey = (apiKey, model) => `${apiKey ?? '*'}|${model ?? '*'}`;
+  const queueKey = (apiKey: string | undefined, model: string | undefined) =>
+    `${apiKey ?? '*'}|${model ?? '*'}`;
 
-  function script({ apiKey, model, behaviours }) {
+  function script({ apiKey, model, behaviours }: ScriptRequest) {
     const key = queueKey(apiKey, model);
     queues.set(key, [...(queues.get(key) ?? []), ...behaviours]);
   }
 
-  function reset(apiKey) {
+  function reset(apiKey?: string) {
     if (!apiKey) {
       queues.clear();
       requests.length = 0;
@@ -160,11 +212,11 @@ export async function startFakeAnthropic({ port = 0, host = '127.0.0.1' } = {}) 
     }
     for (const key of [...queues.keys()]) if (key.startsWith(`${apiKey}|`)) queues.delete(key);
     for (let i = requests.length - 1; i >= 0; i -= 1) {
-      if (requests[i].apiKey === apiKey) requests.splice(i, 1);
+      if (requests[i]!.apiKey === apiKey) requests.splice(i, 1);
     }
   }
 
-  function nextBehaviour(apiKey, model) {
+  function nextBehaviour(apiKey: string, model: string): Behaviour {
     for (const key of [
       queueKey(apiKey, model),
       queueKey(apiKey, '*'),
@@ -172,18 +224,18 @@ export async function startFakeAnthropic({ port = 0, host = '127.0.0.1' } = {}) 
       queueKey('*', '*'),
     ]) {
       const queue = queues.get(key);
-      if (queue?.length) return queue.shift();
+      if (queue?.length) return queue.shift()!;
     }
     return {};
   }
 
-  function readJson(req) {
+  function readJson<T>(req: IncomingMessage): Promise<T> {
     return new Promise((resolve, reject) => {
-      const parts = [];
-      req.on('data', (d) => parts.push(d));
+      const parts: Buffer[] = [];
+      req.on('data', (d: Buffer) => parts.push(d));
       req.on('end', () => {
         try {
-          resolve(parts.length ? JSON.parse(Buffer.concat(parts).toString('utf8')) : {});
+          resolve(parts.length ? JSON.parse(Buffer.concat(parts).toString('utf8')) : ({} as T));
         } catch (error) {
           reject(error);
         }
@@ -192,12 +244,14 @@ export async function startFakeAnthropic({ port = 0, host = '127.0.0.1' } = {}) 
     });
   }
 
-  function sendJson(res, status, body, headers = {}) {
+  type Headers = Record<string, string>;
+
+  function sendJson(res: ServerResponse, status: number, body: unknown, headers: Headers = {}) {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   }
 
-  function sendError(res, status, message, headers = {}) {
+  function sendError(res: ServerResponse, status: number, message: string, headers: Headers = {}) {
     sendJson(
       res,
       status,
@@ -206,9 +260,9 @@ export async function startFakeAnthropic({ port = 0, host = '127.0.0.1' } = {}) 
     );
   }
 
-  async function handleMessages(req, res) {
+  async function handleMessages(req: IncomingMessage, res: ServerResponse) {
     const auth = req.headers['x-api-key'] ?? req.headers.authorization?.replace(/^Bearer\s+/i, '');
-    const body = await readJson(req);
+    const body = await readJson<MessagesBody>(req);
     const apiKey = typeof auth === 'string' ? auth : undefined;
     requests.push({
       apiKey,
@@ -224,10 +278,11 @@ export async function startFakeAnthropic({ port = 0, host = '127.0.0.1' } = {}) 
       return sendError(res, 400, 'model, messages and max_tokens are required');
     }
 
+    const maxTokens = body.max_tokens;
     const behaviour = nextBehaviour(apiKey, body.model);
     if (behaviour.delayMs) await sleep(behaviour.delayMs);
     if (behaviour.status && behaviour.status >= 400) {
-      const headers = {};
+      const headers: Headers = {};
       if (behaviour.retryAfter !== undefined) headers['retry-after'] = String(behaviour.retryAfter);
       if (behaviour.retryAfterMs !== undefined) {
         headers['retry-after-ms'] = String(behaviour.retryAfterMs);
@@ -240,8 +295,8 @@ export async function startFakeAnthropic({ port = 0, host = '127.0.0.1' } = {}) 
     let text = behaviour.text ?? groundedAnswer(body);
     let stopReason = 'end_turn';
     // Respect max_tokens like the real API: cut the text and say why.
-    if (estimateTokens(text) > body.max_tokens) {
-      text = text.slice(0, body.max_tokens * 4);
+    if (estimateTokens(text) > maxTokens) {
+      text = text.slice(0, maxTokens * 4);
       stopReason = 'max_tokens';
     }
     const outputTokens = estimateTokens(text);
@@ -271,7 +326,8 @@ export async function startFakeAnthropic({ port = 0, host = '127.0.0.1' } = {}) 
       connection: 'keep-alive',
       ...headers,
     });
-    const send = (event, data) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = (event: string, data: unknown) =>
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     send('message_start', {
       type: 'message_start',
       message: {
@@ -324,11 +380,11 @@ export async function startFakeAnthropic({ port = 0, host = '127.0.0.1' } = {}) 
       if (req.method === 'POST' && url.pathname === '/v1/messages')
         return await handleMessages(req, res);
       if (req.method === 'POST' && url.pathname === '/__script') {
-        script(await readJson(req));
+        script(await readJson<ScriptRequest>(req));
         return sendJson(res, 200, { ok: true });
       }
       if (req.method === 'POST' && url.pathname === '/__reset') {
-        reset((await readJson(req)).apiKey);
+        reset((await readJson<{ apiKey?: string }>(req)).apiKey);
         return sendJson(res, 200, { ok: true });
       }
       if (req.method === 'GET' && url.pathname === '/__requests') {
@@ -346,8 +402,8 @@ export async function startFakeAnthropic({ port = 0, host = '127.0.0.1' } = {}) 
   // Long-lived keep-alive sockets must not hold the process open at shutdown.
   server.keepAliveTimeout = 1000;
 
-  await new Promise((resolve) => server.listen(port, host, resolve));
-  const address = server.address();
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const address = server.address() as AddressInfo;
   const url = `http://${host}:${address.port}`;
   return {
     url,
@@ -355,14 +411,14 @@ export async function startFakeAnthropic({ port = 0, host = '127.0.0.1' } = {}) 
     reset,
     requests: () => [...requests],
     stop: () =>
-      new Promise((resolve) => {
+      new Promise<void>((resolve) => {
         server.closeAllConnections?.();
         server.close(() => resolve());
       }),
   };
 }
 
-// `node scripts/lib/fake-anthropic.mjs [port]` runs it standalone (offline dev).
+// `npx tsx scripts/lib/fake-anthropic.ts [port]` runs it standalone (offline dev).
 if (import.meta.url === `file://${process.argv[1]}`) {
   const fake = await startFakeAnthropic({ port: Number(process.argv[2] ?? 0) });
   console.log(`fake Anthropic Messages API on ${fake.url}`);
