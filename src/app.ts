@@ -1,5 +1,6 @@
 import { auditRouter } from './audit/routes';
 import { chatRouter } from './chat/routes';
+import { collectionsRouter } from './collections/routes';
 import { docsRouter } from './docs/routes';
 import { documentsRouter } from './documents/routes';
 import { ApiError } from './errors';
@@ -50,6 +51,7 @@ export function createApp() {
   app.route('/', healthRouter);
   app.route('/', filesRouter);
   app.route('/', documentsRouter);
+  app.route('/', collectionsRouter);
   app.route('/', searchRouter);
   app.route('/', keysRouter);
   app.route('/', settingsRouter);

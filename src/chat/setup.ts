@@ -6,6 +6,7 @@ import { durableBreakers } from '../ai/reliability/breakers';
 import { usageDay } from '../ai/usage/budget';
 import { priceTable } from '../ai/usage/prices';
 import { recordUsage } from '../ai/usage/store';
+import { accessKey, type DocumentAccess } from '../access/visibility';
 import type { Database } from '../db/client';
 import type { Env } from '../env';
 import { clampSettings, operatorCeilings, type OperatorCeilings } from '../tenants/ceilings';
@@ -50,21 +51,24 @@ export async function chatTurnDeps(options: {
   tenantId: string;
   scope: ChatScope | undefined;
   conversation: ConversationLog;
+  /** Whose reach retrieval and the answer cache keep to; null: an API key (the tenant). */
+  access: DocumentAccess | null;
 }): Promise<{ deps: ChatTurnDeps; retriever: TimedRetriever }> {
-  const { env, db, tenantId, conversation } = options;
+  const { env, db, tenantId, conversation, access } = options;
   const config = llmConfigFromEnv(env);
   const llm = anthropicFromConfig(config);
   const filters = scopeFilters(options.scope);
-  const hash = await scopeHash(filters);
+  const hash = await scopeHash(filters, accessKey(access));
   // Retrieval and the answer cache embed the same question: one AI call serves both.
   const turnEnv = shareEmbeddingCalls(env);
-  const retriever = searchRetriever(turnEnv, db, filters);
+  const retriever = searchRetriever(turnEnv, db, filters, access);
   const cache = pgAnswerCache({
     db,
     embedder: createEmbedder(turnEnv),
     tenantId,
     scopeHash: hash,
     threshold: answerCacheThreshold(env.ANSWER_CACHE_THRESHOLD),
+    access,
   });
   const answer = cacheFirst(cache);
   const deps: ChatTurnDeps = {

@@ -83,11 +83,17 @@ export const documents = pgTable(
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     summary: text('summary'),
     suggestedTags: text('suggested_tags').array(),
+    /** The end user whose token uploaded it (issue #16); null for an API key's upload. */
+    ownerUserId: text('owner_user_id'),
+    createdByKeyId: uuid('created_by_key_id'),
+    /** `private` (owner and collections) or `tenant` (everyone in the tenant); docs/access.md. */
+    visibility: text('visibility').$type<'private' | 'tenant'>().notNull().default('tenant'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex('documents_tenant_sha_idx').on(t.tenantId, t.sha256),
+    // NULLS NOT DISTINCT in migrations/0009: content dedup is per owner, keys share the null owner.
+    uniqueIndex('documents_tenant_owner_sha_idx').on(t.tenantId, t.ownerUserId, t.sha256),
     index('documents_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
     index('documents_tenant_updated_idx').on(t.tenantId, t.updatedAt, t.id),
     index('documents_tenant_title_idx').on(t.tenantId, t.title, t.id),
@@ -203,6 +209,8 @@ export const auditLog = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     tenantId: tenantId(),
     keyId: uuid('key_id'),
+    /** The end user of a user token; null for an API key. */
+    userId: text('user_id'),
     action: text('action').notNull(),
     targetType: text('target_type').notNull(),
     targetId: text('target_id'),
@@ -236,10 +244,55 @@ export const conversations = pgTable(
     title: text('title'),
     scope: jsonb('scope').$type<Record<string, unknown>>().notNull().default({}),
     messageCount: integer('message_count').notNull().default(0),
+    /** The end user who started it (issue #16); null when an API key did. */
+    ownerUserId: text('owner_user_id'),
+    createdByKeyId: uuid('created_by_key_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [index('conversations_tenant_idx').on(t.tenantId, t.updatedAt, t.id)],
+);
+
+/** Named sets of documents shared with their members (user ids); docs/access.md. */
+export const collections = pgTable(
+  'collections',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantId(),
+    name: text('name').notNull(),
+    ownerUserId: text('owner_user_id'),
+    createdByKeyId: uuid('created_by_key_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('collections_tenant_idx').on(t.tenantId, t.createdAt, t.id)],
+);
+
+export const collectionDocuments = pgTable(
+  'collection_documents',
+  {
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => collections.id, { onDelete: 'cascade' }),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => documents.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
+    addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.collectionId, t.documentId] })],
+);
+
+export const collectionMembers = pgTable(
+  'collection_members',
+  {
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => collections.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    tenantId: tenantId(),
+    addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.collectionId, t.userId] })],
 );
 
 export const answerCache = pgTable(

@@ -13,6 +13,8 @@ import {
 } from '../http/idempotency';
 import { authorize } from '../middleware/auth';
 import type { AppEnv } from '../types';
+import { accessOf, isAdminKey } from '../access/visibility';
+import { syncVectorAccess } from '../retrieval/vectors/access-sync';
 import { and, eq } from 'drizzle-orm';
 import { downloadTtl, signDownload } from './download-token';
 import { purgeDocument } from './purge';
@@ -47,9 +49,24 @@ const errors = errorResponses;
 
 export const documentsRouter = createRouter();
 
+/** A document the caller can see; any other (another user's private one too) is a 404. */
 async function requireDocument(c: Context<AppEnv>, id: string) {
-  const row = await findDocument(c.var.db, c.var.principal.tenantId, id);
+  const { db, principal } = c.var;
+  const row = await findDocument(db, principal.tenantId, id, accessOf(principal));
   if (!row) throw ApiError.notFound('document');
+  return row;
+}
+
+/**
+ * A document the caller may change: API keys as their role allows; a user only their own
+ * (a document shared with them is readable, not theirs to change).
+ */
+async function requireWritableDocument(c: Context<AppEnv>, id: string) {
+  const row = await requireDocument(c, id);
+  const { userId } = c.var.principal;
+  if (userId !== null && row.ownerUserId !== userId) {
+    throw ApiError.forbidden('only the owner of this document may change it');
+  }
   return row;
 }
 
@@ -147,7 +164,7 @@ documentsRouter.openAPIRegistry.registerPath({
 });
 
 documentsRouter.put('/v1/documents/:id/content', authorize('documents:write'), async (c) => {
-  const current = await requireDocument(c, parseId(c.req.param('id')));
+  const current = await requireWritableDocument(c, parseId(c.req.param('id')));
   const version = current.currentVersion + 1;
   const upload = await receiveUpload(
     c,
@@ -186,7 +203,13 @@ documentsRouter.openapi(
         throw new ApiError(400, 'validation_failed', 'metadata filters look like key:value');
       return [pair.slice(0, at), pair.slice(at + 1)];
     });
-    const page = await listDocuments(c.var.db, c.var.principal.tenantId, { ...query, metadata });
+    const { db, principal } = c.var;
+    const page = await listDocuments(
+      db,
+      principal.tenantId,
+      { ...query, metadata },
+      accessOf(principal),
+    );
     return c.json(page, 200);
   },
 );
@@ -210,7 +233,7 @@ documentsRouter.openapi(
   createRoute({
     method: 'patch',
     path: '/v1/documents/{id}',
-    summary: 'Change title, tags or metadata',
+    summary: 'Change title, tags, metadata or visibility (`private` | `tenant`)',
     middleware: [authorize('documents:write')] as const,
     request: {
       params: IdParam,
@@ -220,8 +243,13 @@ documentsRouter.openapi(
   }),
   async (c) => {
     const { db, principal } = c.var;
-    const before = await requireDocument(c, c.req.valid('param').id);
+    const before = await requireWritableDocument(c, c.req.valid('param').id);
     const patch = c.req.valid('json');
+    // Visibility decides who else sees it: its owner, or a key acting for the whole tenant.
+    const changesVisibility = patch.visibility !== undefined && patch.visibility !== before.visibility;
+    if (changesVisibility && principal.userId === null && !isAdminKey(principal)) {
+      throw ApiError.forbidden(`role '${principal.role}' may not change a document's visibility`);
+    }
     const row = await db.transaction(async (tx) => {
       const [updated] = await tx
         .update(documents)
@@ -241,6 +269,8 @@ documentsRouter.openapi(
       await bumpCorpusVersionIfServed(tx, principal.tenantId, before.id);
       return updated!;
     });
+    // Vectorize filters on a copy of the visibility kept with each vector: rewrite it.
+    if (changesVisibility) await syncVectorAccess(c.env, db, row);
     return c.json(toDocumentDto(row), 200);
   },
 );
@@ -255,7 +285,7 @@ documentsRouter.openapi(
     responses: { 204: { description: 'Deleted' }, ...errors },
   }),
   async (c) => {
-    const row = await requireDocument(c, c.req.valid('param').id);
+    const row = await requireWritableDocument(c, c.req.valid('param').id);
     await recordAudit(c.var.db, c.var.principal, c.var.requestId, {
       action: 'document.delete',
       targetType: 'document',
@@ -344,7 +374,7 @@ documentsRouter.openapi(
   }),
   async (c) => {
     const { db, principal } = c.var;
-    const row = await requireDocument(c, c.req.valid('param').id);
+    const row = await requireWritableDocument(c, c.req.valid('param').id);
     if (row.status === 'queued' || row.status === 'processing') {
       throw new ApiError(409, 'conflict', `the document is already ${row.status}`);
     }

@@ -7,7 +7,13 @@ import { highlight, type Snippet } from './highlight';
 import { hydrateChunks, type ChunkHit } from './hydrate';
 import { keywordSearch } from './keyword';
 import { createReranker } from './rerank';
-import { hasDocumentFilters, resolveDocumentIds, type SearchFilters } from './scope';
+import type { DocumentAccess } from '../access/visibility';
+import {
+  hasDocumentFilters,
+  isScopedAccess,
+  resolveDocumentIds,
+  type SearchFilters,
+} from './scope';
 import { createVectorStore } from './vectors';
 
 export type SearchMode = 'semantic' | 'keyword' | 'hybrid';
@@ -33,6 +39,8 @@ export interface SearchRequest {
   highlight?: boolean;
   /** Hybrid only: top keyword results used as pseudo-relevance feedback for the semantic leg. */
   feedback?: number;
+  /** An end user's reach (null or absent: an API key, the whole tenant); see docs/access.md. */
+  access?: DocumentAccess | null;
 }
 
 export interface SearchResult extends ChunkHit {
@@ -80,9 +88,10 @@ export async function search(
   const wantSemantic = request.mode !== 'keyword';
   const wantKeyword = request.mode !== 'semantic';
 
+  const access = request.access ?? null;
   let scopeIds: string[] | undefined;
-  if (wantSemantic && hasDocumentFilters(request.filters)) {
-    scopeIds = await resolveDocumentIds(db, tenantId, request.filters!);
+  if (wantSemantic && (hasDocumentFilters(request.filters) || isScopedAccess(access))) {
+    scopeIds = await resolveDocumentIds(db, tenantId, request.filters ?? {}, undefined, access);
     if (scopeIds.length === 0) return { results: [], total: 0, timings };
   }
 
@@ -98,6 +107,7 @@ export async function search(
     const { items, feedback } = await keywordSearch(db, tenantId, request.query, {
       limit: depth,
       filters: request.filters,
+      access,
       ...(feedbackDocs > 0
         ? { feedback: { count: feedbackDocs, model: createEmbedder(env).model } }
         : {}),
@@ -113,7 +123,10 @@ export async function search(
     const start = performance.now();
     const matches = await createVectorStore(env, db).query(tenantId, vector, {
       topK: depth,
-      ...(scopeIds ? { filter: { documentIds: scopeIds } } : {}),
+      filter: {
+        ...(scopeIds ? { documentIds: scopeIds } : {}),
+        ...(access ? { access } : {}),
+      },
     });
     timings.vector = since(start);
     return { name: 'semantic', items: matches.map((m) => ({ id: m.id, score: m.score })) };
@@ -148,6 +161,7 @@ export async function search(
       db,
       tenantId,
       head.map((r) => r.id),
+      access,
     );
     const reranked = await createReranker(env).rerank(
       request.query,
@@ -168,6 +182,7 @@ export async function search(
     db,
     tenantId,
     page.map((p) => p.id),
+    access,
   );
   timings.hydrate = since(start);
   const results: SearchResult[] = [];

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { PgVectorStore } from './pgvector';
 import type { VectorStore } from './vector-store';
-import { VectorizeStore, type TagResolver } from './vectorize';
+import { VectorizeStore, type CollectionResolver, type TagResolver } from './vectorize';
 
 export interface VectorStoreConfig {
   VECTOR_BACKEND?: string;
@@ -20,10 +20,27 @@ export function postgresTagResolver(db: Database): TagResolver {
   };
 }
 
+/** Served documents a user reaches only through collections (see CollectionResolver). */
+export function postgresCollectionResolver(db: Database): CollectionResolver {
+  return async (tenantId, userId) => {
+    const result = await db.execute<{ id: string }>(sql`
+      SELECT DISTINCT d.id FROM collection_members cm
+      JOIN collection_documents cd ON cd.collection_id = cm.collection_id
+      JOIN documents d ON d.id = cd.document_id AND d.tenant_id = cm.tenant_id
+      WHERE cm.tenant_id = ${tenantId}::uuid AND cm.user_id = ${userId}
+        AND d.ready_version IS NOT NULL AND d.visibility = 'private'
+        AND d.owner_user_id IS DISTINCT FROM ${userId}`);
+    return result.rows.map((row) => row.id);
+  };
+}
+
 /** Vectorize when selected and bound; otherwise pgvector on the chunks table. */
 export function createVectorStore(env: VectorStoreConfig, db: Database): VectorStore {
   if (env.VECTOR_BACKEND === 'vectorize' && env.VECTORS) {
-    return new VectorizeStore(env.VECTORS, { resolveTags: postgresTagResolver(db) });
+    return new VectorizeStore(env.VECTORS, {
+      resolveTags: postgresTagResolver(db),
+      resolveCollections: postgresCollectionResolver(db),
+    });
   }
   return new PgVectorStore(db);
 }
