@@ -21,6 +21,7 @@ import { requestId } from './middleware/request-id';
 import { searchRouter } from './search/routes';
 import { secureHeaders } from './middleware/secure-headers';
 import { settingsRouter } from './tenants/settings-routes';
+import { tokensRouter } from './tokens/routes';
 import { requestLogger } from './middleware/logger';
 import { traceContext } from './middleware/logger/trace';
 import { metricsRouter } from './metrics/routes';
@@ -54,6 +55,7 @@ export function createApp() {
   app.route('/', collectionsRouter);
   app.route('/', searchRouter);
   app.route('/', keysRouter);
+  app.route('/', tokensRouter);
   app.route('/', settingsRouter);
   app.route('/', auditRouter);
   app.route('/', eventsRouter);

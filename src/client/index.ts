@@ -12,6 +12,7 @@ import { parseChatEvents } from './sse';
 import type {
   ApiKey,
   AuditEntry,
+  CreateTokenRequest,
   Chunk,
   CreateKeyRequest,
   Document,
@@ -29,6 +30,9 @@ import type {
 export type * from './types';
 export type * from './chat-types';
 export { parseChatEvents, parseSse } from './sse';
+// Local minting (no round trip): the one runtime module shared with the server, on purpose, so
+// a token minted here is byte-for-byte one the server would mint (WebCrypto only).
+export { mintUserToken, type MintInput } from '../auth/user-token';
 export type { AppType } from '../app';
 
 export interface ClientOptions {
@@ -190,6 +194,11 @@ export function createClient(options: ClientOptions) {
       create: (body: CreateKeyRequest) => json<IssuedKey>('POST', '/v1/keys', { json: body }),
       rotate: (id: string) => json<IssuedKey>('POST', `/v1/keys/${id}/rotate`, { json: {} }),
       revoke: async (id: string) => void (await send('DELETE', `/v1/keys/${id}`)),
+    },
+    /** Server-side minting; `mintUserToken(apiKey, …)` does the same locally. */
+    tokens: {
+      create: (body: CreateTokenRequest) =>
+        json<{ token: string; expiresAt: string }>('POST', '/v1/tokens', { json: body }),
     },
     audit: (query: { limit?: number; cursor?: string } = {}) =>
       json<Page<AuditEntry>>('GET', '/v1/audit', { query }),

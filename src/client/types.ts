@@ -11,6 +11,7 @@ import type {
 } from '../documents/schemas';
 import type { CreateKeyBody, IssuedKeySchema, KeySchema } from '../keys/schemas';
 import type { SearchBody, SearchResponseSchema } from '../search/schemas';
+import type { CreateTokenBody } from '../tokens/schemas';
 
 export type Document = z.output<typeof DocumentSchema>;
 export type DocumentDetail = z.output<typeof DocumentDetailSchema>;
@@ -23,6 +24,7 @@ export type SearchResponse = z.output<typeof SearchResponseSchema>;
 export type ApiKey = z.output<typeof KeySchema>;
 export type IssuedKey = z.output<typeof IssuedKeySchema>;
 export type CreateKeyRequest = z.input<typeof CreateKeyBody>;
+export type CreateTokenRequest = z.input<typeof CreateTokenBody>;
 export type AuditEntry = Record<string, unknown> & { id: string; action: string };
 export interface Page<T> {
   data: T[];

@@ -32,6 +32,8 @@ export const tenants = pgTable('tenants', {
   settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
   /** Bumped on every document change; part of search/answer cache keys. */
   corpusVersion: bigint('corpus_version', { mode: 'number' }).notNull().default(0),
+  /** 'active', or 'deleting' while an operator's DELETE /v1/tenants/:id runs (issue #16). */
+  status: text('status').notNull().default('active'),
   createdAt: createdAt(),
 });
 
@@ -50,6 +52,11 @@ export const apiKeys = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     createdBy: uuid('created_by'),
+    /**
+     * HMAC-SHA-256(key, fixed label): verifies the user tokens this key signs (src/auth/user-token.ts).
+     * Null for keys created before migration 0008; they must be rotated to sign tokens.
+     */
+    tokenSecret: text('token_secret'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -438,3 +445,34 @@ export const bm25Df = pgTable(
       .where(sql`${t.df} <= 0`),
   ],
 );
+
+/** Platform operator keys (issue #16): they manage tenants and nothing inside one. */
+export const operatorKeys = pgTable(
+  'operator_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('operator_keys_hash_idx').on(t.keyHash)],
+);
+
+/**
+ * One row per tenant deletion: progress while it runs, and the record that it happened after the
+ * tenant row is gone (no foreign key, on purpose).
+ */
+export const tenantDeletions = pgTable('tenant_deletions', {
+  tenantId: uuid('tenant_id').primaryKey(),
+  tenantName: text('tenant_name').notNull(),
+  /** 'running', 'done' or 'failed'. */
+  status: text('status').notNull().default('running'),
+  documentsTotal: integer('documents_total').notNull().default(0),
+  documentsDeleted: integer('documents_deleted').notNull().default(0),
+  error: text('error'),
+  requestedBy: uuid('requested_by'),
+  requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+  completedAt: timestamp('completed_at', { withTimezone: true }),
+});
