@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 import { workersDeps, workersPool } from './test/setup/workers-pool';
 
 /** Test files written once and run in both the local and the production configuration. */
-const PRODUCTION_PARITY_TESTS = ['test/lifecycle.test.ts'];
+const PRODUCTION_PARITY_TESTS = ['test/lifecycle.test.ts', 'test/access-isolation.test.ts'];
 
 const fuzzBindings = () =>
   Object.fromEntries(

@@ -15,6 +15,9 @@ import type {
   CreateTokenRequest,
   Chunk,
   CreateKeyRequest,
+  Collection,
+  CollectionDetail,
+  CreateCollectionRequest,
   Document,
   DocumentDetail,
   DocumentPatch,
@@ -160,6 +163,24 @@ export function createClient(options: ClientOptions) {
     },
   };
 
+  const enc = encodeURIComponent;
+  const collections = {
+    create: (body: CreateCollectionRequest) =>
+      json<Collection>('POST', '/v1/collections', { json: body }),
+    list: (query: { limit?: number; cursor?: string } = {}) =>
+      json<Page<Collection>>('GET', '/v1/collections', { query }),
+    get: (id: string) => json<CollectionDetail>('GET', `/v1/collections/${id}`),
+    delete: async (id: string) => void (await send('DELETE', `/v1/collections/${id}`)),
+    addDocument: async (id: string, documentId: string) =>
+      void (await send('PUT', `/v1/collections/${id}/documents/${documentId}`)),
+    removeDocument: async (id: string, documentId: string) =>
+      void (await send('DELETE', `/v1/collections/${id}/documents/${documentId}`)),
+    addMember: async (id: string, userId: string) =>
+      void (await send('PUT', `/v1/collections/${id}/members/${enc(userId)}`)),
+    removeMember: async (id: string, userId: string) =>
+      void (await send('DELETE', `/v1/collections/${id}/members/${enc(userId)}`)),
+  };
+
   const chat = {
     create: (body: CreateConversationRequest = {}) =>
       json<Conversation>('POST', '/v1/conversations', { json: body }),
@@ -188,6 +209,7 @@ export function createClient(options: ClientOptions) {
 
   return {
     documents,
+    collections,
     search: (body: SearchRequest) => json<SearchResponse>('POST', '/v1/search', { json: body }),
     keys: {
       list: () => json<Page<ApiKey>>('GET', '/v1/keys'),

@@ -1,4 +1,4 @@
-import { and, desc, eq, exists, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { DocumentAccess } from '../access/visibility';
 import { accessPredicate } from '../access/visibility';
 import type { Database } from '../db/client';
@@ -17,9 +17,9 @@ export const toCollectionDto = (row: CollectionRow) => ({
 /** A user reaches the collections they created or belong to; an API key all of the tenant's. */
 function reachable(principal: Principal): SQL | undefined {
   if (principal.userId === null) return undefined;
-  return sql`(${collections.ownerUserId} = ${principal.userId} OR ${exists(
-    sql`SELECT 1 FROM collection_members m WHERE m.collection_id = ${collections.id} AND m.user_id = ${principal.userId}`,
-  )})`;
+  return sql`(${collections.ownerUserId} = ${principal.userId} OR EXISTS (
+    SELECT 1 FROM collection_members m
+    WHERE m.collection_id = ${collections.id} AND m.user_id = ${principal.userId}))`;
 }
 
 export async function findCollection(db: Database, principal: Principal, id: string) {

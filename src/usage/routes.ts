@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ErrorSchema } from '../documents/schemas';
 import { createRouter } from '../http/router';
+import { tenantWideOnly } from '../access/tenant-wide';
 import { authorize } from '../middleware/auth';
 import { DayRangeQuery, resolveDayRange } from './day-range';
 import { usageReport } from './report';
@@ -24,7 +25,7 @@ usageRouter.openapi(
     path: '/v1/usage',
     summary:
       "The tenant's usage per day: active keys, searches, answers, tokens, cost; storage now",
-    middleware: [authorize('usage:read')] as const,
+    middleware: [authorize('usage:read'), tenantWideOnly()] as const,
     request: { query: DayRangeQuery },
     responses: {
       200: {
