@@ -6,6 +6,7 @@ const PRODUCTION_PARITY_TESTS = [
   'test/lifecycle.test.ts',
   'test/degraded-retrieval.test.ts',
   'test/deletion-saga.test.ts',
+  'test/access-isolation.test.ts',
 ];
 /** Test files only meaningful in the production configuration (Workers AI, Analytics Engine). */
 const PRODUCTION_ONLY_TESTS = ['test/prod/**/*.test.ts', 'test/vector-shards.test.ts'];

@@ -1,5 +1,6 @@
 import { auditRouter } from './audit/routes';
 import { chatRouter } from './chat/routes';
+import { collectionsRouter } from './collections/routes';
 import { docsRouter } from './docs/routes';
 import { documentsRouter } from './documents/routes';
 import { ApiError } from './errors';
@@ -21,6 +22,7 @@ import { requestId } from './middleware/request-id';
 import { searchRouter } from './search/routes';
 import { secureHeaders } from './middleware/secure-headers';
 import { settingsRouter } from './tenants/settings-routes';
+import { tokensRouter } from './tokens/routes';
 import { requestLogger } from './middleware/logger';
 import { traceContext } from './middleware/logger/trace';
 import { metricsRouter } from './metrics/routes';
@@ -56,8 +58,10 @@ export function createApp() {
   app.route('/', healthRouter);
   app.route('/', filesRouter);
   app.route('/', documentsRouter);
+  app.route('/', collectionsRouter);
   app.route('/', searchRouter);
   app.route('/', keysRouter);
+  app.route('/', tokensRouter);
   app.route('/', settingsRouter);
   app.route('/', auditRouter);
   app.route('/', eventsRouter);

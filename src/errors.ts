@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'invalid_text'
   | 'invalid_token'
   | 'expired_token'
+  | 'token_operations_exceed_key'
+  | 'token_signing_unavailable'
   | 'rate_limited'
   | 'auth_rate_limited'
   | 'rate_limiter_unavailable'

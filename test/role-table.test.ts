@@ -106,6 +106,11 @@ const TABLE: {
     request: async (f) => [`/v1/keys/${await f.viewerKey()}`, { method: 'DELETE' }],
   },
   {
+    route: 'POST /v1/tokens',
+    allowed: ['owner', 'admin', 'editor'],
+    request: async () => ['/v1/tokens', jsonBody('POST', { userId: 'user-1' })],
+  },
+  {
     route: 'GET /v1/audit',
     allowed: ['owner', 'admin'],
     request: async () => ['/v1/audit'],

@@ -18,8 +18,17 @@ export interface VectorStoreHarness {
   addDocument(
     tenantId: string,
     texts: string[],
-    options?: { tags?: string[]; mimeType?: string },
+    options?: DocumentOptions,
   ): Promise<StoredDocument>;
+  /** Puts the document in a collection whose member is `userId`. */
+  share(tenantId: string, documentId: string, userId: string): Promise<void>;
+}
+
+interface DocumentOptions {
+  tags?: string[];
+  mimeType?: string;
+  visibility?: 'private' | 'tenant';
+  ownerUserId?: string | null;
 }
 
 const WING = ['lift distribution of a swept wing', 'wing tip vortices and induced drag'];
@@ -30,7 +39,7 @@ async function addEmbedded(
   harness: VectorStoreHarness,
   tenantId: string,
   texts: string[],
-  options: { tags?: string[]; mimeType?: string } = {},
+  options: DocumentOptions = {},
 ) {
   const doc = await harness.addDocument(tenantId, texts, options);
   await harness.store.upsert(
@@ -43,6 +52,8 @@ async function addEmbedded(
         version: 1,
         tags: options.tags ?? [],
         mimeType: options.mimeType ?? 'text/plain',
+        visibility: options.visibility ?? 'tenant',
+        ownerUserId: options.ownerUserId ?? null,
       },
     })),
   );
@@ -96,6 +107,56 @@ export function vectorStoreCases(name: string, setup: () => Promise<VectorStoreH
         await h.store.query(b, q, { topK: 10, filter: { documentIds: [docA.documentId] } }),
       ).toEqual([]);
       expect((await h.store.query(b, q, { topK: 10 })).map((m) => m.id)).toEqual(docB.chunkIds);
+    });
+
+    it('applies a user’s reach before topK: own, tenant-shared and collection documents only', async () => {
+      const h = await setup();
+      const tenant = await h.newTenant();
+      // Every private document of the other user is nearer the query than what the user may
+      // see: a filter applied after topK would return nothing (or leak).
+      const theirs = await addEmbedded(h, tenant, [WING[0]!, WING[1]!], {
+        visibility: 'private',
+        ownerUserId: 'user-b',
+      });
+      const mine = await addEmbedded(h, tenant, ['wing flaps of my own glider'], {
+        visibility: 'private',
+        ownerUserId: 'user-a',
+      });
+      const shared = await addEmbedded(h, tenant, SHELL, { visibility: 'tenant' });
+      const viaCollection = await addEmbedded(h, tenant, ['wing spar loads in a collection'], {
+        visibility: 'private',
+        ownerUserId: 'user-b',
+      });
+      await h.share(tenant, viaCollection.documentId, 'user-a');
+      const q = embedLocally(WING[0]!);
+      const seen = async (filter: object, topK = 2) =>
+        (await h.store.query(tenant, q, { topK, filter })).map((m) => m.id).sort();
+
+      const reachable = [...mine.chunkIds, ...shared.chunkIds, ...viaCollection.chunkIds].sort();
+      expect(await seen({ access: { userId: 'user-a' } }, 10)).toEqual(reachable);
+      expect(await seen({ access: { userId: 'user-a' } }, 3)).toEqual(reachable);
+      expect(await seen({ access: { userId: 'user-a' } })).toHaveLength(2);
+      expect(await seen({ access: { userId: 'user-a' } }, 10)).not.toContain(theirs.chunkIds[0]);
+      // The owner reaches their private document; an API key (no access) the whole tenant.
+      expect(await seen({ access: { userId: 'user-b' } }, 10)).toEqual(
+        [...theirs.chunkIds, ...shared.chunkIds, ...viaCollection.chunkIds].sort(),
+      );
+      expect(await seen({}, 10)).toHaveLength(5);
+      // A document-id filter naming another user's private document does not widen the reach.
+      expect(
+        await seen({ access: { userId: 'user-a' }, documentIds: [theirs.documentId] }, 10),
+      ).toEqual([]);
+      expect(
+        await seen(
+          {
+            access: { userId: 'user-a' },
+            documentIds: [theirs.documentId, viaCollection.documentId],
+          },
+          10,
+        ),
+      ).toEqual(viaCollection.chunkIds);
+      // A stranger reaches the tenant-shared document only.
+      expect(await seen({ access: { userId: 'user-c' } }, 10)).toEqual(shared.chunkIds);
     });
 
     it('deletes vectors by chunk id within the tenant only', async () => {

@@ -1,5 +1,6 @@
 import { displayPrefix, generateApiKey, hashApiKey } from '../../src/auth/api-key';
 import { isRole } from '../../src/auth/roles';
+import { deriveTokenSigningSecret } from '../../src/auth/user-token';
 import type { LocalDatabase } from './local-stack';
 
 type Query = LocalDatabase['query'];
@@ -19,8 +20,15 @@ export async function createTenantKey(
   ]);
   const secret = generateApiKey(input.environment);
   await query(
-    'INSERT INTO api_keys (tenant_id, name, role, prefix, key_hash) VALUES ($1, $2, $3, $4, $5)',
-    [tenant!.id, input.name, input.role, displayPrefix(secret), await hashApiKey(secret)],
+    'INSERT INTO api_keys (tenant_id, name, role, prefix, key_hash, token_secret) VALUES ($1, $2, $3, $4, $5, $6)',
+    [
+      tenant!.id,
+      input.name,
+      input.role,
+      displayPrefix(secret),
+      await hashApiKey(secret),
+      await deriveTokenSigningSecret(secret),
+    ],
   );
   return { tenantId: tenant!.id, secret };
 }

@@ -20,6 +20,7 @@ export async function recordAudit(
   await db.insert(auditLog).values({
     tenantId: principal.tenantId,
     keyId: principal.keyId,
+    userId: principal.userId ?? null,
     action: entry.action,
     targetType: entry.targetType,
     targetId: entry.targetId ?? null,

@@ -27,6 +27,7 @@ const AuditEntrySchema = z
     targetType: z.string(),
     targetId: z.string().nullable(),
     keyId: z.string().nullable(),
+    userId: z.string().nullable(),
     requestId: z.string().nullable(),
     before: z.unknown(),
     after: z.unknown(),
@@ -43,7 +44,7 @@ auditRouter.openapi(
     method: 'get',
     path: '/v1/audit',
     operationId: 'listAuditEntries',
-    summary: 'The append-only audit log, newest first',
+    summary: 'The append-only audit log, newest first (a user token: its own entries only)',
     middleware: [authorize('audit:read')] as const,
     request: { query: AuditQuery },
     responses: {
@@ -70,6 +71,7 @@ auditRouter.openapi(
       .where(
         and(
           eq(auditLog.tenantId, c.var.principal.tenantId),
+          c.var.principal.userId !== null ? eq(auditLog.userId, c.var.principal.userId) : undefined,
           q.action ? eq(auditLog.action, q.action) : undefined,
           q.targetType ? eq(auditLog.targetType, q.targetType) : undefined,
           q.targetId ? eq(auditLog.targetId, q.targetId) : undefined,
@@ -91,6 +93,7 @@ auditRouter.openapi(
           targetType: r.targetType,
           targetId: r.targetId,
           keyId: r.keyId,
+          userId: r.userId,
           requestId: r.requestId,
           before: r.before,
           after: r.after,

@@ -12,6 +12,8 @@ export interface KeyRecord {
   /** Epoch ms, or null for keys that never expire. */
   expiresAt: number | null;
   settings: TenantSettings;
+  /** Only on records looked up by key id, to verify the user tokens the key signed. */
+  tokenSecret?: string | null;
 }
 
 // Synthetic URL: the Cache API keys on URLs, and this host is never fetched.

@@ -2,6 +2,7 @@ import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { apiKeys, tenants } from '../db/schema';
 import { timingSafeEqualStrings } from '../crypto/hash';
+import { isUuid } from '../http/cursor';
 import { parseStoredSettings, type TenantSettings } from '../tenants/settings';
 import type { Principal, Role } from '../types';
 import { purgeKeyRecord, readKeyRecord, writeKeyRecord, type KeyRecord } from './edge-key-cache';
@@ -36,11 +37,19 @@ export function peekKnownKey(keyHash: string, now = Date.now()): ResolvedKey | u
   return { principal: record.principal, settings: record.settings };
 }
 
-/** Drops a key from this isolate and from the colo cache: the next request re-reads Postgres. */
-export async function evictKey(keyHash: string): Promise<void> {
-  known.delete(keyHash);
-  unknown.delete(keyHash);
-  await purgeKeyRecord(keyHash);
+const signingCacheKey = (keyId: string) => `id-${keyId}`;
+
+/**
+ * Drops a key from this isolate and from the colo cache, both by hash and (for the user tokens
+ * it signed) by id: the next request re-reads Postgres.
+ */
+export async function evictKey(keyHash: string, keyId?: string): Promise<void> {
+  const cacheKeys = keyId ? [keyHash, signingCacheKey(keyId)] : [keyHash];
+  for (const k of cacheKeys) {
+    known.delete(k);
+    unknown.delete(k);
+  }
+  await Promise.all(cacheKeys.map((k) => purgeKeyRecord(k)));
 }
 
 /** Settings ride along with key lookups, so a settings change evicts every key of the tenant. */
@@ -49,38 +58,59 @@ export async function evictTenantKeys(db: Database, tenantId: string): Promise<v
     if (entry.record?.principal.tenantId === tenantId) known.delete(hash);
   }
   const rows = await db
-    .select({ keyHash: apiKeys.keyHash })
+    .select({ keyHash: apiKeys.keyHash, id: apiKeys.id })
     .from(apiKeys)
     .where(eq(apiKeys.tenantId, tenantId));
-  await Promise.all(rows.map((row) => evictKey(row.keyHash)));
+  await Promise.all(rows.map((row) => evictKey(row.keyHash, row.id)));
 }
+
+const keyColumns = {
+  id: apiKeys.id,
+  tenantId: apiKeys.tenantId,
+  role: apiKeys.role,
+  keyHash: apiKeys.keyHash,
+  expiresAt: apiKeys.expiresAt,
+  settings: tenants.settings,
+};
+const usable = and(
+  isNull(apiKeys.revokedAt),
+  or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)),
+);
+
+type KeyRow = {
+  id: string;
+  tenantId: string;
+  role: string;
+  expiresAt: Date | null;
+  settings: unknown;
+};
+const toRecord = (row: KeyRow): KeyRecord => ({
+  principal: { tenantId: row.tenantId, keyId: row.id, role: row.role as Role, userId: null },
+  expiresAt: row.expiresAt ? row.expiresAt.getTime() : null,
+  settings: parseStoredSettings(row.settings as Record<string, unknown>),
+});
 
 async function loadFromPostgres(db: Database, keyHash: string): Promise<KeyRecord | null> {
   const [row] = await db
-    .select({
-      id: apiKeys.id,
-      tenantId: apiKeys.tenantId,
-      role: apiKeys.role,
-      keyHash: apiKeys.keyHash,
-      expiresAt: apiKeys.expiresAt,
-      settings: tenants.settings,
-    })
+    .select(keyColumns)
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-    .where(
-      and(
-        eq(apiKeys.keyHash, keyHash),
-        isNull(apiKeys.revokedAt),
-        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)),
-      ),
-    )
+    .where(and(eq(apiKeys.keyHash, keyHash), usable))
     .limit(1);
   if (!row || !timingSafeEqualStrings(row.keyHash, keyHash)) return null;
-  return {
-    principal: { tenantId: row.tenantId, keyId: row.id, role: row.role as Role, userId: null },
-    expiresAt: row.expiresAt ? row.expiresAt.getTime() : null,
-    settings: parseStoredSettings(row.settings),
-  };
+  return toRecord(row);
+}
+
+/** By id, with the derived token-signing secret: what verifying a user token needs. */
+async function loadSigningKey(db: Database, keyId: string): Promise<KeyRecord | null> {
+  if (!isUuid(keyId)) return null;
+  const [row] = await db
+    .select({ ...keyColumns, tokenSecret: apiKeys.tokenSecret })
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(and(eq(apiKeys.id, keyId), usable))
+    .limit(1);
+  return row ? { ...toRecord(row), tokenSecret: row.tokenSecret } : null;
 }
 
 export interface ResolvedKey {
@@ -89,23 +119,23 @@ export interface ResolvedKey {
 }
 
 /**
- * Resolves a key hash through three tiers: this isolate (10 s), the colo's Cache API
- * (30 s), then Postgres. Returns null if the key is unknown, revoked or expired.
- * `defer` receives background work (cache fill, last-used write), usually `waitUntil`.
+ * The three tiers shared by both lookups: this isolate (10 s), the colo's Cache API (30 s),
+ * then Postgres. `cacheKey` is the key hash, or `id-<uuid>` for lookups by key id.
  */
-export async function lookupKey(
+async function resolveCached(
   db: Database,
-  keyHash: string,
-  now = Date.now(),
+  cacheKey: string,
+  load: () => Promise<KeyRecord | null>,
+  now: number,
   defer?: (work: Promise<unknown>) => void,
-): Promise<ResolvedKey | null> {
-  let entry = cached(keyHash);
+): Promise<KeyRecord | null> {
+  let entry = cached(cacheKey);
   if (!entry || entry.cachedUntil <= now) {
-    let record: KeyRecord | null | undefined = await readKeyRecord(keyHash).catch(() => undefined);
+    let record: KeyRecord | null | undefined = await readKeyRecord(cacheKey).catch(() => undefined);
     if (!record) {
-      record = await loadFromPostgres(db, keyHash);
+      record = await load();
       if (record) {
-        const fill = writeKeyRecord(keyHash, record).catch(() => {});
+        const fill = writeKeyRecord(cacheKey, record).catch(() => {});
         if (defer) defer(fill);
         else await fill;
       }
@@ -116,11 +146,11 @@ export async function lookupKey(
       lastUsedWrite: entry?.lastUsedWrite ?? 0,
     };
     if (record) {
-      unknown.delete(keyHash);
-      known.set(keyHash, entry);
+      unknown.delete(cacheKey);
+      known.set(cacheKey, entry);
     } else {
-      known.delete(keyHash);
-      unknown.set(keyHash, entry);
+      known.delete(cacheKey);
+      unknown.set(cacheKey, entry);
     }
   }
   const record = entry.record;
@@ -135,7 +165,53 @@ export async function lookupKey(
         .where(eq(apiKeys.id, record.principal.keyId)),
     );
   }
-  return { principal: record.principal, settings: record.settings };
+  return record;
+}
+
+/**
+ * Resolves a key hash through three tiers: this isolate (10 s), the colo's Cache API
+ * (30 s), then Postgres. Returns null if the key is unknown, revoked or expired.
+ * `defer` receives background work (cache fill, last-used write), usually `waitUntil`.
+ */
+export async function lookupKey(
+  db: Database,
+  keyHash: string,
+  now = Date.now(),
+  defer?: (work: Promise<unknown>) => void,
+): Promise<ResolvedKey | null> {
+  const record = await resolveCached(db, keyHash, () => loadFromPostgres(db, keyHash), now, defer);
+  return record ? { principal: record.principal, settings: record.settings } : null;
+}
+
+export interface SigningKey extends ResolvedKey {
+  /** Null for keys created before user tokens existed: they must be rotated to sign. */
+  tokenSecret: string | null;
+}
+
+/**
+ * The key that signed a user token, by its id, through the same tiers and bounds as
+ * lookupKey: verifying a token costs no more Postgres than using the key would. Null when the
+ * key is unknown, revoked or expired, so its tokens die with it.
+ */
+export async function lookupSigningKey(
+  db: Database,
+  keyId: string,
+  now = Date.now(),
+  defer?: (work: Promise<unknown>) => void,
+): Promise<SigningKey | null> {
+  const record = await resolveCached(
+    db,
+    signingCacheKey(keyId),
+    () => loadSigningKey(db, keyId),
+    now,
+    defer,
+  );
+  if (!record) return null;
+  return {
+    principal: record.principal,
+    settings: record.settings,
+    tokenSecret: record.tokenSecret ?? null,
+  };
 }
 
 /** The principal alone, for callers that do not need tenant settings. */

@@ -21,7 +21,8 @@ export type Permission =
   | 'audit:read'
   | 'metrics:read'
   | 'usage:read'
-  | 'events:write';
+  | 'events:write'
+  | 'tokens:mint';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   owner: [
@@ -37,6 +38,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'metrics:read',
     'usage:read',
     'events:write',
+    'tokens:mint',
   ],
   admin: [
     'documents:read',
@@ -51,6 +53,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'metrics:read',
     'usage:read',
     'events:write',
+    'tokens:mint',
   ],
   editor: [
     'documents:read',
@@ -60,6 +63,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'chat',
     'keys:self',
     'events:write',
+    'tokens:mint',
   ],
   viewer: ['documents:read', 'search', 'chat', 'keys:self', 'events:write'],
   ingest: ['documents:upload', 'keys:self'],
@@ -79,4 +83,49 @@ const RANK: Record<Role, number> = { owner: 3, admin: 2, editor: 1, viewer: 1, i
 /** Whether a key of role `actor` may create, rotate or revoke a key of role `target`. */
 export function canManageRole(actor: Role, target: Role): boolean {
   return RANK[actor] >= RANK[target];
+}
+
+export function isPermission(value: string): value is Permission {
+  return Object.values(GRANTS).some((grants) => (grants as readonly string[]).includes(value));
+}
+
+/**
+ * What a user token may ever carry. Key management, minting and tenant settings stay with the
+ * tenant's server: a token handed to a browser can never widen itself or mint another.
+ */
+export const USER_TOKEN_OPERATIONS = [
+  'documents:read',
+  'documents:write',
+  'documents:upload',
+  'search',
+  'chat',
+  'events:write',
+  'keys:self',
+  'audit:read',
+  'usage:read',
+  'metrics:read',
+] as const satisfies readonly Permission[];
+
+/** A token minted without `operations`: an end user's everyday set, within the key's role. */
+export const DEFAULT_USER_OPERATIONS = [
+  'documents:read',
+  'documents:write',
+  'documents:upload',
+  'search',
+  'chat',
+  'events:write',
+  'keys:self',
+] as const satisfies readonly Permission[];
+
+/** Whether a token signed by a key of `role` may carry `operation`. */
+export function canDelegate(role: Role, operation: string): boolean {
+  return (
+    (USER_TOKEN_OPERATIONS as readonly string[]).includes(operation) &&
+    roleAllows(role, operation as Permission)
+  );
+}
+
+/** The default operations a token of a key of `role` gets. */
+export function defaultUserOperations(role: Role): Permission[] {
+  return DEFAULT_USER_OPERATIONS.filter((op) => roleAllows(role, op));
 }

@@ -5,6 +5,7 @@ import type { AnswerCache, CachedAnswer } from '../ai/llm/failover';
 import type { Database } from '../db/client';
 import { pgArray } from '../db/sql';
 import { recordCacheLookup, type MetricsTarget } from '../metrics';
+import { accessPredicate, type DocumentAccess } from '../access/visibility';
 
 export const DEFAULT_ANSWER_CACHE_THRESHOLD = 0.92;
 
@@ -36,7 +37,9 @@ interface StoredAnswer {
 const vectorLiteral = (values: number[]) => `[${values.join(',')}]`;
 
 /**
- * The semantic answer cache on `answer_cache` (pgvector): one partition per tenant and scope.
+ * The semantic answer cache on `answer_cache` (pgvector): one partition per tenant, scope and
+ * reach (the scope hash includes who may see what, see scopeHash), and a hit must still be
+ * within the asker's reach document by document.
  * An entry is only valid while every document it cites is unchanged: a lookup deletes entries
  * citing a document that was updated after the entry was written, or that no longer exists,
  * and never returns them.
@@ -49,8 +52,11 @@ export function pgAnswerCache(options: {
   threshold: number;
   /** Counts every lookup as a hit or a miss (`cache_lookup`, kind `answer`). */
   metrics?: MetricsTarget;
+  /** The asker's reach (null: an API key). Every cited document must still be within it. */
+  access?: DocumentAccess | null;
 }): SemanticAnswerCache {
   const { db, embedder, tenantId, scopeHash, threshold } = options;
+  const reach = accessPredicate(options.access ?? null, 'd');
   const vectors = new Map<string, Promise<number[]>>();
   // The same question is looked up and then stored: embed it once.
   const embed = (text: string) => {
@@ -94,6 +100,16 @@ export function pgAnswerCache(options: {
         FROM answer_cache ac
         WHERE ac.tenant_id = ${tenantId}::uuid AND ac.scope_hash = ${scopeHash}
           AND ac.id NOT IN (SELECT id FROM stale)
+          ${
+            // A document made private, or a collection left, since the answer was written.
+            reach
+              ? sql`AND NOT EXISTS (
+                  SELECT 1 FROM unnest(ac.document_ids) AS cited(id)
+                  WHERE NOT EXISTS (
+                    SELECT 1 FROM documents d
+                    WHERE d.id = cited.id AND d.tenant_id = ac.tenant_id AND ${reach}))`
+              : sql``
+          }
         ORDER BY ac.embedding <=> ${vector}::vector
         LIMIT 1`);
       const best = result.rows[0];

@@ -1,4 +1,5 @@
 import type { PassageRetriever, RetrievedPassage } from '../ai/answer/passages';
+import type { DocumentAccess } from '../access/visibility';
 import type { Database } from '../db/client';
 import type { Env } from '../env';
 import type { SearchFilters } from '../retrieval/scope';
@@ -19,12 +20,18 @@ export interface TimedRetriever extends PassageRetriever {
 }
 
 /**
- * Passages for an answer: hybrid search inside the scope. A failed retrieval leg degrades the
- * search to the other leg (see search), so the answer chain still runs, down to its extractive
- * tier; only both legs failing stops the turn (`retrieval_unavailable`). The tenant is whatever the caller
- * authenticated as; a per-call `documentIds` can only narrow the scope further.
+ * Passages for an answer: hybrid search inside the scope and the asker's reach. A failed
+ * retrieval leg degrades the search to the other leg (see search), so the answer chain still
+ * runs, down to its extractive tier; only both legs failing stops the turn
+ * (`retrieval_unavailable`). The tenant is whatever the caller authenticated as; a per-call
+ * `documentIds` can only narrow the scope further.
  */
-export function searchRetriever(env: Env, db: Database, scope: SearchFilters): TimedRetriever {
+export function searchRetriever(
+  env: Env,
+  db: Database,
+  scope: SearchFilters,
+  access: DocumentAccess | null = null,
+): TimedRetriever {
   let last: RetrievalTiming | null = null;
   return {
     lastTiming: () => last,
@@ -37,6 +44,7 @@ export function searchRetriever(env: Env, db: Database, scope: SearchFilters): T
         offset: 0,
         filters: narrow(scope, options.documentIds),
         highlight: false,
+        access,
       });
       last = {
         latencyMs: Math.round((performance.now() - started) * 100) / 100,

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { accessOf, isAdminKey, userAccess, type DocumentAccess } from '../access/visibility';
 import { openDatabase, type Database } from '../db/client';
 import { conversations } from '../db/schema';
 import type { Env } from '../env';
@@ -9,6 +10,7 @@ import { AUTHENTICATED, errorResponses } from '../http/openapi';
 import { idempotency } from '../http/idempotent-response';
 import { createRouter } from '../http/router';
 import type { MetricsRecorder } from '../metrics';
+import type { Principal } from '../types';
 import { authorize } from '../middleware/auth';
 import { answerBody, sseBody, toApiEvents } from './api-events';
 import { ephemeralConversation } from './ephemeral';
@@ -49,6 +51,7 @@ const conversationDto = (row: ConversationRow) => ({
   title: row.title,
   scope: row.scope as ChatScope,
   messageCount: row.messageCount,
+  ownerUserId: row.ownerUserId,
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });
@@ -58,13 +61,38 @@ function conversationStub(env: Env, tenantId: string, conversationId: string) {
   return env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(`${tenantId}:${conversationId}`));
 }
 
-async function requireConversation(db: Database, tenantId: string, id: string) {
+/**
+ * Conversations belong to their creator (issue #16): a user token reaches its user's; an API
+ * key without admin rights the ones it started itself; owner and admin keys the tenant's.
+ */
+function conversationOwnership(principal: Principal): SQL | undefined {
+  if (principal.userId !== null) return eq(conversations.ownerUserId, principal.userId);
+  if (isAdminKey(principal)) return undefined;
+  return and(isNull(conversations.ownerUserId), eq(conversations.createdByKeyId, principal.keyId));
+}
+
+async function requireConversation(db: Database, principal: Principal, id: string) {
   const [row] = await db
     .select()
     .from(conversations)
-    .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, id)));
+    .where(
+      and(
+        eq(conversations.tenantId, principal.tenantId),
+        eq(conversations.id, id),
+        conversationOwnership(principal),
+      ),
+    );
   if (!row) throw ApiError.notFound('conversation');
   return row;
+}
+
+/**
+ * Whose documents a conversation's answers draw on: its owner's. A user asks with their own
+ * token's reach; an admin key answering in a user's conversation keeps to that user's reach.
+ */
+function conversationAccess(principal: Principal, row: ConversationRow): DocumentAccess | null {
+  if (row.ownerUserId === null) return accessOf(principal);
+  return principal.userId === row.ownerUserId ? accessOf(principal) : userAccess(row.ownerUserId);
 }
 
 /** The Durable Object reports failures as `code: message`; map the known ones to HTTP. */
@@ -86,6 +114,7 @@ const describeStreamError = (error: unknown) =>
 interface TurnInput {
   env: Env;
   tenantId: string;
+  access: DocumentAccess | null;
   scope: ChatScope | undefined;
   conversation: ConversationLog;
   question: string;
@@ -175,7 +204,7 @@ chatRouter.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    const { tenantId } = c.var.principal;
+    const { tenantId, userId, keyId } = c.var.principal;
     const id = crypto.randomUUID();
     // The object first: a row always has its object, an object without a row is unreachable.
     await conversationStub(c.env, tenantId, id)
@@ -183,7 +212,14 @@ chatRouter.openapi(
       .catch(fromObjectError);
     const [row] = await c.var.db
       .insert(conversations)
-      .values({ id, tenantId, title: body.title ?? null, scope: body.scope ?? {} })
+      .values({
+        id,
+        tenantId,
+        title: body.title ?? null,
+        scope: body.scope ?? {},
+        ownerUserId: userId,
+        createdByKeyId: keyId,
+      })
       .returning();
     return c.json(conversationDto(row!), 201);
   },
@@ -201,7 +237,7 @@ chatRouter.openapi(
     method: 'get',
     path: '/v1/conversations',
     operationId: 'listConversations',
-    summary: "The tenant's conversations, most recently active first",
+    summary: "The caller's conversations (an admin key: the tenant's), most recently active first",
     middleware: [authorize('chat')] as const,
     request: { query: ListConversationsQuery },
     responses: {
@@ -232,6 +268,7 @@ chatRouter.openapi(
       .where(
         and(
           eq(conversations.tenantId, c.var.principal.tenantId),
+          conversationOwnership(c.var.principal),
           after
             ? sql`(${conversations.updatedAt}, ${conversations.id}) < (${after.u}::timestamptz, ${after.i}::uuid)`
             : undefined,
@@ -277,7 +314,7 @@ chatRouter.openapi(
   }),
   async (c) => {
     const { tenantId } = c.var.principal;
-    const row = await requireConversation(c.var.db, tenantId, c.req.valid('param').id);
+    const row = await requireConversation(c.var.db, c.var.principal, c.req.valid('param').id);
     const stub = conversationStub(c.env, tenantId, row.id);
     const [messages, summary] = await Promise.all([stub.messages(), stub.summary()]).catch(
       fromObjectError,
@@ -308,7 +345,7 @@ chatRouter.openapi(
   }),
   async (c) => {
     const { tenantId } = c.var.principal;
-    const row = await requireConversation(c.var.db, tenantId, c.req.valid('param').id);
+    const row = await requireConversation(c.var.db, c.var.principal, c.req.valid('param').id);
     await conversationStub(c.env, tenantId, row.id).delete();
     await c.var.db
       .delete(conversations)
@@ -336,13 +373,14 @@ chatRouter.openapi(
   async (c) => {
     const { tenantId } = c.var.principal;
     const body = c.req.valid('json');
-    const row = await requireConversation(c.var.db, tenantId, c.req.valid('param').id);
+    const row = await requireConversation(c.var.db, c.var.principal, c.req.valid('param').id);
     const question = body.content;
     return respond(
       c,
       {
         env: c.env,
         tenantId,
+        access: conversationAccess(c.var.principal, row),
         scope: row.scope as ChatScope,
         conversation: deferredTurnLog(conversationStub(c.env, tenantId, row.id)),
         question,
@@ -384,6 +422,7 @@ chatRouter.openapi(
       {
         env: c.env,
         tenantId: c.var.principal.tenantId,
+        access: accessOf(c.var.principal),
         scope: body.scope,
         conversation: ephemeralConversation(),
         question: body.question,
@@ -425,7 +464,7 @@ chatRouter.openapi(
     const { tenantId } = c.var.principal;
     const { id, mid } = c.req.valid('param');
     const body = c.req.valid('json');
-    const row = await requireConversation(c.var.db, tenantId, id);
+    const row = await requireConversation(c.var.db, c.var.principal, id);
     const { seq } = await conversationStub(c.env, tenantId, row.id)
       .addFeedback(mid, body.rating, body.comment ?? null)
       .catch(fromObjectError);
@@ -459,7 +498,7 @@ chatRouter.openapi(
   async (c) => {
     const { tenantId } = c.var.principal;
     const { afterSeq, limit } = c.req.valid('query');
-    const row = await requireConversation(c.var.db, tenantId, c.req.valid('param').id);
+    const row = await requireConversation(c.var.db, c.var.principal, c.req.valid('param').id);
     const events = await conversationStub(c.env, tenantId, row.id)
       .events({ afterSeq, limit })
       .catch(fromObjectError);

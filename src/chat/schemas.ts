@@ -33,6 +33,9 @@ export const ConversationSchema = z
     title: z.string().nullable(),
     scope: ChatScopeSchema,
     messageCount: z.number().int(),
+    ownerUserId: z.string().nullable().openapi({
+      description: 'The end user who started it; null when an API key did',
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

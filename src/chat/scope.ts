@@ -34,9 +34,15 @@ export function scopeFilters(scope: ChatScope | undefined): SearchFilters {
   return out;
 }
 
-/** Answers are cached per scope: the same question over other documents is another question. */
-export async function scopeHash(filters: SearchFilters): Promise<string> {
+/**
+ * Answers are cached per scope: the same question over other documents is another question.
+ * `reach` (accessKey of the asker, '' for API keys) partitions them by who asked, so an answer
+ * built from passages one user may see is never served to another (docs/access.md).
+ */
+export async function scopeHash(filters: SearchFilters, reach = ''): Promise<string> {
   const keys = Object.keys(filters).sort() as Array<keyof SearchFilters>;
-  const canonical = JSON.stringify(keys.map((k) => [k, filters[k]]));
+  const entries: unknown[] = keys.map((k) => [k, filters[k]]);
+  if (reach) entries.push(['reach', reach]);
+  const canonical = JSON.stringify(entries);
   return (await sha256Hex(canonical)).slice(0, 32);
 }

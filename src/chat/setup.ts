@@ -6,6 +6,7 @@ import { durableBreakers } from '../ai/reliability/breakers';
 import { postgresBudgetLedger } from '../ai/usage/budget';
 import { priceTable } from '../ai/usage/prices';
 import { recordUsage, utcDay } from '../usage/record';
+import { accessKey, type DocumentAccess } from '../access/visibility';
 import type { Database } from '../db/client';
 import type { Env } from '../env';
 import { MetricsRecorder, type MetricsTarget } from '../metrics';
@@ -56,19 +57,21 @@ export async function chatTurnDeps(options: {
   metrics?: MetricsTarget;
   /** Keeps budget settlements alive after the client goes away (the request's `waitUntil`). */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /** Whose reach retrieval and the answer cache keep to; null: an API key (the tenant). */
+  access: DocumentAccess | null;
 }): Promise<{ deps: ChatTurnDeps; retriever: TimedRetriever }> {
-  const { env, db, tenantId, conversation } = options;
+  const { env, db, tenantId, conversation, access } = options;
   const metrics = options.metrics ?? new MetricsRecorder();
   const config = llmConfigFromEnv(env);
   const prices = priceTable(env.LLM_PRICES);
   const client = anthropicFromConfig(config);
   const llm = client && meteredLlm(client, metrics, tenantId, 'answer', prices);
   const filters = scopeFilters(options.scope);
-  const hash = await scopeHash(filters);
+  const hash = await scopeHash(filters, accessKey(access));
   // Retrieval and the answer cache embed the same question: one AI call serves both (and is
   // metered once, behind the sharing).
   const turnEnv = shareEmbeddingCalls(meteredAi(env, metrics, tenantId, 'query'));
-  const retriever = searchRetriever(turnEnv, db, filters);
+  const retriever = searchRetriever(turnEnv, db, filters, access);
   const cache = pgAnswerCache({
     db,
     embedder: createEmbedder(turnEnv),
@@ -76,6 +79,7 @@ export async function chatTurnDeps(options: {
     scopeHash: hash,
     threshold: answerCacheThreshold(env.ANSWER_CACHE_THRESHOLD),
     metrics,
+    access,
   });
   const answer = cacheFirst(cache);
   // One budget for every model call of the turn (summary and answer tiers). The cap is read

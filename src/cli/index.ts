@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { createClient, VellumError, type VellumClient } from '../client';
 import { contentTypeOf, expandInput, sha256File } from './files';
 import { progressBar } from './progress';
+import { mintFromArgs } from './token';
 
 const USAGE = `usage: vellum <command> [options]
 
@@ -12,6 +13,9 @@ const USAGE = `usage: vellum <command> [options]
   ask "<question>"                                   stream a cited answer
   docs ls [--status ready] [--limit 20]
   keys create --role <role> --name <name>            prints the new secret
+  token mint --user <id> [--tenant <id> --key-id <id>] [--ops search,chat] [--ttl 3600]
+             [--collection c]... [--scope-tag t]... [--owner-only]
+                                                     prints a user token, minted locally
 
   --url <url>   (or VELLUM_URL)     --key <key>   (or VELLUM_KEY)
 `;
@@ -45,6 +49,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         limit: { type: 'string', default: '20' },
         role: { type: 'string' },
         name: { type: 'string' },
+        user: { type: 'string' },
+        tenant: { type: 'string' },
+        'key-id': { type: 'string' },
+        ops: { type: 'string' },
+        ttl: { type: 'string' },
+        collection: { type: 'string', multiple: true },
+        'scope-tag': { type: 'string', multiple: true },
+        'owner-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -60,6 +72,32 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
   const baseUrl = values.url ?? process.env.VELLUM_URL;
   const apiKey = values.key ?? process.env.VELLUM_KEY;
+  if (command === 'token' && rest[0] === 'mint') {
+    // Local: needs the key, never the server.
+    if (!apiKey) {
+      io.err('set VELLUM_KEY (or pass --key)\n');
+      return 2;
+    }
+    try {
+      const minted = await mintFromArgs({
+        apiKey,
+        tenantId: values.tenant,
+        keyId: values['key-id'],
+        user: values.user,
+        operations: values.ops,
+        ttl: values.ttl,
+        collections: values.collection,
+        tags: values['scope-tag'],
+        ownerOnly: values['owner-only'],
+      });
+      io.out(`${minted.token}\n`);
+      io.err(`expires ${minted.expiresAt}\n`);
+      return 0;
+    } catch (error) {
+      io.err(`error: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
   if (!baseUrl || !apiKey) {
     io.err('set VELLUM_URL and VELLUM_KEY (or pass --url and --key)\n');
     return 2;

@@ -12,8 +12,12 @@ import { parseChatEvents } from './sse';
 import type {
   ApiKey,
   AuditEntry,
+  CreateTokenRequest,
   Chunk,
   CreateKeyRequest,
+  Collection,
+  CollectionDetail,
+  CreateCollectionRequest,
   Document,
   DocumentDetail,
   DocumentPatch,
@@ -29,6 +33,9 @@ import type {
 export type * from './types';
 export type * from './chat-types';
 export { parseChatEvents, parseSse } from './sse';
+// Local minting (no round trip): the one runtime module shared with the server, on purpose, so
+// a token minted here is byte-for-byte one the server would mint (WebCrypto only).
+export { mintUserToken, type MintInput } from '../auth/user-token';
 export type { AppType } from '../app';
 
 export interface ClientOptions {
@@ -162,6 +169,24 @@ export function createClient(options: ClientOptions) {
     },
   };
 
+  const enc = encodeURIComponent;
+  const collections = {
+    create: (body: CreateCollectionRequest) =>
+      json<Collection>('POST', '/v1/collections', { json: body }),
+    list: (query: { limit?: number; cursor?: string } = {}) =>
+      json<Page<Collection>>('GET', '/v1/collections', { query }),
+    get: (id: string) => json<CollectionDetail>('GET', `/v1/collections/${id}`),
+    delete: async (id: string) => void (await send('DELETE', `/v1/collections/${id}`)),
+    addDocument: async (id: string, documentId: string) =>
+      void (await send('PUT', `/v1/collections/${id}/documents/${documentId}`)),
+    removeDocument: async (id: string, documentId: string) =>
+      void (await send('DELETE', `/v1/collections/${id}/documents/${documentId}`)),
+    addMember: async (id: string, userId: string) =>
+      void (await send('PUT', `/v1/collections/${id}/members/${enc(userId)}`)),
+    removeMember: async (id: string, userId: string) =>
+      void (await send('DELETE', `/v1/collections/${id}/members/${enc(userId)}`)),
+  };
+
   const chat = {
     create: (body: CreateConversationRequest = {}) =>
       json<Conversation>('POST', '/v1/conversations', { json: body }),
@@ -202,6 +227,7 @@ export function createClient(options: ClientOptions) {
 
   return {
     documents,
+    collections,
     search: (body: SearchRequest) =>
       json<SearchResponse>('POST', '/v1/search', { json: body, safe: true }),
     keys: {
@@ -214,6 +240,11 @@ export function createClient(options: ClientOptions) {
         }),
       rotate: (id: string) => json<IssuedKey>('POST', `/v1/keys/${id}/rotate`, { json: {} }),
       revoke: async (id: string) => void (await send('DELETE', `/v1/keys/${id}`)),
+    },
+    /** Server-side minting; `mintUserToken(apiKey, …)` does the same locally. */
+    tokens: {
+      create: (body: CreateTokenRequest) =>
+        json<{ token: string; expiresAt: string }>('POST', '/v1/tokens', { json: body }),
     },
     audit: (query: { limit?: number; cursor?: string } = {}) =>
       json<Page<AuditEntry>>('GET', '/v1/audit', { query }),

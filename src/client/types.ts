@@ -9,8 +9,14 @@ import type {
   PatchBody,
   UploadResultSchema,
 } from '../documents/schemas';
+import type {
+  CollectionDetailSchema,
+  CollectionSchema,
+  CreateCollectionBody,
+} from '../collections/schemas';
 import type { CreateKeyBody, IssuedKeySchema, KeySchema } from '../keys/schemas';
 import type { SearchBody, SearchResponseSchema } from '../search/schemas';
+import type { CreateTokenBody } from '../tokens/schemas';
 
 export type Document = z.output<typeof DocumentSchema>;
 export type DocumentDetail = z.output<typeof DocumentDetailSchema>;
@@ -18,11 +24,17 @@ export type Chunk = z.output<typeof ChunkSchema>;
 export type UploadResult = z.output<typeof UploadResultSchema>;
 export type ListDocumentsQuery = Partial<z.input<typeof ListQuery>>;
 export type DocumentPatch = z.input<typeof PatchBody>;
+/** `private` (owner and collections) or `tenant`; see docs/access.md. */
+export type Visibility = Document['visibility'];
+export type Collection = z.output<typeof CollectionSchema>;
+export type CollectionDetail = z.output<typeof CollectionDetailSchema>;
+export type CreateCollectionRequest = z.input<typeof CreateCollectionBody>;
 export type SearchRequest = z.input<typeof SearchBody>;
 export type SearchResponse = z.output<typeof SearchResponseSchema>;
 export type ApiKey = z.output<typeof KeySchema>;
 export type IssuedKey = z.output<typeof IssuedKeySchema>;
 export type CreateKeyRequest = z.input<typeof CreateKeyBody>;
+export type CreateTokenRequest = z.input<typeof CreateTokenBody>;
 export type AuditEntry = Record<string, unknown> & { id: string; action: string };
 export interface Page<T> {
   data: T[];

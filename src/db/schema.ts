@@ -32,6 +32,8 @@ export const tenants = pgTable('tenants', {
   settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
   /** Bumped on every document change; part of search/answer cache keys. */
   corpusVersion: bigint('corpus_version', { mode: 'number' }).notNull().default(0),
+  /** 'active', or 'deleting' while an operator's DELETE /v1/tenants/:id runs (issue #16). */
+  status: text('status').notNull().default('active'),
   createdAt: createdAt(),
 });
 
@@ -50,6 +52,11 @@ export const apiKeys = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     createdBy: uuid('created_by'),
+    /**
+     * HMAC-SHA-256(key, fixed label): verifies the user tokens this key signs (src/auth/user-token.ts).
+     * Null for keys created before migration 0008; they must be rotated to sign tokens.
+     */
+    tokenSecret: text('token_secret'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -83,11 +90,17 @@ export const documents = pgTable(
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     summary: text('summary'),
     suggestedTags: text('suggested_tags').array(),
+    /** The end user whose token uploaded it (issue #16); null for an API key's upload. */
+    ownerUserId: text('owner_user_id'),
+    createdByKeyId: uuid('created_by_key_id'),
+    /** `private` (owner and collections) or `tenant` (everyone in the tenant); docs/access.md. */
+    visibility: text('visibility').$type<'private' | 'tenant'>().notNull().default('tenant'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex('documents_tenant_sha_idx').on(t.tenantId, t.sha256),
+    // NULLS NOT DISTINCT in migrations/0009: content dedup is per owner, keys share the null owner.
+    uniqueIndex('documents_tenant_owner_sha_idx').on(t.tenantId, t.ownerUserId, t.sha256),
     index('documents_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
     index('documents_tenant_updated_idx').on(t.tenantId, t.updatedAt, t.id),
     index('documents_tenant_title_idx').on(t.tenantId, t.title, t.id),
@@ -207,6 +220,8 @@ export const auditLog = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     tenantId: tenantId(),
     keyId: uuid('key_id'),
+    /** The end user of a user token; null for an API key. */
+    userId: text('user_id'),
     action: text('action').notNull(),
     targetType: text('target_type').notNull(),
     targetId: text('target_id'),
@@ -240,10 +255,55 @@ export const conversations = pgTable(
     title: text('title'),
     scope: jsonb('scope').$type<Record<string, unknown>>().notNull().default({}),
     messageCount: integer('message_count').notNull().default(0),
+    /** The end user who started it (issue #16); null when an API key did. */
+    ownerUserId: text('owner_user_id'),
+    createdByKeyId: uuid('created_by_key_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [index('conversations_tenant_idx').on(t.tenantId, t.updatedAt, t.id)],
+);
+
+/** Named sets of documents shared with their members (user ids); docs/access.md. */
+export const collections = pgTable(
+  'collections',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantId(),
+    name: text('name').notNull(),
+    ownerUserId: text('owner_user_id'),
+    createdByKeyId: uuid('created_by_key_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('collections_tenant_idx').on(t.tenantId, t.createdAt, t.id)],
+);
+
+export const collectionDocuments = pgTable(
+  'collection_documents',
+  {
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => collections.id, { onDelete: 'cascade' }),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => documents.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
+    addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.collectionId, t.documentId] })],
+);
+
+export const collectionMembers = pgTable(
+  'collection_members',
+  {
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => collections.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    tenantId: tenantId(),
+    addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.collectionId, t.userId] })],
 );
 
 export const answerCache = pgTable(
@@ -391,3 +451,34 @@ export const bm25Df = pgTable(
       .where(sql`${t.df} <= 0`),
   ],
 );
+
+/** Platform operator keys (issue #16): they manage tenants and nothing inside one. */
+export const operatorKeys = pgTable(
+  'operator_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('operator_keys_hash_idx').on(t.keyHash)],
+);
+
+/**
+ * One row per tenant deletion: progress while it runs, and the record that it happened after the
+ * tenant row is gone (no foreign key, on purpose).
+ */
+export const tenantDeletions = pgTable('tenant_deletions', {
+  tenantId: uuid('tenant_id').primaryKey(),
+  tenantName: text('tenant_name').notNull(),
+  /** 'running', 'done' or 'failed'. */
+  status: text('status').notNull().default('running'),
+  documentsTotal: integer('documents_total').notNull().default(0),
+  documentsDeleted: integer('documents_deleted').notNull().default(0),
+  error: text('error'),
+  requestedBy: uuid('requested_by'),
+  requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+  completedAt: timestamp('completed_at', { withTimezone: true }),
+});

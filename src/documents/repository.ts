@@ -3,6 +3,7 @@ import type { Database } from '../db/client';
 import { chunks, documents, documentVersions, ingestionEvents } from '../db/schema';
 import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/cursor';
 import { versionWhere } from '../ingest/status';
+import { accessPredicate, type DocumentAccess } from '../access/visibility';
 import { forgetCorpusVersion } from '../retrieval/corpus-version';
 
 export type DocumentRow = typeof documents.$inferSelect;
@@ -36,6 +37,8 @@ export function toDocumentDto(row: DocumentRow) {
     metadata: row.metadata,
     summary: row.summary,
     suggestedTags: row.suggestedTags,
+    visibility: row.visibility,
+    ownerUserId: row.ownerUserId,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -62,11 +65,15 @@ export function toVersionDto(row: VersionRow) {
 /** Reads never see a document being deleted (src/documents/purge.ts). */
 const notDeleting = ne(documents.status, 'deleting');
 
-/** A document by id; one being deleted only when `includeDeleting` (DELETE is idempotent). */
+/**
+ * A document of the tenant, if `access` (null = an API key: the whole tenant) reaches it; one
+ * being deleted only when `includeDeleting` (DELETE is idempotent).
+ */
 export async function findDocument(
   db: Database,
   tenantId: string,
   id: string,
+  access: DocumentAccess | null = null,
   options: { includeDeleting?: boolean } = {},
 ) {
   const [row] = await db
@@ -77,17 +84,30 @@ export async function findDocument(
         eq(documents.tenantId, tenantId),
         eq(documents.id, id),
         options.includeDeleting ? undefined : notDeleting,
+        accessPredicate(access, 'documents'),
       ),
     )
     .limit(1);
   return row;
 }
 
-export async function findDocumentBySha(db: Database, tenantId: string, sha256: string) {
+/** The document of this owner (null: API-key uploads) holding this content; dedup is per owner. */
+export async function findDocumentBySha(
+  db: Database,
+  tenantId: string,
+  sha256: string,
+  ownerUserId: string | null,
+) {
   const [row] = await db
     .select()
     .from(documents)
-    .where(and(eq(documents.tenantId, tenantId), eq(documents.sha256, sha256)))
+    .where(
+      and(
+        eq(documents.tenantId, tenantId),
+        eq(documents.sha256, sha256),
+        sql`${documents.ownerUserId} IS NOT DISTINCT FROM ${ownerUserId}`,
+      ),
+    )
     .limit(1);
   return row;
 }
@@ -183,8 +203,13 @@ const cursorFor =
     (sort === 'title' ? typeof v[0] === 'string' : isCursorTimestamp(v[0])) &&
     isUuid(v[1]);
 
-/** Keyset pagination over (sort column, id), always inside one tenant. */
-export async function listDocuments(db: Database, tenantId: string, options: ListOptions) {
+/** Keyset pagination over (sort column, id), always inside one tenant and the caller's reach. */
+export async function listDocuments(
+  db: Database,
+  tenantId: string,
+  options: ListOptions,
+  access: DocumentAccess | null = null,
+) {
   const column =
     options.sort === 'title'
       ? documents.title
@@ -192,6 +217,8 @@ export async function listDocuments(db: Database, tenantId: string, options: Lis
         ? documents.updatedAt
         : documents.createdAt;
   const filters: SQL[] = [eq(documents.tenantId, tenantId), notDeleting];
+  const reach = accessPredicate(access, 'documents');
+  if (reach) filters.push(reach);
   if (options.tag) filters.push(sql`${documents.tags} @> ARRAY[${options.tag}]::text[]`);
   if (options.status) filters.push(eq(documents.status, options.status));
   if (options.mime) filters.push(eq(documents.mimeType, options.mime));

@@ -14,6 +14,8 @@ import {
 import { authorize } from '../middleware/auth';
 import type { Database } from '../db/client';
 import type { AppEnv } from '../types';
+import { accessOf, isAdminKey } from '../access/visibility';
+import { syncVectorAccess } from '../retrieval/vectors/access-sync';
 import { and, eq } from 'drizzle-orm';
 import { downloadTtl, signDownload } from './download-token';
 import { requestDocumentDeletion } from './purge';
@@ -86,9 +88,32 @@ async function restoreAfterFailedReprocess(
   });
 }
 
-async function requireDocument(c: Context<AppEnv>, id: string) {
-  const row = await findDocument(c.var.db, c.var.principal.tenantId, id);
+/** A document the caller can see; any other (another user's private one too) is a 404. */
+async function requireDocument(
+  c: Context<AppEnv>,
+  id: string,
+  options: { includeDeleting?: boolean } = {},
+) {
+  const { db, principal } = c.var;
+  const row = await findDocument(db, principal.tenantId, id, accessOf(principal), options);
   if (!row) throw ApiError.notFound('document');
+  return row;
+}
+
+/**
+ * A document the caller may change: API keys as their role allows; a user only their own
+ * (a document shared with them is readable, not theirs to change).
+ */
+async function requireWritableDocument(
+  c: Context<AppEnv>,
+  id: string,
+  options: { includeDeleting?: boolean } = {},
+) {
+  const row = await requireDocument(c, id, options);
+  const { userId } = c.var.principal;
+  if (userId !== null && row.ownerUserId !== userId) {
+    throw ApiError.forbidden('only the owner of this document may change it');
+  }
   return row;
 }
 
@@ -191,7 +216,7 @@ documentsRouter.openAPIRegistry.registerPath({
 });
 
 documentsRouter.put('/v1/documents/:id/content', authorize('documents:write'), async (c) => {
-  const current = await requireDocument(c, parseId(c.req.param('id')));
+  const current = await requireWritableDocument(c, parseId(c.req.param('id')));
   const version = current.currentVersion + 1;
   const upload = await receiveUpload(
     c,
@@ -231,7 +256,13 @@ documentsRouter.openapi(
         throw new ApiError(400, 'validation_failed', 'metadata filters look like key:value');
       return [pair.slice(0, at), pair.slice(at + 1)];
     });
-    const page = await listDocuments(c.var.db, c.var.principal.tenantId, { ...query, metadata });
+    const { db, principal } = c.var;
+    const page = await listDocuments(
+      db,
+      principal.tenantId,
+      { ...query, metadata },
+      accessOf(principal),
+    );
     return c.json(page, 200);
   },
 );
@@ -260,7 +291,7 @@ documentsRouter.openapi(
     method: 'patch',
     path: '/v1/documents/{id}',
     operationId: 'updateDocument',
-    summary: 'Change title, tags or metadata',
+    summary: 'Change title, tags, metadata or visibility (`private` | `tenant`)',
     middleware: [authorize('documents:write')] as const,
     request: {
       params: IdParam,
@@ -273,8 +304,14 @@ documentsRouter.openapi(
   }),
   async (c) => {
     const { db, principal } = c.var;
-    const before = await requireDocument(c, c.req.valid('param').id);
+    const before = await requireWritableDocument(c, c.req.valid('param').id);
     const patch = c.req.valid('json');
+    // Visibility decides who else sees it: its owner, or a key acting for the whole tenant.
+    const changesVisibility =
+      patch.visibility !== undefined && patch.visibility !== before.visibility;
+    if (changesVisibility && principal.userId === null && !isAdminKey(principal)) {
+      throw ApiError.forbidden(`role '${principal.role}' may not change a document's visibility`);
+    }
     const row = await db.transaction(async (tx) => {
       const [updated] = await tx
         .update(documents)
@@ -294,6 +331,8 @@ documentsRouter.openapi(
       await bumpCorpusVersionIfServed(tx, principal.tenantId, before.id);
       return updated!;
     });
+    // Vectorize filters on a copy of the visibility kept with each vector: rewrite it.
+    if (changesVisibility) await syncVectorAccess(c.env, db, row);
     return c.json(toDocumentDto(row), 200);
   },
 );
@@ -318,10 +357,10 @@ documentsRouter.openapi(
   }),
   async (c) => {
     const { db, principal } = c.var;
-    const row = await findDocument(db, principal.tenantId, c.req.valid('param').id, {
+    // A document already being deleted is found too: repeating the DELETE re-queues its saga.
+    const row = await requireWritableDocument(c, c.req.valid('param').id, {
       includeDeleting: true,
     });
-    if (!row) throw ApiError.notFound('document');
     if (row.status !== 'deleting') {
       await recordAudit(db, principal, c.var.requestId, {
         action: 'document.delete',
@@ -427,7 +466,7 @@ documentsRouter.openapi(
   }),
   async (c) => {
     const { db, principal } = c.var;
-    const row = await requireDocument(c, c.req.valid('param').id);
+    const row = await requireWritableDocument(c, c.req.valid('param').id);
     if (row.status === 'queued' || row.status === 'processing') {
       throw new ApiError(409, 'conflict', `the document is already ${row.status}`);
     }

@@ -52,6 +52,13 @@ export const DocumentSchema = z
     metadata: z.record(z.string(), z.unknown()),
     summary: z.string().nullable(),
     suggestedTags: z.array(z.string()).nullable(),
+    visibility: z.enum(['private', 'tenant']).openapi({
+      description:
+        '`private`: the owner and members of its collections; `tenant`: every user of the tenant',
+    }),
+    ownerUserId: z.string().nullable().openapi({
+      description: 'The end user whose token uploaded it; null when an API key did',
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -144,7 +151,13 @@ export const ListQuery = z
   .strict();
 
 export const PatchBody = z
-  .object({ title: Title.optional(), tags: Tags.optional(), metadata: Metadata.optional() })
+  .object({
+    title: Title.optional(),
+    tags: Tags.optional(),
+    metadata: Metadata.optional(),
+    /** Only the owner, or an owner/admin API key, may change it. */
+    visibility: z.enum(['private', 'tenant']).optional(),
+  })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'nothing to update')
   .openapi('DocumentPatch');

@@ -43,6 +43,8 @@ export async function insertUploadedDocument(
   upload: UploadRow,
   audit: Audit,
 ): Promise<{ created: DocumentRow } | { existing: DocumentRow }> {
+  // A user token's upload is owned by its user and private; an API key's is the tenant's.
+  const owner = audit.principal.userId ?? null;
   const result = await db.execute<{
     created: Record<string, unknown> | null;
     existing: Record<string, unknown> | null;
@@ -50,14 +52,17 @@ export async function insertUploadedDocument(
     WITH existing AS (
       SELECT d.* FROM documents d
       WHERE d.tenant_id = ${tenantId}::uuid AND d.sha256 = ${upload.sha256}
+        AND d.owner_user_id IS NOT DISTINCT FROM ${owner}::text
       LIMIT 1
     ), doc AS (
       INSERT INTO documents (id, tenant_id, title, mime_type, byte_size, sha256, current_version,
-                             status, stage, tags, metadata)
+                             status, stage, tags, metadata, owner_user_id, created_by_key_id,
+                             visibility)
       SELECT ${upload.documentId}::uuid, ${tenantId}::uuid, ${upload.title}, ${upload.mimeType},
              ${upload.byteSize}, ${upload.sha256}, 1, 'queued', 'queued',
              ${pgArray(upload.tags)}::text[],
-             ${jsonb(upload.metadata)}
+             ${jsonb(upload.metadata)}, ${owner}::text, ${audit.principal.keyId}::uuid,
+             ${owner === null ? 'tenant' : 'private'}
       WHERE NOT EXISTS (SELECT 1 FROM existing)
       RETURNING *
     ), version AS (
@@ -69,8 +74,10 @@ export async function insertUploadedDocument(
       INSERT INTO ingestion_events (tenant_id, document_id, version, stage, status, detail)
       SELECT tenant_id, id, 1, 'upload', 'queued', ${jsonb({ bytes: upload.byteSize })} FROM doc
     ), audit AS (
-      INSERT INTO audit_log (tenant_id, key_id, action, target_type, target_id, request_id, after)
-      SELECT tenant_id, ${audit.principal.keyId}::uuid, 'document.create', 'document', id::text,
+      INSERT INTO audit_log (tenant_id, key_id, user_id, action, target_type, target_id,
+                             request_id, after)
+      SELECT tenant_id, ${audit.principal.keyId}::uuid, ${owner}::text, 'document.create',
+             'document', id::text,
              ${audit.requestId},
              ${jsonb({ title: upload.title, sha256: upload.sha256, bytes: upload.byteSize, mimeType: upload.mimeType })}
       FROM doc
@@ -84,7 +91,7 @@ export async function insertUploadedDocument(
 
 export type VersionOutcome =
   | { kind: 'created'; document: DocumentRow; bumped: boolean }
-  /** Another document of the tenant already holds this content; nothing written. */
+  /** Another document of the same owner already holds this content; nothing written. */
   | { kind: 'held'; holderId: string }
   /** `current_version` moved on since it was read (a concurrent upload); nothing written. */
   | { kind: 'raced' };
@@ -111,6 +118,7 @@ export async function insertUploadedVersion(
     WITH holder AS (
       SELECT d.id FROM documents d
       WHERE d.tenant_id = ${tenantId}::uuid AND d.sha256 = ${upload.sha256}
+        AND d.owner_user_id IS NOT DISTINCT FROM ${current.ownerUserId}::text
       LIMIT 1
     ), doc AS (
       UPDATE documents SET
@@ -131,9 +139,10 @@ export async function insertUploadedVersion(
       SELECT tenant_id, id, ${version}, 'upload', 'queued', ${jsonb({ bytes: upload.byteSize })}
       FROM doc
     ), audit AS (
-      INSERT INTO audit_log (tenant_id, key_id, action, target_type, target_id, request_id,
-                             before, after)
-      SELECT tenant_id, ${audit.principal.keyId}::uuid, 'document.version.create', 'document',
+      INSERT INTO audit_log (tenant_id, key_id, user_id, action, target_type, target_id,
+                             request_id, before, after)
+      SELECT tenant_id, ${audit.principal.keyId}::uuid, ${audit.principal.userId ?? null}::text,
+             'document.version.create', 'document',
              id::text, ${audit.requestId},
              ${jsonb({ version: current.currentVersion, sha256: current.sha256 })},
              ${jsonb({ version, sha256: upload.sha256, bytes: upload.byteSize })}

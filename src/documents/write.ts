@@ -91,7 +91,9 @@ export async function createDocumentFromUpload(
   } catch (error) {
     // A concurrent identical upload won the unique index; the statement wrote nothing.
     if (isUniqueViolation(error))
-      return duplicate(await findDocumentBySha(db, principal.tenantId, upload.sha256));
+      return duplicate(
+        await findDocumentBySha(db, principal.tenantId, upload.sha256, principal.userId ?? null),
+      );
     await discardAfterFailedInsert(c, key, error);
     throw error;
   }

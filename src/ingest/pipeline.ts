@@ -296,7 +296,12 @@ async function indexText(
   const embedder = createEmbedder(ctx.env);
   const vectors = createVectorStore(ctx.env, ctx.db);
   const [document] = await ctx.db
-    .select({ tags: documents.tags, mimeType: documents.mimeType })
+    .select({
+      tags: documents.tags,
+      mimeType: documents.mimeType,
+      visibility: documents.visibility,
+      ownerUserId: documents.ownerUserId,
+    })
     .from(documents)
     .where(eq(documents.id, ref.documentId));
   let reused = 0;
@@ -352,6 +357,8 @@ async function indexText(
           version: ref.version,
           tags: document?.tags ?? [],
           mimeType: document?.mimeType,
+          visibility: document?.visibility,
+          ownerUserId: document?.ownerUserId,
         },
       })),
     );

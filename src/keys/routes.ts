@@ -49,7 +49,8 @@ async function requireKey(c: Context<AppEnv>, id: string): Promise<KeyRow> {
 }
 
 /** After the commit, so any lookup that starts later reads the new state. */
-const evictAfterCommit = (keyHash: string) => evictKey(keyHash).catch(() => {});
+const evictAfterCommit = (keyHash: string, keyId: string) =>
+  evictKey(keyHash, keyId).catch(() => {});
 
 keysRouter.openapi(
   createRoute({
@@ -63,7 +64,27 @@ keysRouter.openapi(
       ...errorResponses(...AUTHENTICATED, 403),
     },
   }),
-  (c) => c.json(c.var.principal, 200),
+  (c) => {
+    const { keyId, tenantId, role, userId, operations, scope } = c.var.principal;
+    // An API key answers with its own identity; a user token also with who it speaks for.
+    const token =
+      userId === null
+        ? {}
+        : {
+            userId,
+            operations: [...(operations ?? [])],
+            ...(scope
+              ? {
+                  scope: {
+                    collections: scope.collections && [...scope.collections],
+                    tags: scope.tags && [...scope.tags],
+                    ownerOnly: scope.ownerOnly,
+                  },
+                }
+              : {}),
+          };
+    return c.json({ keyId, tenantId, role, ...token }, 200);
+  },
 );
 
 keysRouter.openapi(
@@ -197,7 +218,7 @@ keysRouter.openapi(
       return { issued, previous };
     });
     // The old key's cached expiry is stale now: re-read it on its next use.
-    await evictAfterCommit(old.keyHash);
+    await evictAfterCommit(old.keyHash, old.id);
     return c.json(
       {
         key: toKeyDto(result.issued.key),
@@ -238,7 +259,7 @@ keysRouter.openapi(
         });
       });
     }
-    await evictAfterCommit(target.keyHash);
+    await evictAfterCommit(target.keyHash, target.id);
     return c.body(null, 204);
   },
 );

@@ -63,5 +63,19 @@ export const ListKeysQuery = z
   .strict();
 
 export const SelfSchema = z
-  .object({ keyId: z.uuid(), tenantId: z.uuid(), role: z.enum(ROLES) })
+  .object({
+    keyId: z.uuid(),
+    tenantId: z.uuid(),
+    role: z.enum(ROLES),
+    /** Set when a user token makes the request (issue #16). */
+    userId: z.string().nullable().optional(),
+    operations: z.array(z.string()).optional(),
+    scope: z
+      .object({
+        collections: z.array(z.string()).optional(),
+        tags: z.array(z.string()).optional(),
+        ownerOnly: z.boolean().optional(),
+      })
+      .optional(),
+  })
   .openapi('CurrentKey');

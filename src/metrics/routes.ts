@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AUTHENTICATED, errorResponses } from '../http/openapi';
 import { createRouter } from '../http/router';
+import { tenantWideOnly } from '../access/tenant-wide';
 import { authorize } from '../middleware/auth';
 import { sinkKind } from './flush';
 import { toPrometheus } from './prometheus';
@@ -25,7 +26,7 @@ metricsRouter.openapi(
     operationId: 'getMetrics',
     summary:
       "The tenant's current figures: latency per route, ingest backlog, cache hit rates, AI usage today",
-    middleware: [authorize('metrics:read')] as const,
+    middleware: [authorize('metrics:read'), tenantWideOnly()] as const,
     request: { query: WindowQuery },
     responses: {
       200: {
@@ -61,7 +62,7 @@ metricsRouter.openAPIRegistry.registerPath({
 });
 
 /** Prometheus scrape target; the same figures as `/v1/admin/metrics`, behind a `metrics:read` key. */
-metricsRouter.get('/metrics', authorize('metrics:read'), async (c) => {
+metricsRouter.get('/metrics', authorize('metrics:read'), tenantWideOnly(), async (c) => {
   const window = WindowQuery.safeParse({ window: c.req.query('window') });
   const windowMinutes = window.success ? window.data.window : 60;
   const tenantId = c.var.principal.tenantId;

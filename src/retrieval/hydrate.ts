@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { accessPredicate, type DocumentAccess } from '../access/visibility';
 import { pgArray } from '../db/sql';
 
 export interface ChunkHit {
@@ -17,15 +18,18 @@ export interface ChunkHit {
 }
 
 /**
- * Loads chunk rows for ids, re-checking the tenant and the served version, so an id from any
- * store that is foreign or stale is dropped here.
+ * Loads chunk rows for ids, re-checking the tenant, the served version and the caller's reach,
+ * so an id from any store that is foreign, stale or out of reach is dropped here.
  */
 export async function hydrateChunks(
   db: Database,
   tenantId: string,
   ids: string[],
+  access: DocumentAccess | null = null,
 ): Promise<Map<string, ChunkHit>> {
   if (ids.length === 0) return new Map();
+  // The legs already applied the reach; checked again here so no store can leak a chunk.
+  const reach = accessPredicate(access, 'd');
   const result = await db.execute<{
     id: string;
     document_id: string;
@@ -44,6 +48,7 @@ export async function hydrateChunks(
     from chunks c
     join documents d on d.id = c.document_id and d.tenant_id = c.tenant_id and c.version = d.ready_version
     where c.tenant_id = ${tenantId}::uuid and c.id = any(${pgArray(ids)}::uuid[])
+      ${reach ? sql`and ${reach}` : sql``}
   `);
   return new Map(
     result.rows.map((r) => [

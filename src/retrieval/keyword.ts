@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { accessPredicate, type DocumentAccess } from '../access/visibility';
 import { documentPredicates, type SearchFilters } from './scope';
 
 /** BM25 parameters: the classic Robertson/Lucene defaults. */
@@ -66,6 +67,8 @@ async function candidateQuery(db: Database, tenantId: string, query: string) {
 export interface KeywordOptions {
   limit: number;
   filters?: SearchFilters;
+  /** An end user's reach, applied to candidates inside the statement (before the limit). */
+  access?: DocumentAccess | null;
   /** Also return the cached embeddings (of this model) of the top `count` hits, for feedback. */
   feedback?: { count: number; model: string };
 }
@@ -77,7 +80,8 @@ export interface KeywordResult {
 }
 
 /**
- * BM25 inside one tenant's served chunks, in one statement (two for long queries):
+ * BM25 inside one tenant's served chunks, in one statement (two for long queries). The
+ * statistics (N, avgdl, df) stay tenant-wide whoever asks; a user's reach only drops candidates.
  * - N, avgdl and each query term's df are read by key from `bm25_corpus` / `bm25_df`
  *   (kept at write time, see bm25-stats.ts);
  * - candidates come from the (tenant_id, tsv) GIN index, `tenant_id = $1 and tsv @@ q`
@@ -96,11 +100,13 @@ export async function keywordSearch(
   if (!/[\p{L}\p{N}]/u.test(query)) return { items: [], feedback: [] };
   const candidates = await candidateQuery(db, tenantId, query);
   if (!candidates) return { items: [], feedback: [] };
+  const reach = accessPredicate(options.access ?? null, 'd');
   const where = sql.join(
     [
       sql`c.tenant_id = ${tenantId}::uuid`,
       sql`c.tsv @@ ${candidates}`,
       ...documentPredicates(options.filters),
+      ...(reach ? [reach] : []),
     ],
     sql` and `,
   );

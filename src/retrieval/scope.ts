@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { accessPredicate, type DocumentAccess } from '../access/visibility';
 import { pgArray } from '../db/sql';
 
 /** Document-level filters a client may narrow search with. They can never widen the tenant. */
@@ -36,18 +37,25 @@ export function documentPredicates(filters: SearchFilters | undefined): SQL[] {
   return out;
 }
 
-/** The tenant's document ids matching the filters (for stores that filter by id). */
+/** Whether a reach narrows by more than visibility (a token scope): resolved to ids for stores. */
+export const isScopedAccess = (access: DocumentAccess | null | undefined) =>
+  !!access && (!!access.collections || !!access.tags || !!access.ownerOnly);
+
+/** The tenant's document ids matching the filters and the caller's reach (for stores that filter by id). */
 export async function resolveDocumentIds(
   db: Database,
   tenantId: string,
   filters: SearchFilters,
   limit = 10_000,
+  access: DocumentAccess | null = null,
 ) {
+  const reach = accessPredicate(access, 'd');
   const where = sql.join(
     [
       sql`d.tenant_id = ${tenantId}::uuid`,
       sql`d.ready_version is not null`,
       ...documentPredicates(filters),
+      ...(reach ? [reach] : []),
     ],
     sql` and `,
   );

@@ -7,7 +7,13 @@ import { highlight, type Snippet } from './highlight';
 import { hydrateChunks, type ChunkHit } from './hydrate';
 import { keywordSearch } from './keyword';
 import { createReranker } from './rerank';
-import { hasDocumentFilters, resolveDocumentIds, type SearchFilters } from './scope';
+import type { DocumentAccess } from '../access/visibility';
+import {
+  hasDocumentFilters,
+  isScopedAccess,
+  resolveDocumentIds,
+  type SearchFilters,
+} from './scope';
 import { createVectorStore } from './vectors';
 import { retrievalUnavailable, runLeg, semanticBreakerKey, type RetrievalLeg } from './degrade';
 
@@ -34,6 +40,8 @@ export interface SearchRequest {
   highlight?: boolean;
   /** Hybrid only: top keyword results used as pseudo-relevance feedback for the semantic leg. */
   feedback?: number;
+  /** An end user's reach (null or absent: an API key, the whole tenant); see docs/access.md. */
+  access?: DocumentAccess | null;
 }
 
 export interface SearchResult extends ChunkHit {
@@ -83,13 +91,16 @@ export async function search(
   const wantSemantic = request.mode !== 'keyword';
   const wantKeyword = request.mode !== 'semantic';
 
-  // Document filters become an id list for the vector store; resolved once, only if needed.
+  const access = request.access ?? null;
+  // Document filters (and a token scope the vector store cannot express) become an id list for
+  // the vector store; resolved once, only if needed (a degraded keyword search never does).
+  const needsIds = hasDocumentFilters(request.filters) || isScopedAccess(access);
   let scope: Promise<string[] | undefined> | undefined;
   const scopeIds = () =>
-    (scope ??= hasDocumentFilters(request.filters)
-      ? resolveDocumentIds(db, tenantId, request.filters!)
+    (scope ??= needsIds
+      ? resolveDocumentIds(db, tenantId, request.filters ?? {}, undefined, access)
       : Promise.resolve(undefined));
-  if (wantSemantic && hasDocumentFilters(request.filters) && (await scopeIds())!.length === 0) {
+  if (wantSemantic && needsIds && (await scopeIds())!.length === 0) {
     return { results: [], total: 0, timings, degraded: [] };
   }
 
@@ -99,6 +110,7 @@ export async function search(
     const { items, feedback } = await keywordSearch(db, tenantId, request.query, {
       limit: depth,
       filters: request.filters,
+      access,
       ...(feedbackDocs > 0
         ? { feedback: { count: feedbackDocs, model: createEmbedder(env).model } }
         : {}),
@@ -116,7 +128,10 @@ export async function search(
     const start = performance.now();
     const matches = await createVectorStore(env, db).query(tenantId, vector, {
       topK: depth,
-      ...(ids ? { filter: { documentIds: ids } } : {}),
+      filter: {
+        ...(ids ? { documentIds: ids } : {}),
+        ...(access ? { access } : {}),
+      },
     });
     timings.vector = since(start);
     return { name: 'semantic', items: matches.map((m) => ({ id: m.id, score: m.score })) };
@@ -171,6 +186,7 @@ export async function search(
       db,
       tenantId,
       head.map((r) => r.id),
+      access,
     );
     const reranked = await createReranker(env).rerank(
       request.query,
@@ -191,6 +207,7 @@ export async function search(
     db,
     tenantId,
     page.map((p) => p.id),
+    access,
   );
   timings.hydrate = since(start);
   const results: SearchResult[] = [];

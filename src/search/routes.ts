@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { accessKey, accessOf } from '../access/visibility';
 import { ApiError } from '../errors';
 import { AUTHENTICATED, errorResponse, errorResponses } from '../http/openapi';
 import { createRouter } from '../http/router';
@@ -50,7 +51,10 @@ searchRouter.openapi(
     const started = performance.now();
     const body = c.req.valid('json');
     const { db, principal } = c.var;
+    const access = accessOf(principal);
     const params = {
+      // Cached results are per reach: one user's results are never served to another.
+      reach: accessKey(access),
       q: normaliseQuery(body.query),
       mode: body.mode,
       filters: body.filters ?? null,
@@ -95,6 +99,7 @@ searchRouter.openapi(
         rerank: body.rerank,
         highlight: body.highlight,
         feedback: body.feedback,
+        access,
       });
       const nextOffset = offset + body.topK;
       payload = {

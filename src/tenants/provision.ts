@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { displayPrefix, generateApiKey, hashApiKey } from '../auth/api-key';
+import { deriveTokenSigningSecret } from '../auth/user-token';
 import type { Database } from '../db/client';
 import { apiKeys, tenants } from '../db/schema';
 import type { Role } from '../types';
@@ -40,6 +41,8 @@ export async function issueKey(
       role: input.role,
       prefix: displayPrefix(secret),
       keyHash: await hashApiKey(secret),
+      // Stored so the edge can verify the user tokens this key signs without the key itself.
+      tokenSecret: await deriveTokenSigningSecret(secret),
       expiresAt: input.expiresAt ?? null,
       createdBy: input.createdBy ?? null,
     })

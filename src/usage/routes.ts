@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AUTHENTICATED, errorResponses } from '../http/openapi';
 import { createRouter } from '../http/router';
+import { tenantWideOnly } from '../access/tenant-wide';
 import { authorize } from '../middleware/auth';
 import { DayRangeQuery, resolveDayRange } from './day-range';
 import { usageReport } from './report';
@@ -25,7 +26,7 @@ usageRouter.openapi(
     operationId: 'getUsage',
     summary:
       "The tenant's usage per day: active keys, searches, answers, tokens, cost; storage now",
-    middleware: [authorize('usage:read')] as const,
+    middleware: [authorize('usage:read'), tenantWideOnly()] as const,
     request: { query: DayRangeQuery },
     responses: {
       200: {

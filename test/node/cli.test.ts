@@ -86,4 +86,38 @@ describe('vellum CLI against a local stack', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('usage: vellum');
   });
+
+  it('mints a user token locally that the server accepts as that user', async () => {
+    const self = await fetch(`${fixture.stack.url}/v1/keys/self`, {
+      headers: { authorization: `Bearer ${fixture.key}` },
+    }).then((r) => r.json() as Promise<{ tenantId: string; keyId: string }>);
+    const minted = await vellum(
+      'token',
+      'mint',
+      '--user',
+      'cli-user',
+      '--tenant',
+      self.tenantId,
+      '--key-id',
+      self.keyId,
+      '--ops',
+      'search,keys:self',
+      '--ttl',
+      '600',
+    );
+    const token = minted.stdout.trim();
+    expect(token).toMatch(/^vut1\.[\w-]+\.[\w-]+$/);
+    const res = await fetch(`${fixture.stack.url}/v1/keys/self`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      userId: 'cli-user',
+      operations: ['search', 'keys:self'],
+      tenantId: self.tenantId,
+    });
+    const missing = await vellum('token', 'mint', '--user', 'x').catch((e) => e);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--key-id');
+  });
 });

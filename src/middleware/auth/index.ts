@@ -1,7 +1,9 @@
 import { createMiddleware } from 'hono/factory';
 import { hashApiKey, looksLikeApiKey } from '../../auth/api-key';
 import { blockedError, clientIp, isBlocked, recordFailedAuth } from '../../auth/failed-auth';
-import { lookupKey, peekKnownKey } from '../../auth/key-store';
+import { lookupKey, peekKnownKey, type ResolvedKey } from '../../auth/key-store';
+import { looksLikeUserToken } from '../../auth/user-token';
+import { resolveUserToken } from '../../auth/user-token-auth';
 import { roleAllows, type Permission } from '../../auth/roles';
 import { ApiError } from '../../errors';
 import { clampSettings, operatorCeilings } from '../../tenants/ceilings';
@@ -17,7 +19,10 @@ declare module 'hono' {
   }
 }
 
-/** `Authorization: Bearer vk_...` -> `c.var.principal` and `c.var.tenantSettings`. */
+/**
+ * `Authorization: Bearer vk_...` (an API key) or `Bearer vut1....` (a user token, issue #16)
+ * -> `c.var.principal` and `c.var.tenantSettings`.
+ */
 export const authenticate = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     const ip = clientIp(c.req.raw);
@@ -27,15 +32,30 @@ export const authenticate = () =>
     };
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match || !looksLikeApiKey(match[1]!)) return fail();
-    const keyHash = await hashApiKey(match[1]!);
-    // A blocked address keeps the keys this isolate already knows (no lookup cost) but gets no
-    // Cache API or Postgres work for anything else: guessing keys stops costing us anything.
-    if (isBlocked(ip) && !peekKnownKey(keyHash)) throw blockedError(ip!);
-    const resolved = await lookupKey(c.var.db, keyHash, Date.now(), (work) =>
-      c.executionCtx.waitUntil(work.catch(() => {})),
-    );
-    if (!resolved) return fail('the API key is unknown, expired or revoked');
+    const credential = match?.[1] ?? '';
+    const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(() => {}));
+    let resolved: ResolvedKey | null;
+    if (looksLikeUserToken(credential)) {
+      // Tokens are verified with the signing key's cached record only; a blocked address is
+      // refused before any of it (its tokens are as guessable as its keys).
+      if (isBlocked(ip)) throw blockedError(ip!);
+      try {
+        resolved = await resolveUserToken(c.var.db, credential, Date.now(), defer);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) {
+          await recordFailedAuth(c.env.AUTH_FAILURE_LIMITER, ip);
+        }
+        throw error;
+      }
+    } else {
+      if (!looksLikeApiKey(credential)) return fail();
+      const keyHash = await hashApiKey(credential);
+      // A blocked address keeps the keys this isolate already knows (no lookup cost) but gets no
+      // Cache API or Postgres work for anything else: guessing keys stops costing us anything.
+      if (isBlocked(ip) && !peekKnownKey(keyHash)) throw blockedError(ip!);
+      resolved = await lookupKey(c.var.db, keyHash, Date.now(), defer);
+      if (!resolved) return fail('the API key is unknown, expired or revoked');
+    }
     c.set('principal', resolved.principal);
     // Held to the operator's ceilings here, where settings take effect for rate limits and the
     // ingest backlog, so a value stored before a ceiling was lowered cannot exceed it either.
@@ -50,11 +70,18 @@ export const authenticate = () =>
 /** Which permission each `authorize(...)` middleware checks, for permissionOf. */
 const declared = new WeakMap<object, Permission>();
 
-/** Declares the permission a route needs; the role table in auth/roles.ts decides. */
+/**
+ * Declares the permission a route needs; the role table in auth/roles.ts decides, and a user
+ * token's operations narrow it further.
+ */
 export const authorize = (permission: Permission) => {
   const middleware = createMiddleware<AppEnv>(async (c, next) => {
-    if (!roleAllows(c.var.principal.role, permission)) {
-      throw ApiError.forbidden(`role '${c.var.principal.role}' lacks '${permission}'`);
+    const { role, operations } = c.var.principal;
+    if (!roleAllows(role, permission)) {
+      throw ApiError.forbidden(`role '${role}' lacks '${permission}'`);
+    }
+    if (operations && !operations.includes(permission)) {
+      throw ApiError.forbidden(`this user token does not allow '${permission}'`);
     }
     await next();
   });

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { scopeCollectionIds } from '../../access/visibility';
 import type { Database } from '../../db/client';
 import { chunked, assertVector } from './validate';
 import type { VectorFilter, VectorMatch, VectorRecord, VectorStore } from './vector-store';
@@ -73,14 +74,20 @@ export class PgVectorStore implements VectorStore {
     if (filter.documentIds && filter.documentIds.length === 0) return [];
     const documentIds = filter.documentIds ? toTextArray(filter.documentIds) : null;
     const tags = filter.tags?.length ? toTextArray(filter.tags) : null;
+    const access = filter.access;
+    const scopeCollections = access ? scopeCollectionIds(access) : undefined;
 
-    // One statement: vellum_nearest_chunks (migrations/0004_vector_leg.sql) picks an exact scan
-    // or an iterative HNSW scan, so every tenant gets its full topK whatever its share.
+    // One statement: vellum_nearest_chunks_v2 (migrations/0004_vector_leg.sql, 0009_ownership.sql)
+    // picks an exact scan or an iterative HNSW scan, so every tenant gets its full topK whatever
+    // its share, and applies a user's reach inside that scan.
     const result = await this.db.execute<Record<string, unknown>>(sql`
       SELECT id, document_id, version, tags, mime_type, 1 - distance AS score
-      FROM vellum_nearest_chunks(${tenantId}::uuid, ${vectorLiteral(vector)}::vector,
+      FROM vellum_nearest_chunks_v2(${tenantId}::uuid, ${vectorLiteral(vector)}::vector,
         ${topK}::int, ${this.exactScanMaxRows}::int, ${documentIds}::uuid[], ${tags}::text[],
-        ${filter.mimeType ?? null}::text)`);
+        ${filter.mimeType ?? null}::text, ${access?.userId ?? null}::text,
+        ${scopeCollections ? toTextArray(scopeCollections) : null}::uuid[],
+        ${access?.tags ? toTextArray(access.tags) : null}::text[],
+        ${access?.ownerOnly ?? false}::boolean)`);
     return (result.rows as unknown as MatchRow[]).map((row) => ({
       id: row.id,
       score: Number(row.score),

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { onTestFinished } from 'vitest';
 import { newTenant } from '../../../test/helpers';
-import { insertDocument } from '../../../test/pg-chunks';
+import { insertDocument, shareThroughCollection } from '../../../test/pg-chunks';
 import { vectorStoreCases, type VectorStoreHarness } from '../../../test/vector-store-cases';
 import { openDatabase } from '../../db/client';
 import { MemoryVectorize } from './memory-vectorize';
@@ -18,13 +18,23 @@ const pgvector =
       store: new PgVectorStore(db, options),
       newTenant: async () => (await newTenant()).tenantId,
       addDocument: (tenantId, texts, spec) => insertDocument(db, tenantId, { texts, ...spec }),
+      share: async (tenantId, documentId, userId) => {
+        await shareThroughCollection(db, tenantId, documentId, userId);
+      },
     };
     return harness;
   };
 
-/** Vectorize over the in-memory stand-in; tags resolve to document ids as Postgres would. */
+/**
+ * Vectorize over the in-memory stand-in; tags and collections resolve to document ids as the
+ * Postgres resolvers (vectors/index.ts) would.
+ */
 const vectorize = async () => {
-  const tagsOf = new Map<string, { tenantId: string; tags: string[] }>();
+  const tagsOf = new Map<
+    string,
+    { tenantId: string; tags: string[]; visibility?: string; ownerUserId?: string | null }
+  >();
+  const members = new Map<string, Set<string>>();
   const index = new MemoryVectorize({
     dimensions: 768,
     metadataIndexes: [...VECTORIZE_METADATA_INDEXES],
@@ -34,14 +44,32 @@ const vectorize = async () => {
       [...tagsOf]
         .filter(([, d]) => d.tenantId === tenantId && tags.every((t) => d.tags.includes(t)))
         .map(([id]) => id),
+    resolveCollections: async (tenantId, userId) =>
+      [...tagsOf]
+        .filter(
+          ([id, d]) =>
+            d.tenantId === tenantId &&
+            members.get(id)?.has(userId) &&
+            d.visibility === 'private' &&
+            d.ownerUserId !== userId,
+        )
+        .map(([id]) => id),
   });
   const harness: VectorStoreHarness = {
     store,
     newTenant: async () => crypto.randomUUID(),
     async addDocument(tenantId, texts, spec) {
       const documentId = crypto.randomUUID();
-      tagsOf.set(documentId, { tenantId, tags: spec?.tags ?? [] });
+      tagsOf.set(documentId, {
+        tenantId,
+        tags: spec?.tags ?? [],
+        visibility: spec?.visibility ?? 'tenant',
+        ownerUserId: spec?.ownerUserId ?? null,
+      });
       return { documentId, chunkIds: texts.map(() => crypto.randomUUID()) };
+    },
+    share: async (_tenantId, documentId, userId) => {
+      members.set(documentId, new Set([...(members.get(documentId) ?? []), userId]));
     },
   };
   return harness;

@@ -1,9 +1,14 @@
+import type { DocumentAccess } from '../../access/visibility';
+
 /** Metadata stored with every chunk vector. */
 export interface VectorMetadata {
   documentId: string;
   version: number;
   tags?: string[];
   mimeType?: string;
+  /** Who may see the document (issue #16); stores that filter by metadata keep a copy. */
+  visibility?: 'private' | 'tenant';
+  ownerUserId?: string | null;
 }
 
 export interface VectorRecord {
@@ -18,6 +23,11 @@ export interface VectorFilter {
   /** A document matches when it carries all of these tags. */
   tags?: string[];
   mimeType?: string;
+  /**
+   * An end user's reach, applied inside the query before topK (never after). A scoped reach
+   * (collections, tags, ownerOnly) must come with `documentIds` resolved under it.
+   */
+  access?: DocumentAccess;
 }
 
 export interface VectorMatch {

@@ -1,5 +1,7 @@
+import { sha256Hex } from '../../crypto/hash';
 import { byteLength, VECTORIZE_LIMITS as LIMITS } from './limits';
 import { assertVector, chunked } from './validate';
+import type { DocumentAccess } from '../../access/visibility';
 import type {
   VectorFilter,
   VectorMatch,
@@ -9,13 +11,38 @@ import type {
 } from './vector-store';
 
 /** Metadata properties the index needs metadata indexes for (create them before inserting). */
-export const VECTORIZE_METADATA_INDEXES = ['documentId', 'mimeType', 'version'] as const;
+export const VECTORIZE_METADATA_INDEXES = ['documentId', 'mimeType', 'version', 'access'] as const;
 
 /** Resolves tag filters to the tenant's matching document ids (tags are arrays, not indexable). */
 export type TagResolver = (tenantId: string, tags: string[]) => Promise<string[]>;
 
+/**
+ * The served documents a user reaches only through their collections (private, not theirs).
+ * Membership is a many-to-many relation no metadata filter can express, so it is read from
+ * Postgres and queried by document id.
+ */
+export type CollectionResolver = (tenantId: string, userId: string) => Promise<string[]>;
+
 export interface VectorizeStoreOptions {
   resolveTags?: TagResolver;
+  resolveCollections?: CollectionResolver;
+}
+
+/**
+ * The `access` metadata of a vector: `tenant` for a document shared with the tenant, `u:<hash>`
+ * for one private to its owner, `none` for a private one without owner (collections only).
+ * Vectorize indexes the first 64 bytes of a string, so user ids (any length) are hashed.
+ */
+export async function accessTag(
+  metadata: Pick<VectorMetadata, 'visibility' | 'ownerUserId'>,
+): Promise<string | undefined> {
+  if (metadata.visibility === 'tenant') return 'tenant';
+  if (metadata.visibility !== 'private') return undefined;
+  return metadata.ownerUserId ? userAccessTag(metadata.ownerUserId) : 'none';
+}
+
+export async function userAccessTag(userId: string): Promise<string> {
+  return `u:${(await sha256Hex(userId)).slice(0, 32)}`;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -61,16 +88,20 @@ export class VectorizeStore implements VectorStore {
 
   async upsert(tenantId: string, records: VectorRecord[]): Promise<void> {
     checkNamespace(tenantId);
-    const vectors = records.map((r): VectorizeVector => {
-      assertVector(r.values);
-      const metadata: Record<string, VectorizeVectorMetadata> = {
-        documentId: r.metadata.documentId,
-        version: r.metadata.version,
-      };
-      if (r.metadata.tags?.length) metadata.tags = r.metadata.tags;
-      if (r.metadata.mimeType) metadata.mimeType = r.metadata.mimeType;
-      return { id: vectorIdFor(tenantId, r.id), values: r.values, namespace: tenantId, metadata };
-    });
+    const vectors = await Promise.all(
+      records.map(async (r): Promise<VectorizeVector> => {
+        assertVector(r.values);
+        const metadata: Record<string, VectorizeVectorMetadata> = {
+          documentId: r.metadata.documentId,
+          version: r.metadata.version,
+        };
+        if (r.metadata.tags?.length) metadata.tags = r.metadata.tags;
+        if (r.metadata.mimeType) metadata.mimeType = r.metadata.mimeType;
+        const access = await accessTag(r.metadata);
+        if (access) metadata.access = access;
+        return { id: vectorIdFor(tenantId, r.id), values: r.values, namespace: tenantId, metadata };
+      }),
+    );
     const index = this.indexFor(tenantId);
     for (const batch of chunked(vectors, LIMITS.maxUpsertBatch)) await index.upsert(batch);
   }
@@ -103,7 +134,10 @@ export class VectorizeStore implements VectorStore {
 
     const index = this.indexFor(tenantId);
     const prefix = `${compactTenant(tenantId)}.`;
-    const filters = buildFilters(documentIds, filter.mimeType);
+    const filters = filter.access
+      ? await this.accessFilters(tenantId, filter.access, documentIds, filter.mimeType)
+      : buildFilters(documentIds, filter.mimeType);
+    if (filters.length === 0) return [];
     const results = await Promise.all(
       filters.map((f) =>
         index.query(vector, {
@@ -114,12 +148,41 @@ export class VectorizeStore implements VectorStore {
         }),
       ),
     );
+    const seen = new Set<string>();
     return results
       .flatMap((r) => r.matches)
-      .filter((m) => m.id.startsWith(prefix))
+      .filter((m) => m.id.startsWith(prefix) && !seen.has(m.id) && !!seen.add(m.id))
       .sort((a, b) => b.score - a.score)
       .slice(0, topK)
       .map((m) => ({ id: m.id.slice(prefix.length), score: m.score, metadata: toMetadata(m) }));
+  }
+
+  /**
+   * A user's reach as metadata filters, each applied by Vectorize before its topK: one query for
+   * what is shared with the tenant or owned by the user (the `access` metadata), and queries by
+   * id for what reaches them only through collections. The merged top topK is then exact.
+   */
+  private async accessFilters(
+    tenantId: string,
+    access: DocumentAccess,
+    documentIds: string[] | undefined,
+    mimeType: string | undefined,
+  ): Promise<VectorizeVectorMetadataFilter[]> {
+    if ((access.collections || access.tags || access.ownerOnly) && !documentIds) {
+      throw new Error('a scoped reach needs the document ids resolved under it');
+    }
+    if (!this.options.resolveCollections) throw new Error('user reach needs a collection resolver');
+    const [mine, viaCollections] = await Promise.all([
+      userAccessTag(access.userId),
+      this.options.resolveCollections(tenantId, access.userId),
+    ]);
+    const shared = { access: { $in: ['tenant', mine] } };
+    const allowed = documentIds ? new Set(documentIds) : undefined;
+    const byId = allowed ? viaCollections.filter((id) => allowed.has(id)) : viaCollections;
+    return [
+      ...buildFilters(documentIds, mimeType, shared),
+      ...(byId.length ? buildFilters(byId, mimeType) : []),
+    ].filter((f): f is VectorizeVectorMetadataFilter => f !== undefined);
   }
 }
 
@@ -137,9 +200,13 @@ function checkNamespace(tenantId: string): void {
 function buildFilters(
   documentIds: string[] | undefined,
   mimeType: string | undefined,
+  extra: VectorizeVectorMetadataFilter = {},
 ): (VectorizeVectorMetadataFilter | undefined)[] {
-  const base: VectorizeVectorMetadataFilter = mimeType ? { mimeType: { $eq: mimeType } } : {};
-  if (!documentIds) return [mimeType ? base : undefined];
+  const base: VectorizeVectorMetadataFilter = {
+    ...extra,
+    ...(mimeType ? { mimeType: { $eq: mimeType } } : {}),
+  };
+  if (!documentIds) return [Object.keys(base).length ? base : undefined];
   const groups: string[][] = [];
   let current: string[] = [];
   for (const id of new Set(documentIds)) {
