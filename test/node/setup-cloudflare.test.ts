@@ -30,6 +30,7 @@ describe('npm run setup:cloudflare -- --dry-run', () => {
       'wrangler queues create vellum-ingest',
       'wrangler queues create vellum-ingest-dlq',
       'wrangler queues create vellum-events',
+      'wrangler queues create vellum-events-dlq',
       'wrangler vectorize create vellum-chunks --dimensions 768 --metric cosine',
       'wrangler vectorize create-metadata-index vellum-chunks --propertyName documentId --type string',
       'wrangler vectorize create-metadata-index vellum-chunks --propertyName mimeType --type string',
@@ -67,6 +68,7 @@ describe('planSetup', () => {
     const steps = planSetup(existing, { skipSecrets: true }).map((s) => s.args.join(' '));
     expect(steps).toEqual([
       'queues create vellum-events',
+      'queues create vellum-events-dlq',
       'vectorize create-metadata-index vellum-chunks --propertyName mimeType --type string',
       'vectorize create-metadata-index vellum-chunks --propertyName version --type number',
     ]);
