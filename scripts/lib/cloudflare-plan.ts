@@ -2,7 +2,12 @@
 // runs them, its --dry-run prints them, and test/node checks them.
 
 export const BUCKET = 'vellum-documents';
-export const QUEUES = ['vellum-ingest', 'vellum-ingest-dlq', 'vellum-events'] as const;
+export const QUEUES = [
+  'vellum-ingest',
+  'vellum-ingest-dlq',
+  'vellum-events',
+  'vellum-events-dlq',
+] as const;
 /** Every shard index has this shape; the names come from the Workers' Vectorize bindings. */
 export const VECTOR_INDEX = { name: 'vellum-chunks', dimensions: 768, metric: 'cosine' } as const;
 /** Vectorize only filters on properties indexed BEFORE vectors are inserted. */

@@ -83,8 +83,3 @@ export function queueEventSink(queues: readonly Queue<EventsMessage | string>[])
 export function eventSinkFor(env: Pick<Env, 'EVENTS_QUEUE'>): EventSink {
   return queueEventSink([env.EVENTS_QUEUE]);
 }
-
-/** A queue message body as the consumer sees it: JSON text from the sink, or (older) an object. */
-export function decodeEventsMessage(body: EventsMessage | string): EventsMessage {
-  return typeof body === 'string' ? (JSON.parse(body) as EventsMessage) : body;
-}

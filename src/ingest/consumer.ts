@@ -109,12 +109,14 @@ async function handleEnrichMessage(
 }
 
 /**
- * Queue consumer for `vellum-ingest` and its dead-letter queue. Permanent failures fail the
- * document at once; transient ones retry with backoff until the queue dead-letters them.
- * Enrichment messages share the queue and never fail a document.
+ * The document work of one batch of `vellum-ingest` or its dead-letter queue, as the queue
+ * dispatcher (src/queues/dispatch.ts) hands it over. Permanent failures fail the document at
+ * once; transient ones retry with backoff until the queue dead-letters them. Enrichment and
+ * deletion share the queue; neither ever fails a document.
  */
-export async function handleIngestBatch(
-  batch: MessageBatch<IngestQueueMessage>,
+export async function handleIngestMessages(
+  messages: readonly Message<IngestQueueMessage>[],
+  source: { deadLetter: boolean },
   env: Env,
   ctx: ExecutionContext,
 ) {
@@ -124,8 +126,8 @@ export async function handleIngestBatch(
   const retryBase = Number(env.INGEST_RETRY_BASE_SECONDS ?? DEFAULT_RETRY_BASE_SECONDS);
   const budgetBytes = Number(env.INGEST_MEMORY_BUDGET_BYTES) || DEFAULT_MEMORY_BUDGET_BYTES;
   try {
-    if (batch.queue.endsWith('-dlq')) {
-      for (const message of batch.messages) {
+    if (source.deadLetter) {
+      for (const message of messages) {
         const body = message.body;
         if (body.kind === 'delete') {
           // The document stays hidden and `deleting`; the daily cron queues it again.
@@ -193,7 +195,7 @@ export async function handleIngestBatch(
     };
     // Poison isolation: one whole-file message per invocation, run after the rest of the batch
     // is settled and acked, so if it kills the invocation nothing else is redelivered with it.
-    const { rest, wholeFile } = await deferExtraWholeFiles(env, batch.messages);
+    const { rest, wholeFile } = await deferExtraWholeFiles(env, messages);
     await runWithinBudget(rest, limits, handle);
     if (wholeFile) {
       const ref = refOf(wholeFile.body);

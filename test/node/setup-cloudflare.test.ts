@@ -34,6 +34,11 @@ describe('npm run setup:cloudflare -- --dry-run', () => {
       'wrangler queues create vellum-ingest',
       'wrangler queues create vellum-ingest-dlq',
       'wrangler queues create vellum-events',
+      'wrangler queues create vellum-events-dlq',
+      'wrangler vectorize create vellum-chunks --dimensions 768 --metric cosine',
+      'wrangler vectorize create-metadata-index vellum-chunks --propertyName documentId --type string',
+      'wrangler vectorize create-metadata-index vellum-chunks --propertyName mimeType --type string',
+      'wrangler vectorize create-metadata-index vellum-chunks --propertyName version --type number',
       ...INDEXES.flatMap((name) => [
         `wrangler vectorize create ${name} --dimensions 768 --metric cosine`,
         `wrangler vectorize create-metadata-index ${name} --propertyName documentId --type string`,
@@ -76,6 +81,7 @@ describe('planSetup', () => {
     }).map((s) => s.args.join(' '));
     expect(steps).toEqual([
       'queues create vellum-events',
+      'queues create vellum-events-dlq',
       'vectorize create-metadata-index vellum-chunks --propertyName mimeType --type string',
       'vectorize create-metadata-index vellum-chunks --propertyName version --type number',
       'vectorize create vellum-chunks-1 --dimensions 768 --metric cosine',

@@ -7,7 +7,6 @@ import {
 } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
-import { handleEventsBatch } from '../../src/events/consumer';
 import { queueEventSink } from '../../src/events/sink';
 import { validateEvents } from '../../src/events/validate';
 import type { EventsMessage } from '../../src/env';
@@ -126,11 +125,36 @@ describe('events consumer', () => {
       { id: 'garbage', timestamp: new Date(), attempts: 1, body: '{not json' },
     ]);
     const ctx = createExecutionContext();
-    await handleEventsBatch(batch, env, ctx);
+    await worker.queue(batch as never, env, ctx);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks.sort()).toEqual(['garbage', 'object', 'text']);
     expect(result.retryMessages).toEqual([]);
     expect(await storedNames(client.tenantId)).toEqual(['from.object', 'from.text']);
+  });
+});
+
+describe('queue dispatcher', () => {
+  it('routes by message kind, whatever queue a message arrives on', async () => {
+    const client = await newTenant('admin');
+    const { serialized } = validateEvents([event('on.ingest.queue', 'u1')], Date.now());
+    const text = JSON.stringify({
+      kind: 'events',
+      tenantId: client.tenantId,
+      enqueuedAt: Date.now(),
+      events: [JSON.parse(serialized[0]!)],
+    });
+    // Events on the ingest queue, and bodies that are no message at all.
+    const batch = createMessageBatch<unknown>('vellum-ingest', [
+      { id: 'events', timestamp: new Date(), attempts: 1, body: text },
+      { id: 'unknown', timestamp: new Date(), attempts: 1, body: { kind: 'reindex' } },
+      { id: 'garbage', timestamp: new Date(), attempts: 1, body: '{not json' },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch as never, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.sort()).toEqual(['events', 'garbage', 'unknown']);
+    expect(result.retryMessages).toEqual([]);
+    expect(await storedNames(client.tenantId)).toEqual(['on.ingest.queue']);
   });
 });
 
