@@ -35,9 +35,13 @@ describe('sharing over time', () => {
 
   it('visibility: the owner or an admin key changes it, a non-admin key cannot', async () => {
     const viewer = await addKey(admin, 'editor');
-    expect((await viewer.json(`/v1/documents/${docId}`, patch({ visibility: 'tenant' }))).status).toBe(403);
+    expect(
+      (await viewer.json(`/v1/documents/${docId}`, patch({ visibility: 'tenant' }))).status,
+    ).toBe(403);
     expect((await B.json(`/v1/documents/${docId}`)).status).toBe(404);
-    expect((await admin.json(`/v1/documents/${docId}`, patch({ visibility: 'tenant' }))).status).toBe(200);
+    expect(
+      (await admin.json(`/v1/documents/${docId}`, patch({ visibility: 'tenant' }))).status,
+    ).toBe(200);
     expect((await B.json(`/v1/documents/${docId}`)).status).toBe(200);
     const back = await A.json(`/v1/documents/${docId}`, patch({ visibility: 'private' }));
     expect(back.body.visibility).toBe('private');
@@ -45,12 +49,17 @@ describe('sharing over time', () => {
   });
 
   it('a cached search stops showing a document once it is made private', async () => {
-    const search = () => B.json('/v1/search', post({ query: 'heron logbook sluice', mode: 'keyword' }));
-    expect((await A.json(`/v1/documents/${docId}`, patch({ visibility: 'tenant' }))).status).toBe(200);
+    const search = () =>
+      B.json('/v1/search', post({ query: 'heron logbook sluice', mode: 'keyword' }));
+    expect((await A.json(`/v1/documents/${docId}`, patch({ visibility: 'tenant' }))).status).toBe(
+      200,
+    );
     const first = await search();
     expect(first.body.results.map((r: any) => r.documentId)).toContain(docId);
     expect((await search()).body.cache).toBe('hit');
-    expect((await A.json(`/v1/documents/${docId}`, patch({ visibility: 'private' }))).status).toBe(200);
+    expect((await A.json(`/v1/documents/${docId}`, patch({ visibility: 'private' }))).status).toBe(
+      200,
+    );
     const after = await B.json('/v1/search', {
       ...post({ query: 'heron logbook sluice', mode: 'keyword' }),
       headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' },
@@ -62,7 +71,9 @@ describe('sharing over time', () => {
     const made = await A.json('/v1/collections', post({ name: 'logbooks', members: ['user-b'] }));
     expect(made.status).toBe(201);
     const collection = made.body.id;
-    expect((await A.fetch(`/v1/collections/${collection}/documents/${docId}`, { method: 'PUT' })).status).toBe(204);
+    expect(
+      (await A.fetch(`/v1/collections/${collection}/documents/${docId}`, { method: 'PUT' })).status,
+    ).toBe(204);
     const suffix = crypto.randomUUID().slice(0, 8);
     const llm = {
       ANTHROPIC_API_KEY: freshKey(),
@@ -70,13 +81,20 @@ describe('sharing over time', () => {
       ANTHROPIC_MODEL_SECONDARY: `claude-haiku-4-5-${suffix}`,
     };
     const ask = () =>
-      withBindings(B, '/v1/answer', post({ question: 'What is the sluice gate code in the heron logbook?' }), llm);
+      withBindings(
+        B,
+        '/v1/answer',
+        post({ question: 'What is the sluice gate code in the heron logbook?' }),
+        llm,
+      );
     const first = await ask();
     expect(first.body.tier).toBe('primary');
     expect(JSON.stringify(first.body.citations)).toContain(docId);
     expect((await ask()).body.tier).toBe('cache');
 
-    const left = await A.fetch(`/v1/collections/${collection}/members/user-b`, { method: 'DELETE' });
+    const left = await A.fetch(`/v1/collections/${collection}/members/user-b`, {
+      method: 'DELETE',
+    });
     expect(left.status).toBe(204);
     const after = await ask();
     expect(after.body.tier).not.toBe('cache');

@@ -148,7 +148,10 @@ export function vectorStoreCases(name: string, setup: () => Promise<VectorStoreH
       ).toEqual([]);
       expect(
         await seen(
-          { access: { userId: 'user-a' }, documentIds: [theirs.documentId, viaCollection.documentId] },
+          {
+            access: { userId: 'user-a' },
+            documentIds: [theirs.documentId, viaCollection.documentId],
+          },
           10,
         ),
       ).toEqual(viaCollection.chunkIds);

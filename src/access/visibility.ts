@@ -26,7 +26,8 @@ export function accessOf(principal: Principal): DocumentAccess | null {
   const scope = principal.scope ?? {};
   const access: DocumentAccess = { userId: principal.userId };
   // Compared lower-case; an id that is not a uuid names no collection (scopeCollectionIds).
-  if (scope.collections) access.collections = sortedUnique(scope.collections.map((c) => c.toLowerCase()));
+  if (scope.collections)
+    access.collections = sortedUnique(scope.collections.map((c) => c.toLowerCase()));
   if (scope.tags) access.tags = sortedUnique(scope.tags);
   if (scope.ownerOnly) access.ownerOnly = true;
   return access;

@@ -27,7 +27,11 @@ export async function findCollection(db: Database, principal: Principal, id: str
     .select()
     .from(collections)
     .where(
-      and(eq(collections.tenantId, principal.tenantId), eq(collections.id, id), reachable(principal)),
+      and(
+        eq(collections.tenantId, principal.tenantId),
+        eq(collections.id, id),
+        reachable(principal),
+      ),
     );
   return row;
 }

@@ -61,7 +61,10 @@ collectionsRouter.openapi(
     const body = c.req.valid('json');
     const id = crypto.randomUUID();
     const members = [
-      ...new Set([...(principal.userId !== null ? [principal.userId] : []), ...(body.members ?? [])]),
+      ...new Set([
+        ...(principal.userId !== null ? [principal.userId] : []),
+        ...(body.members ?? []),
+      ]),
     ];
     const row = await db.transaction(async (tx) => {
       const [created] = await tx
@@ -77,7 +80,9 @@ collectionsRouter.openapi(
       if (members.length) {
         await tx
           .insert(collectionMembers)
-          .values(members.map((userId) => ({ collectionId: id, userId, tenantId: principal.tenantId })));
+          .values(
+            members.map((userId) => ({ collectionId: id, userId, tenantId: principal.tenantId })),
+          );
       }
       await recordAudit(tx, principal, c.var.requestId, {
         action: 'collection.create',
@@ -127,7 +132,8 @@ collectionsRouter.openapi(
     return c.json(
       {
         data: page.map((r) => toCollectionDto(r.row)),
-        nextCursor: rows.length > limit && last ? encodeCursor({ a: last.at, i: last.row.id }) : null,
+        nextCursor:
+          rows.length > limit && last ? encodeCursor({ a: last.at, i: last.row.id }) : null,
       },
       200,
     );
@@ -301,7 +307,9 @@ collectionsRouter.openapi(
     await db.transaction(async (tx) => {
       const removed = await tx
         .delete(collectionMembers)
-        .where(and(eq(collectionMembers.collectionId, row.id), eq(collectionMembers.userId, userId)))
+        .where(
+          and(eq(collectionMembers.collectionId, row.id), eq(collectionMembers.userId, userId)),
+        )
         .returning();
       if (removed.length === 0) throw ApiError.notFound('member');
       await recordAudit(tx, principal, c.var.requestId, {

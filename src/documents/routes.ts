@@ -246,7 +246,8 @@ documentsRouter.openapi(
     const before = await requireWritableDocument(c, c.req.valid('param').id);
     const patch = c.req.valid('json');
     // Visibility decides who else sees it: its owner, or a key acting for the whole tenant.
-    const changesVisibility = patch.visibility !== undefined && patch.visibility !== before.visibility;
+    const changesVisibility =
+      patch.visibility !== undefined && patch.visibility !== before.visibility;
     if (changesVisibility && principal.userId === null && !isAdminKey(principal)) {
       throw ApiError.forbidden(`role '${principal.role}' may not change a document's visibility`);
     }

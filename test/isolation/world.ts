@@ -44,7 +44,13 @@ export interface World {
   B: TestClient;
   /** B with a token scoped to documents it owns. */
   bOwnerOnly: TestClient;
-  docs: { privateA: string; sharedA: string; collectionA: string; privateB: string; keyDoc: string };
+  docs: {
+    privateA: string;
+    sharedA: string;
+    collectionA: string;
+    privateB: string;
+    keyDoc: string;
+  };
   /** A's collection with B as member (holds collectionA), and A's collection without B. */
   collections: { shared: string; privateA: string; ofB: string };
   conversations: { ofA: string; ofViewer: string };
@@ -99,12 +105,18 @@ export async function buildWorld(): Promise<World> {
     ofB: await collection(B, 'b-only'),
   };
   expect(
-    (await A.fetch(`/v1/collections/${collections.shared}/documents/${docs.collectionA}`, { method: 'PUT' }))
-      .status,
+    (
+      await A.fetch(`/v1/collections/${collections.shared}/documents/${docs.collectionA}`, {
+        method: 'PUT',
+      })
+    ).status,
   ).toBe(204);
   expect(
-    (await A.fetch(`/v1/collections/${collections.privateA}/documents/${docs.privateA}`, { method: 'PUT' }))
-      .status,
+    (
+      await A.fetch(`/v1/collections/${collections.privateA}/documents/${docs.privateA}`, {
+        method: 'PUT',
+      })
+    ).status,
   ).toBe(204);
 
   const conversation = async (client: TestClient) => {

@@ -18,7 +18,12 @@ const BATCH = 200;
  */
 export async function syncVectorAccess(env: Env, db: Database, document: DocumentRow) {
   if (env.VECTOR_BACKEND !== 'vectorize' || !env.VECTORS) return;
-  const rows = await db.execute<{ id: string; version: number; content_hash: string; text: string }>(sql`
+  const rows = await db.execute<{
+    id: string;
+    version: number;
+    content_hash: string;
+    text: string;
+  }>(sql`
     SELECT c.id, c.version, c.content_hash, c.text FROM chunks c
     WHERE c.tenant_id = ${document.tenantId}::uuid AND c.document_id = ${document.id}::uuid
       AND c.version IN (${document.readyVersion ?? document.currentVersion}::int, ${document.currentVersion}::int)
