@@ -316,6 +316,13 @@ export const ROUTE_CASES: Record<string, Cases> = {
   'GET /v1/tenant/settings': (w) => tenantAdminOnly(w, 'GET', '/v1/tenant/settings'),
   'PATCH /v1/tenant/settings': (w) =>
     tenantAdminOnly(w, 'PATCH', '/v1/tenant/settings', { dailyBudgetUsd: 1 }),
+  // Operator routes: no user token (nor tenant key) reaches another tenant or its own record.
+  'POST /v1/tenants': (w) => tenantAdminOnly(w, 'POST', '/v1/tenants', { name: `x-${w.missing}` }),
+  'GET /v1/tenants': (w) => tenantAdminOnly(w, 'GET', '/v1/tenants'),
+  'GET /v1/tenants/:id': (w) => tenantAdminOnly(w, 'GET', `/v1/tenants/${w.admin.tenantId}`),
+  'PATCH /v1/tenants/:id': (w) =>
+    tenantAdminOnly(w, 'PATCH', `/v1/tenants/${w.admin.tenantId}`, { name: 'renamed' }),
+  'DELETE /v1/tenants/:id': (w) => tenantAdminOnly(w, 'DELETE', `/v1/tenants/${w.admin.tenantId}`),
   'POST /v1/tokens': (w) =>
     tenantAdminOnly(w, 'POST', '/v1/tokens', { userId: 'user-a', expiresInSeconds: 60 }),
   'GET /v1/files/:token': (w) => [
