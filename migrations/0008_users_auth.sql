@@ -29,3 +29,17 @@ CREATE TABLE "tenant_deletions" (
 	"requested_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"completed_at" timestamp with time zone
 );
+--> statement-breakpoint
+-- The operator's own audit trail: tenant creation, changes and deletion. Outlives the tenant
+-- (a tenant's audit_log rows go with it).
+CREATE TABLE "operator_audit" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"operator_key_id" uuid,
+	"action" text NOT NULL,
+	"tenant_id" uuid NOT NULL,
+	"request_id" text,
+	"detail" jsonb,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX "operator_audit_tenant_idx" ON "operator_audit" USING btree ("tenant_id", "id");

@@ -14,6 +14,7 @@ import { keysRouter } from './keys/routes';
 import { authenticate } from './middleware/auth';
 import { jsonBodyLimit } from './middleware/body-limit';
 import { cors } from './middleware/cors';
+import { tenantCors } from './middleware/cors/tenant-origins';
 import { database } from './middleware/database';
 import { ingestBacklog } from './middleware/ingest-backlog';
 import { rateLimit } from './middleware/rate-limit';
@@ -23,6 +24,7 @@ import { searchRouter } from './search/routes';
 import { secureHeaders } from './middleware/secure-headers';
 import { settingsRouter } from './tenants/settings-routes';
 import { tokensRouter } from './tokens/routes';
+import { operatorRouter } from './tenants/operator-routes';
 import { requestLogger } from './middleware/logger';
 import { traceContext } from './middleware/logger/trace';
 import { metricsRouter } from './metrics/routes';
@@ -38,7 +40,7 @@ export const requiresKey = (path: string): boolean =>
 export function createApp() {
   wireDomainHooks();
   const app = createRouter();
-  const authenticated = [authenticate(), rateLimit(), ingestBacklog()];
+  const authenticated = [authenticate(), tenantCors(), rateLimit(), ingestBacklog()];
   app.use('*', requestId());
   app.use('*', traceContext());
   app.use('*', requestLogger());
@@ -46,7 +48,8 @@ export function createApp() {
   app.use('*', cors());
   app.use('/v1/*', jsonBodyLimit());
   app.use('/v1/*', database());
-  // Key, then the key's bucket for this route's class, then the tenant's ingest backlog.
+  // Key, then the tenant's CORS origins for user tokens, then the caller's buckets for this
+  // route's class, then the tenant's ingest backlog.
   for (const middleware of authenticated) {
     app.use('/v1/*', async (c, next) => {
       if (!requiresKey(c.req.path)) return next();
@@ -62,6 +65,7 @@ export function createApp() {
   app.route('/', searchRouter);
   app.route('/', keysRouter);
   app.route('/', tokensRouter);
+  app.route('/', operatorRouter);
   app.route('/', settingsRouter);
   app.route('/', auditRouter);
   app.route('/', eventsRouter);

@@ -32,3 +32,16 @@ export async function createTenantKey(
   );
   return { tenantId: tenant!.id, secret };
 }
+
+/** An operator key (manages tenants through /v1/tenants); returns the secret (shown once). */
+export async function createOperatorKey(
+  query: Query,
+  input: { name: string; environment: string },
+) {
+  const secret = generateApiKey(input.environment);
+  const [row] = await query<{ id: string }>(
+    'INSERT INTO operator_keys (name, prefix, key_hash) VALUES ($1, $2, $3) RETURNING id',
+    [input.name, displayPrefix(secret), await hashApiKey(secret)],
+  );
+  return { id: row!.id, secret };
+}

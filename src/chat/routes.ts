@@ -57,7 +57,7 @@ const conversationDto = (row: ConversationRow) => ({
 });
 
 /** The conversation's object; the name includes the tenant, so ids never cross tenants. */
-function conversationStub(env: Env, tenantId: string, conversationId: string) {
+export function conversationStub(env: Env, tenantId: string, conversationId: string) {
   return env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(`${tenantId}:${conversationId}`));
 }
 

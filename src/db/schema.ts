@@ -482,3 +482,18 @@ export const tenantDeletions = pgTable('tenant_deletions', {
   requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
   completedAt: timestamp('completed_at', { withTimezone: true }),
 });
+
+/** The operator's audit trail (tenant create, update, delete); outlives the tenant on purpose. */
+export const operatorAudit = pgTable(
+  'operator_audit',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    operatorKeyId: uuid('operator_key_id'),
+    action: text('action').notNull(),
+    tenantId: uuid('tenant_id').notNull(),
+    requestId: text('request_id'),
+    detail: jsonb('detail'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('operator_audit_tenant_idx').on(t.tenantId, t.id)],
+);

@@ -1,11 +1,14 @@
 import type { DeleteMessage, EnrichMessage, Env, EventsMessage, IngestMessage } from '../env';
 import { handleEventMessages } from '../events/consumer';
 import { handleIngestMessages } from '../ingest/consumer';
+import { openDatabase } from '../db/client';
+import { handleTenantDeleteMessage, type TenantDeleteMessage } from '../tenants/deletion';
 import { errorFields, logJson } from '../observability/log';
 import { traceIdOf } from '../observability/traceparent';
 
 /** Every message the ingest Worker consumes, told apart by `kind` alone. */
-export type QueueMessage = IngestMessage | EnrichMessage | DeleteMessage | EventsMessage;
+export type QueueMessage =
+  IngestMessage | EnrichMessage | DeleteMessage | EventsMessage | TenantDeleteMessage;
 
 /** Where a batch came from: the work queue or its dead-letter queue (`<queue>-dlq`). */
 export interface BatchSource {
@@ -20,7 +23,13 @@ export interface BatchSource {
 function decode(body: unknown): QueueMessage {
   const value = typeof body === 'string' ? (JSON.parse(body) as unknown) : body;
   const kind = (value as { kind?: unknown } | null)?.kind;
-  if (kind === 'ingest' || kind === 'enrich' || kind === 'delete' || kind === 'events')
+  if (
+    kind === 'ingest' ||
+    kind === 'enrich' ||
+    kind === 'delete' ||
+    kind === 'events' ||
+    kind === 'tenant-delete'
+  )
     return value as QueueMessage;
   throw new Error(`unknown message kind ${JSON.stringify(kind)}`);
 }
@@ -39,6 +48,15 @@ function withBody<T>(message: Message<unknown>, body: T): Message<T> {
 
 function logDelivery(source: BatchSource, body: QueueMessage, attempt: number) {
   if (body.kind === 'events') return; // logged once stored, with its counts
+  if (body.kind === 'tenant-delete') {
+    logJson('info', {
+      msg: 'tenant.delete_message',
+      queue: source.queue,
+      tenantId: body.tenantId,
+      attempt,
+    });
+    return;
+  }
   logJson('info', {
     msg: 'ingest.message',
     kind: body.kind,
@@ -67,6 +85,7 @@ export async function dispatchQueueBatch(
   const source: BatchSource = { queue: batch.queue, deadLetter: batch.queue.endsWith('-dlq') };
   const documentWork: Message<IngestMessage | EnrichMessage | DeleteMessage>[] = [];
   const events: Message<EventsMessage>[] = [];
+  const tenantDeletions: Message<TenantDeleteMessage>[] = [];
   for (const message of batch.messages) {
     let body: QueueMessage;
     try {
@@ -94,6 +113,9 @@ export async function dispatchQueueBatch(
       case 'events':
         events.push(withBody(message, body));
         break;
+      case 'tenant-delete':
+        tenantDeletions.push(withBody(message, body));
+        break;
       default: {
         const unreachable: never = body;
         throw new Error(`unhandled message ${JSON.stringify(unreachable)}`);
@@ -102,4 +124,27 @@ export async function dispatchQueueBatch(
   }
   if (documentWork.length) await handleIngestMessages(documentWork, source, env, ctx);
   if (events.length) await handleEventMessages(events, source, env, ctx);
+  if (tenantDeletions.length) await handleTenantDeletions(tenantDeletions, source, env);
+}
+
+/**
+ * Tenant deletions (issue #16) share the ingest queue, one step per message. From the
+ * dead-letter queue a deletion is acked and left `running` with its last error, for an operator
+ * to re-issue DELETE.
+ */
+async function handleTenantDeletions(
+  messages: Message<TenantDeleteMessage>[],
+  source: BatchSource,
+  env: Env,
+) {
+  if (source.deadLetter) {
+    for (const message of messages) message.ack();
+    return;
+  }
+  const { db, close } = openDatabase(env, 'background');
+  try {
+    for (const message of messages) await handleTenantDeleteMessage(env, db, message);
+  } finally {
+    await close().catch(() => {});
+  }
 }

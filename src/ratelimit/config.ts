@@ -26,6 +26,32 @@ export const DEFAULT_POLICIES: Record<OperationClass, BucketPolicy> = {
   events: { capacity: 300, refillPerSecond: 20, shards: 1 },
 };
 
+/**
+ * Defaults per end user (requests with a user token, issue #16): one person in a browser, so
+ * well below a key, which usually serves a whole backend.
+ */
+export const DEFAULT_USER_POLICIES: Record<OperationClass, BucketPolicy> = {
+  read: { capacity: 120, refillPerSecond: 2, shards: 1 },
+  search: { capacity: 30, refillPerSecond: 0.5, shards: 1 },
+  chat: { capacity: 10, refillPerSecond: 0.1, shards: 1 },
+  upload: { capacity: 20, refillPerSecond: 0.2, shards: 1 },
+  admin: { capacity: 10, refillPerSecond: 0.1, shards: 1 },
+  events: { capacity: 60, refillPerSecond: 2, shards: 1 },
+};
+
+/**
+ * Defaults for all of a tenant's user-token traffic together: what a million users of one
+ * tenant may spend at most, sharded because every one of them hits this bucket.
+ */
+export const DEFAULT_ALL_USERS_POLICIES: Record<OperationClass, BucketPolicy> = {
+  read: { capacity: 6000, refillPerSecond: 100, shards: 8 },
+  search: { capacity: 1200, refillPerSecond: 20, shards: 8 },
+  chat: { capacity: 300, refillPerSecond: 5, shards: 4 },
+  upload: { capacity: 600, refillPerSecond: 10, shards: 4 },
+  admin: { capacity: 600, refillPerSecond: 10, shards: 4 },
+  events: { capacity: 3000, refillPerSecond: 200, shards: 8 },
+};
+
 export const MAX_SHARDS = 16;
 
 /** Documents queued or processing per tenant before uploads get 429 ingest_backlog_full. */
@@ -34,8 +60,9 @@ export const DEFAULT_INGEST_BACKLOG_CAP = 1000;
 export function policyFor(
   operation: OperationClass,
   overrides?: Partial<Record<OperationClass, Partial<BucketPolicy>>>,
+  defaults: Record<OperationClass, BucketPolicy> = DEFAULT_POLICIES,
 ): BucketPolicy {
-  return { ...DEFAULT_POLICIES[operation], ...overrides?.[operation] };
+  return { ...defaults[operation], ...overrides?.[operation] };
 }
 
 /** The policy one sub-bucket enforces. */

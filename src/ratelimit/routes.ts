@@ -75,6 +75,12 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { method: 'POST', path: '/v1/keys/:id/rotate', operation: 'admin' },
   { method: 'DELETE', path: '/v1/keys/:id', operation: 'admin' },
   { method: 'POST', path: '/v1/tokens', operation: 'admin' },
+  // Operator routes: the operator key's own admin bucket.
+  { method: 'POST', path: '/v1/tenants', operation: 'admin' },
+  { method: 'GET', path: '/v1/tenants', operation: 'admin' },
+  { method: 'GET', path: '/v1/tenants/:id', operation: 'admin' },
+  { method: 'PATCH', path: '/v1/tenants/:id', operation: 'admin' },
+  { method: 'DELETE', path: '/v1/tenants/:id', operation: 'admin' },
   { method: 'GET', path: '/v1/audit', operation: 'admin' },
   { method: 'GET', path: '/v1/tenant/settings', operation: 'admin' },
   { method: 'PATCH', path: '/v1/tenant/settings', operation: 'admin' },

@@ -61,21 +61,26 @@ export function operatorCeilings(env: CeilingConfig): OperatorCeilings {
   };
 }
 
+/** Every rate-limit setting: per key, per end user, and all users together (issue #16). */
+const RATE_FIELDS = ['rateLimits', 'userRateLimits', 'allUsersRateLimits'] as const;
+
 /** Each tenant setting above its ceiling, as `field path: value > ceiling`. */
 export function exceededCeilings(settings: TenantSettings, ceilings: OperatorCeilings): string[] {
   const over: string[] = [];
   const check = (path: string, value: number | undefined, ceiling: number) => {
     if (value !== undefined && value > ceiling) over.push(`${path}: ${value} > ${ceiling}`);
   };
-  for (const op of OPERATION_CLASSES) {
-    const override = settings.rateLimits?.[op];
-    check(`rateLimits.${op}.capacity`, override?.capacity, ceilings.rateCapacity);
-    check(
-      `rateLimits.${op}.refillPerSecond`,
-      override?.refillPerSecond,
-      ceilings.rateRefillPerSecond,
-    );
-    check(`rateLimits.${op}.shards`, override?.shards, ceilings.rateShards);
+  for (const field of RATE_FIELDS) {
+    for (const op of OPERATION_CLASSES) {
+      const override = settings[field]?.[op];
+      check(`${field}.${op}.capacity`, override?.capacity, ceilings.rateCapacity);
+      check(
+        `${field}.${op}.refillPerSecond`,
+        override?.refillPerSecond,
+        ceilings.rateRefillPerSecond,
+      );
+      check(`${field}.${op}.shards`, override?.shards, ceilings.rateShards);
+    }
   }
   check('dailyBudgetUsd', settings.dailyBudgetUsd, ceilings.dailyBudgetUsd);
   check('ingestBacklogCap', settings.ingestBacklogCap, ceilings.ingestBacklogCap);
@@ -91,9 +96,11 @@ export function clampSettings(
   ceilings: OperatorCeilings,
 ): TenantSettings {
   const clamped: TenantSettings = { ...settings };
-  if (settings.rateLimits) {
-    clamped.rateLimits = Object.fromEntries(
-      Object.entries(settings.rateLimits).map(([op, override]) => {
+  for (const field of RATE_FIELDS) {
+    const limits = settings[field];
+    if (!limits) continue;
+    clamped[field] = Object.fromEntries(
+      Object.entries(limits).map(([op, override]) => {
         const held = { ...override };
         if (held.capacity !== undefined)
           held.capacity = Math.min(held.capacity, ceilings.rateCapacity);

@@ -21,10 +21,23 @@ const RateLimitOverrides = z
   )
   .strict();
 
+/** A browser origin: scheme, host and optional port, nothing else (no path, no wildcard). */
+const Origin = z
+  .string()
+  .max(200)
+  .regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, 'an origin such as https://app.example.com');
+const CorsOrigins = z.array(Origin).max(20);
+
 /** What a tenant may tune. Stored in `tenants.settings`; unknown keys are refused. */
 export const TenantSettingsSchema = z
   .object({
     rateLimits: RateLimitOverrides.optional(),
+    /** Per end user per class, for requests made with a user token (issue #16). */
+    userRateLimits: RateLimitOverrides.optional(),
+    /** All of the tenant's user-token traffic together, per class. */
+    allUsersRateLimits: RateLimitOverrides.optional(),
+    /** Browser origins allowed to call with this tenant's user tokens. */
+    corsOrigins: CorsOrigins.optional(),
     dailyBudgetUsd: z.number().min(0).max(1_000_000).optional(),
     ingestBacklogCap: z.number().int().min(1).max(1_000_000).optional(),
     /** Summary and suggested tags for each ready document, by Claude; off unless set to true. */
@@ -38,6 +51,9 @@ export type TenantSettings = z.infer<typeof TenantSettingsSchema>;
 export const TenantSettingsPatch = z
   .object({
     rateLimits: RateLimitOverrides.nullable().optional(),
+    userRateLimits: RateLimitOverrides.nullable().optional(),
+    allUsersRateLimits: RateLimitOverrides.nullable().optional(),
+    corsOrigins: CorsOrigins.nullable().optional(),
     dailyBudgetUsd: z.number().min(0).max(1_000_000).nullable().optional(),
     ingestBacklogCap: z.number().int().min(1).max(1_000_000).nullable().optional(),
     enrichment: z.boolean().nullable().optional(),

@@ -3,6 +3,7 @@ import { hashApiKey, looksLikeApiKey } from '../../auth/api-key';
 import { blockedError, clientIp, isBlocked, recordFailedAuth } from '../../auth/failed-auth';
 import { lookupKey, peekKnownKey, type ResolvedKey } from '../../auth/key-store';
 import { looksLikeUserToken } from '../../auth/user-token';
+import { lookupOperatorKey, OPERATOR_PATH, type OperatorPrincipal } from '../../operator/keys';
 import { resolveUserToken } from '../../auth/user-token-auth';
 import { roleAllows, type Permission } from '../../auth/roles';
 import { ApiError } from '../../errors';
@@ -16,6 +17,8 @@ declare module 'hono' {
   interface ContextVariableMap {
     /** The caller's tenant settings, resolved together with its key (same cache bound). */
     tenantSettings: TenantSettings;
+    /** Set instead of `principal` when a platform operator key calls /v1/tenants. */
+    operator: OperatorPrincipal;
   }
 }
 
@@ -34,6 +37,7 @@ export const authenticate = () =>
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const credential = match?.[1] ?? '';
     const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(() => {}));
+    const operatorRoute = OPERATOR_PATH.test(c.req.path);
     let resolved: ResolvedKey | null;
     if (looksLikeUserToken(credential)) {
       // Tokens are verified with the signing key's cached record only; a blocked address is
@@ -53,8 +57,25 @@ export const authenticate = () =>
       // A blocked address keeps the keys this isolate already knows (no lookup cost) but gets no
       // Cache API or Postgres work for anything else: guessing keys stops costing us anything.
       if (isBlocked(ip) && !peekKnownKey(keyHash)) throw blockedError(ip!);
+      if (operatorRoute) {
+        const operator = await lookupOperatorKey(c.var.db, keyHash);
+        if (operator) {
+          // Tenant management only: no principal, so no tenant route could serve this key.
+          c.set('operator', operator);
+          return next();
+        }
+      }
       resolved = await lookupKey(c.var.db, keyHash, Date.now(), defer);
-      if (!resolved) return fail('the API key is unknown, expired or revoked');
+      if (!resolved) {
+        // Checked only after a miss, so tenant traffic pays nothing for operator keys.
+        if (!operatorRoute && (await lookupOperatorKey(c.var.db, keyHash))) {
+          throw ApiError.forbidden('an operator key manages tenants (/v1/tenants) only');
+        }
+        return fail('the API key is unknown, expired or revoked');
+      }
+    }
+    if (operatorRoute) {
+      throw ApiError.forbidden('tenant management needs an operator key');
     }
     c.set('principal', resolved.principal);
     // Held to the operator's ceilings here, where settings take effect for rate limits and the
@@ -95,3 +116,10 @@ export const authorize = (permission: Permission) => {
  */
 export const permissionOf = (handler: unknown): Permission | undefined =>
   typeof handler === 'function' ? declared.get(handler) : undefined;
+
+/** Operator routes: refuses anything but an operator key (authenticate already does; kept explicit). */
+export const requireOperator = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    if (!c.get('operator')) throw ApiError.forbidden('tenant management needs an operator key');
+    await next();
+  });

@@ -2,14 +2,19 @@ import { createMiddleware } from 'hono/factory';
 import { ApiError } from '../../errors';
 import { recordRateLimited } from '../../metrics';
 import {
+  DEFAULT_ALL_USERS_POLICIES,
+  DEFAULT_USER_POLICIES,
   OPERATION_CLASSES,
   policyFor,
   shardPolicy,
+  type BucketPolicy,
   type OperationClass,
 } from '../../ratelimit/config';
 import { rateLimitHeader, rateLimitPolicyHeader } from '../../ratelimit/headers';
 import { operationFor } from '../../ratelimit/routes';
-import type { AppEnv } from '../../types';
+import type { OperatorPrincipal } from '../../operator/keys';
+import type { TenantSettings } from '../../tenants/settings';
+import type { AppEnv, Principal } from '../../types';
 
 /** The Durable Object name of one (sub-)bucket. Shard 0 keeps the plain `${keyId}:${class}`. */
 export function bucketName(keyId: string, operation: string, shard: number): string {
@@ -26,9 +31,43 @@ export function failClosedClasses(raw: string | undefined): ReadonlySet<Operatio
   return new Set(OPERATION_CLASSES.filter((c) => wanted.includes(c)));
 }
 
+interface Bucket {
+  name: string;
+  policy: BucketPolicy;
+}
+
 /**
- * Spends one token from the caller's bucket for the route's operation class (see
- * ratelimit/routes.ts) and reports the quota in `RateLimit`/`RateLimit-Policy` headers.
+ * The buckets a request spends from. An API key: its own bucket per class. A user token
+ * (issue #16): the end user's bucket per class and the tenant's all-users bucket, so neither one
+ * user nor a million of them can exceed what the tenant was given. An operator key: its own.
+ */
+export function bucketsFor(
+  caller: { operator?: OperatorPrincipal; principal?: Principal; settings?: TenantSettings },
+  operation: OperationClass,
+): Bucket[] {
+  const { operator, principal, settings } = caller;
+  if (operator || !principal) {
+    return [{ name: `operator:${operator?.operatorKeyId}`, policy: policyFor(operation) }];
+  }
+  if (principal.userId === null) {
+    return [{ name: principal.keyId, policy: policyFor(operation, settings?.rateLimits) }];
+  }
+  return [
+    {
+      name: `user:${principal.tenantId}:${principal.userId}`,
+      policy: policyFor(operation, settings?.userRateLimits, DEFAULT_USER_POLICIES),
+    },
+    {
+      name: `all-users:${principal.tenantId}`,
+      policy: policyFor(operation, settings?.allUsersRateLimits, DEFAULT_ALL_USERS_POLICIES),
+    },
+  ];
+}
+
+/**
+ * Spends one token from each of the caller's buckets for the route's operation class (see
+ * ratelimit/routes.ts and bucketsFor) and reports the first bucket's quota in
+ * `RateLimit`/`RateLimit-Policy` headers (the key's, or the user's own).
  * Runs after `authenticate()`. If the limiter itself errors, the expensive classes (`upload`,
  * `chat` by default; RATE_LIMIT_FAIL_CLOSED) are refused with 503 `rate_limiter_unavailable`,
  * since waving them through would let anyone who can break their own bucket's object spend
@@ -39,16 +78,21 @@ export const rateLimit = () =>
     const namespace = c.env.RATE_LIMITER;
     if (!namespace) return next();
     const operation = operationFor(c.req.method, c.req.path);
-    const policy = policyFor(operation, c.var.tenantSettings?.rateLimits);
-    const limits = shardPolicy(policy);
-    const shards = Math.max(1, Math.floor(policy.shards));
-    const shard = shards > 1 ? Math.floor(Math.random() * shards) : 0;
-    const stub = namespace.get(
-      namespace.idFromName(bucketName(c.var.principal.keyId, operation, shard)),
-    );
-    let result;
+    const caller = {
+      operator: c.get('operator'),
+      principal: c.get('principal'),
+      settings: c.get('tenantSettings'),
+    };
+    const buckets = bucketsFor(caller, operation).map((bucket) => {
+      const shards = Math.max(1, Math.floor(bucket.policy.shards));
+      const shard = shards > 1 ? Math.floor(Math.random() * shards) : 0;
+      const stub = namespace.get(namespace.idFromName(bucketName(bucket.name, operation, shard)));
+      return { ...bucket, shards, stub };
+    });
+    let results;
     try {
-      result = await stub.take(limits);
+      // In parallel: a user-token request pays one limiter round trip, not two.
+      results = await Promise.all(buckets.map((b) => b.stub.take(shardPolicy(b.policy))));
     } catch (error) {
       const refuse = failClosedClasses(c.env.RATE_LIMIT_FAIL_CLOSED).has(operation);
       console.error(
@@ -72,16 +116,20 @@ export const rateLimit = () =>
       }
       return next();
     }
+    const first = buckets[0]!;
     const headers = {
-      'RateLimit-Policy': rateLimitPolicyHeader(operation, policy),
-      RateLimit: rateLimitHeader(operation, result, shards),
+      'RateLimit-Policy': rateLimitPolicyHeader(operation, first.policy),
+      RateLimit: rateLimitHeader(operation, results[0]!, first.shards),
     };
-    if (!result.allowed) {
+    const denied = results.findIndex((r) => !r.allowed);
+    if (denied >= 0) {
+      const result = results[denied]!;
+      const whose = denied === 0 ? '' : " (all of the tenant's users together)";
       recordRateLimited(c, c.var.principal.tenantId, operation);
       throw new ApiError(
         429,
         'rate_limited',
-        `rate limit for '${operation}' exceeded; retry in ${result.retryAfterSeconds} s`,
+        `rate limit for '${operation}'${whose} exceeded; retry in ${result.retryAfterSeconds} s`,
         undefined,
         { ...headers, 'Retry-After': String(result.retryAfterSeconds) },
       );
