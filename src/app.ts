@@ -85,11 +85,28 @@ export function createApp() {
       description: 'Edge document store, search and cited chat.',
     },
     servers: [{ url: new URL(c.req.url).origin, description: 'This deployment' }],
-    security: [{ bearerAuth: [] }],
+    security: [{ bearerAuth: [] }, { userToken: [] }] as Array<Record<string, string[]>>,
   }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
+    description: 'A tenant API key, `vk_<env>_<43 chars>`.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'userToken', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'vut1',
+    description:
+      'A user token for one end user (issue #16): `vut1.<base64url(JSON claims)>.<base64url(HMAC-SHA-256)>`. ' +
+      'Claims: `tid` tenant id, `kid` signing key id, `sub` user id, `ops` allowed operations (a subset of the key role), ' +
+      '`scope` {collections, tags, ownerOnly}, `iat`/`exp` epoch seconds (at most 24 h apart). ' +
+      "The MAC key is base64url(HMAC-SHA-256(api key, 'vellum/user-token-signing/v1')); mint with POST /v1/tokens or locally. " +
+      'Errors: 401 invalid_token, 401 expired_token, 403 token_operations_exceed_key.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'operatorKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A platform operator key (`npm run keys:create -- --operator`); only /v1/tenants.',
   });
 
   app.notFound((c) =>

@@ -57,6 +57,28 @@ describe('API documentation', () => {
     expect(problems).toEqual([]);
   });
 
+  it('documents the user-token and operator routes and the token format (issue #16)', async () => {
+    const doc = (await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { security?: unknown }>>;
+      components: {
+        securitySchemes: Record<string, { bearerFormat?: string; description?: string }>;
+      };
+    };
+    expect(Object.keys(doc.paths['/v1/tokens'] ?? {})).toContain('post');
+    expect(Object.keys(doc.paths['/v1/tenants'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/v1/tenants/{id}'] ?? {}).sort()).toEqual([
+      'delete',
+      'get',
+      'patch',
+    ]);
+    expect(doc.paths['/v1/tenants']!.post!.security).toEqual([{ operatorKey: [] }]);
+    const user = doc.components.securitySchemes.userToken!;
+    expect(user.bearerFormat).toBe('vut1');
+    for (const claim of ['tid', 'kid', 'sub', 'ops', 'scope', 'exp']) {
+      expect(user.description).toContain(`\`${claim}\``);
+    }
+  });
+
   it('/docs serves the Swagger UI page over /openapi.json without an API key', async () => {
     const res = await SELF.fetch(`${BASE}/docs`);
     expect(res.status).toBe(200);

@@ -79,7 +79,8 @@ describe('user tokens at the edge', () => {
     // Another token for the same user shares the user's bucket.
     expect((await (await tokenFor(owner, 'alice')).fetch('/v1/documents')).status).toBe(429);
 
-    // Bob has his own bucket, but the tenant's all-users bucket (3) is spent after his first.
+    // Alice's refused requests did not drain the all-users bucket (3): Bob still gets in, and
+    // after him it is spent for everyone.
     expect((await bob.fetch('/v1/documents')).status).toBe(200);
     const aggregate = await carol.json('/v1/documents');
     expect(aggregate.status).toBe(429);

@@ -1,5 +1,5 @@
 // npm run bench [-- name ... --flags] — prints figures; never asserts. Names: chunker, search,
-// ingest-memory, hostile, auth-overhead (and any added below). With no names, runs them all in turn.
+// ingest-memory, hostile, auth-overhead, tokens (and any added below). With no names, runs them all in turn.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -55,6 +55,10 @@ const benches: Record<string, () => Promise<void>> = {
   hostile: async () => {
     const { benchHostile } = await import('./hostile');
     benchHostile();
+  },
+  tokens: async () => {
+    const { benchTokens } = await import('./tokens');
+    await benchTokens({ requests: Number(process.env.VELLUM_BENCH_REQUESTS ?? 300) });
   },
   'auth-overhead': async () => {
     spawnSync(process.execPath, [resolve(ROOT, 'scripts/bench/auth-overhead.mjs'), '200'], {

@@ -136,18 +136,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     async unthrottle(ownerKey) {
       const bucket = UNTHROTTLED;
+      const all = {
+        read: bucket,
+        search: bucket,
+        upload: bucket,
+        chat: bucket,
+        admin: bucket,
+        events: bucket,
+      };
       const res = await fetch(`${url}/v1/tenant/settings`, {
         method: 'PATCH',
         headers: { authorization: `Bearer ${ownerKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({
-          rateLimits: {
-            read: bucket,
-            search: bucket,
-            upload: bucket,
-            chat: bucket,
-            admin: bucket,
-            events: bucket,
-          },
+          rateLimits: all,
+          // User tokens spend from per-user and all-users buckets too (issue #16).
+          userRateLimits: all,
+          allUsersRateLimits: all,
           ingestBacklogCap: UNTHROTTLED_BACKLOG,
         }),
       });

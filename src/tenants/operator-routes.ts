@@ -64,6 +64,7 @@ operatorRouter.openapi(
     path: '/v1/tenants',
     summary: 'Create a tenant and its first owner key (operator)',
     middleware: [requireOperator()] as const,
+    security: [{ operatorKey: [] }],
     request: {
       body: { content: { 'application/json': { schema: CreateTenantBody } }, required: true },
     },
@@ -123,6 +124,7 @@ operatorRouter.openapi(
     path: '/v1/tenants',
     summary: 'List tenants by id (operator)',
     middleware: [requireOperator()] as const,
+    security: [{ operatorKey: [] }],
     request: { query: ListTenantsQuery },
     responses: {
       200: jsonResponse(
@@ -141,6 +143,7 @@ operatorRouter.openapi(
     path: '/v1/tenants/{id}',
     summary: 'A tenant, with deletion progress while (and after) it is deleted (operator)',
     middleware: [requireOperator()] as const,
+    security: [{ operatorKey: [] }],
     request: { params: TenantIdParam },
     responses: { 200: jsonResponse(TenantSchema, 'The tenant'), ...errors },
   }),
@@ -153,6 +156,7 @@ operatorRouter.openapi(
     path: '/v1/tenants/{id}',
     summary: "Rename a tenant or change its settings, within the operator's ceilings (operator)",
     middleware: [requireOperator()] as const,
+    security: [{ operatorKey: [] }],
     request: {
       params: TenantIdParam,
       body: { content: { 'application/json': { schema: PatchTenantBody } }, required: true },
@@ -215,6 +219,7 @@ operatorRouter.openapi(
     description:
       'Answers 202 at once: the tenant turns `deleting`, its keys and their user tokens stop working, and a queue job purges documents (rows, R2 objects, vectors, cached answers), conversations and every other row. GET /v1/tenants/{id} shows progress, and `deleted` when done.',
     middleware: [requireOperator()] as const,
+    security: [{ operatorKey: [] }],
     request: { params: TenantIdParam },
     responses: { 202: jsonResponse(TenantSchema, 'Deletion under way'), ...errors },
   }),

@@ -41,4 +41,12 @@ describe('npm run keys:create', () => {
     });
     await expect(keysCreate('--role', 'admin')).rejects.toMatchObject({ code: 2 });
   });
+
+  it('prints an operator key with --operator', async () => {
+    const created = await keysCreate('--operator', '--name', 'platform');
+    expect(created.stdout.trim()).toMatch(/^vk_dev_[A-Za-z0-9_-]{43}$/);
+    expect(created.stderr).toContain('operator key');
+    const again = await keysCreate('--operator');
+    expect(again.stdout.trim()).not.toBe(created.stdout.trim());
+  });
 });

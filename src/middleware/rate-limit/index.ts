@@ -89,10 +89,15 @@ export const rateLimit = () =>
       const stub = namespace.get(namespace.idFromName(bucketName(bucket.name, operation, shard)));
       return { ...bucket, shards, stub };
     });
-    let results;
+    const results = [];
     try {
-      // In parallel: a user-token request pays one limiter round trip, not two.
-      results = await Promise.all(buckets.map((b) => b.stub.take(shardPolicy(b.policy))));
+      // In order, stopping at the first refusal: a user over their own limit must not keep
+      // draining the all-users bucket the tenant's other users share.
+      for (const b of buckets) {
+        const result = await b.stub.take(shardPolicy(b.policy));
+        results.push(result);
+        if (!result.allowed) break;
+      }
     } catch (error) {
       const refuse = failClosedClasses(c.env.RATE_LIMIT_FAIL_CLOSED).has(operation);
       console.error(
