@@ -1,5 +1,9 @@
-// Fetch wrapper for the console: the API key lives in sessionStorage only (gone with the tab).
-const KEY = 'vellum.apiKey';
+// Fetch wrapper for the console: the API key or user token lives in sessionStorage only (gone
+// with the tab).
+const KEY = 'vellum.credential';
+let unauthorized = () => {};
+/** Called when a signed-in credential stops working (an expired token, a revoked key). */
+export const onUnauthorized = (handler) => (unauthorized = handler);
 
 export const session = {
   get: () => sessionStorage.getItem(KEY),
@@ -41,7 +45,11 @@ export async function api(method, path, body, { raw = false, headers = {} } = {}
       await new Promise((r) => setTimeout(r, Math.min(wait, 10_000)));
       continue;
     }
-    if (!res.ok) throw await failure(res);
+    if (!res.ok) {
+      const error = await failure(res);
+      if (res.status === 401) unauthorized(error);
+      throw error;
+    }
     return raw ? res : res.status === 204 ? null : res.json();
   }
 }
@@ -59,9 +67,13 @@ export function uploadFile(file, onProgress) {
       if (xhr.status >= 200 && xhr.status < 300) resolve(xhr.response);
       else {
         const e = xhr.response?.error;
-        reject(
-          new ApiError(xhr.status, e?.code ?? 'http_error', e?.message ?? `HTTP ${xhr.status}`),
+        const error = new ApiError(
+          xhr.status,
+          e?.code ?? 'http_error',
+          e?.message ?? `HTTP ${xhr.status}`,
         );
+        if (xhr.status === 401) unauthorized(error);
+        reject(error);
       }
     };
     xhr.onerror = () => reject(new ApiError(0, 'network', 'network error'));

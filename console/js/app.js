@@ -1,23 +1,29 @@
-import { api, session } from './api.js';
+import { onUnauthorized, session } from './api.js';
 import { h } from './dom.js';
+import { can, identity, signInWith, signOut } from './identity.js';
 import { renderDocuments } from './documents.js';
 import { renderSearch } from './search.js';
 import { renderChat } from './chat.js';
 import { renderAdmin } from './admin.js';
 
+// Each view, and whether the signed-in principal may use it. A user token sees only what its
+// operations allow; key management and metrics stay with API keys.
 const pages = {
-  documents: renderDocuments,
-  search: renderSearch,
-  chat: renderChat,
-  admin: renderAdmin,
+  documents: {
+    render: renderDocuments,
+    allowed: () => can('documents:read') || can('documents:upload'),
+  },
+  search: { render: renderSearch, allowed: () => can('search') },
+  chat: { render: renderChat, allowed: () => can('chat') },
+  admin: { render: renderAdmin, allowed: () => identity()?.kind === 'key' },
 };
 const main = () => document.getElementById('main');
 let cleanup = null;
 
-function signIn() {
-  const nav = document.getElementById('nav');
-  nav.hidden = true;
-  const error = h('p', { class: 'error', role: 'alert' });
+function signIn(notice) {
+  document.getElementById('nav').hidden = true;
+  document.getElementById('who').textContent = '';
+  const error = h('p', { class: 'error', role: 'alert' }, notice ?? '');
   const input = h('input', {
     id: 'api-key',
     type: 'password',
@@ -30,13 +36,12 @@ function signIn() {
     {
       onsubmit: async (e) => {
         e.preventDefault();
-        session.set(input.value.trim());
         try {
-          await api('GET', '/v1/keys/self');
-          location.hash = '#/documents';
+          await signInWith(input.value.trim());
+          location.hash = '#/' + (firstAllowed() ?? 'documents');
           route();
         } catch (err) {
-          session.clear();
+          signOut();
           error.textContent = `Sign-in failed: ${err.message}`;
         }
       },
@@ -44,39 +49,71 @@ function signIn() {
     h(
       'div',
       { class: 'row' },
-      h('label', { for: 'api-key' }, 'API key', input),
+      h('label', { for: 'api-key' }, 'API key or user token', input),
       h('button', { type: 'submit' }, 'Sign in'),
     ),
     error,
   );
   main().replaceChildren(
     h('h1', {}, 'Sign in'),
-    h('p', { class: 'muted' }, 'Paste an API key. It is kept in this tab only (sessionStorage).'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Paste an API key (vk_…) or a user token (vut1.…) your application minted for you. ' +
+        'It is kept in this tab only (sessionStorage).',
+    ),
     form,
   );
   input.focus();
 }
 
+const firstAllowed = () => Object.keys(pages).find((name) => pages[name].allowed());
+
+function describe(who) {
+  if (who.kind === 'key') return `API key · ${who.role}`;
+  return `user ${who.userId} · until ${new Date(who.expiresAt).toLocaleTimeString()}`;
+}
+
 function route() {
   cleanup?.();
   cleanup = null;
-  if (!session.get()) return signIn();
-  document.getElementById('nav').hidden = false;
-  const name = location.hash.replace(/^#\//, '').split('/')[0] || 'documents';
-  const render = pages[name] ?? pages.documents;
-  for (const link of document.querySelectorAll('nav a')) {
-    if (link.getAttribute('href') === `#/${name}`) link.setAttribute('aria-current', 'page');
+  const who = identity();
+  if (!session.get() || !who) return signIn();
+  const nav = document.getElementById('nav');
+  nav.hidden = false;
+  document.getElementById('who').textContent = describe(who);
+  document.body.dataset.principal = who.kind;
+  let name = location.hash.replace(/^#\//, '').split('/')[0] || 'documents';
+  if (!pages[name]?.allowed()) name = firstAllowed();
+  for (const link of nav.querySelectorAll('a[href^="#/"]')) {
+    const target = link.getAttribute('href').slice(2);
+    link.hidden = !pages[target]?.allowed();
+    if (target === name) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   const root = h('div');
   main().replaceChildren(root);
-  cleanup = render(root) ?? null;
+  if (!name) {
+    root.append(h('p', { class: 'muted' }, 'This token allows none of the console’s views.'));
+    return;
+  }
+  cleanup = pages[name].render(root) ?? null;
 }
+
+// An expired token or revoked key ends the session with a reason, not a page of errors.
+onUnauthorized((error) => {
+  if (!identity()) return;
+  signOut();
+  cleanup?.();
+  cleanup = null;
+  location.hash = '';
+  signIn(`Signed out: ${error.message}`);
+});
 
 window.addEventListener('hashchange', route);
 document.addEventListener('DOMContentLoaded', () => {
   document.getElementById('sign-out').addEventListener('click', () => {
-    session.clear();
+    signOut();
     location.hash = '';
     route();
   });

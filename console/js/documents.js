@@ -1,5 +1,6 @@
 import { api, uploadFile } from './api.js';
 import { h, toast } from './dom.js';
+import { can, currentUserId, identity } from './identity.js';
 
 const POLL_MS = 1500;
 
@@ -12,7 +13,21 @@ function statusText(doc) {
   return doc.status;
 }
 
+function ownerText(doc, me) {
+  if (doc.ownerUserId === null) return 'tenant (API key)';
+  return me !== null && doc.ownerUserId === me ? 'you' : doc.ownerUserId;
+}
+
 export function renderDocuments(root) {
+  // Offer only what the server would allow: an end user changes only their own documents, and
+  // visibility is changed by its owner or by an owner/admin key (docs/access.md).
+  const me = currentUserId();
+  const who = identity();
+  const listing = can('documents:read');
+  const mayChange = (doc) => can('documents:write') && (me === null || doc.ownerUserId === me);
+  const mayShare = (doc) =>
+    can('documents:write') &&
+    (me === null ? ['owner', 'admin'].includes(who?.role) : doc.ownerUserId === me);
   const state = { status: '', tag: '', q: '', cursor: null, docs: [] };
   const uploads = h('ul', { class: 'uploads', 'aria-label': 'Uploads' });
   const tbody = h('tbody');
@@ -50,7 +65,7 @@ export function renderDocuments(root) {
         .then((res) => {
           bar.value = 1;
           status.textContent = res.duplicate ? 'duplicate (already stored)' : 'uploaded';
-          load();
+          if (listing) load();
         })
         .catch((err) => {
           status.textContent = `failed: ${err.message}`;
@@ -122,6 +137,22 @@ export function renderDocuments(root) {
               statusText(doc),
             ),
           ),
+          h(
+            'td',
+            {},
+            h('span', { 'data-visibility': doc.visibility }, doc.visibility),
+            mayShare(doc)
+              ? [
+                  ' ',
+                  h(
+                    'button',
+                    { type: 'button', class: 'link', onclick: () => toggleVisibility(doc) },
+                    doc.visibility === 'private' ? 'Share with tenant' : 'Make private',
+                  ),
+                ]
+              : null,
+          ),
+          h('td', { class: 'owner' }, ownerText(doc, me)),
           h('td', {}, doc.tags.join(', ')),
           h('td', {}, String(doc.currentVersion)),
           h('td', {}, new Date(doc.createdAt).toLocaleString()),
@@ -133,19 +164,40 @@ export function renderDocuments(root) {
               { type: 'button', class: 'secondary', onclick: () => download(doc.id) },
               'Download',
             ),
-            ' ',
-            h('button', { type: 'button', class: 'danger', onclick: () => remove(doc) }, 'Delete'),
+            mayChange(doc)
+              ? [
+                  ' ',
+                  h(
+                    'button',
+                    { type: 'button', class: 'danger', onclick: () => remove(doc) },
+                    'Delete',
+                  ),
+                ]
+              : null,
           ),
         ),
       ),
     );
     if (!state.docs.length)
-      tbody.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No documents.')));
+      tbody.append(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No documents.')));
   }
 
   async function download(id) {
     const { url } = await api('GET', `/v1/documents/${id}/download`);
     window.open(url, '_blank', 'noopener');
+  }
+
+  async function toggleVisibility(doc) {
+    const visibility = doc.visibility === 'private' ? 'tenant' : 'private';
+    try {
+      await api('PATCH', `/v1/documents/${doc.id}`, { visibility });
+      toast(
+        `${doc.title} is now ${visibility === 'tenant' ? 'shared with the tenant' : 'private'}`,
+      );
+      load();
+    } catch (err) {
+      toast(`Could not change visibility: ${err.message}`);
+    }
   }
 
   async function remove(doc) {
@@ -195,29 +247,48 @@ export function renderDocuments(root) {
   }
 
   root.append(
-    h('h1', {}, 'Documents'),
-    drop,
-    uploads,
-    filters,
-    h(
-      'table',
-      {},
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['Title', 'Status', 'Tags', 'Version', 'Created', 'Actions'].map((t) =>
-            h('th', { scope: 'col' }, t),
+    ...[
+      h('h1', {}, me === null ? 'Documents' : 'Your documents'),
+      me === null
+        ? null
+        : h(
+            'p',
+            { class: 'muted' },
+            'Yours, those shared with everyone, and those in your collections.',
           ),
-        ),
-      ),
-      tbody,
-    ),
-    detail,
+      can('documents:upload') ? [drop, uploads] : null,
+      listing ? filters : null,
+      listing
+        ? h(
+            'table',
+            {},
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                [
+                  'Title',
+                  'Status',
+                  'Visibility',
+                  'Owner',
+                  'Tags',
+                  'Version',
+                  'Created',
+                  'Actions',
+                ].map((t) => h('th', { scope: 'col' }, t)),
+              ),
+            ),
+            tbody,
+          )
+        : null,
+      detail,
+    ]
+      .flat()
+      .filter(Boolean),
   );
-  load();
+  if (listing) load();
   // Live status: poll while anything is still moving through ingestion.
   const timer = setInterval(() => {
     if (state.docs.some((d) => d.status === 'queued' || d.status === 'processing')) load();

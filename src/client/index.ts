@@ -7,6 +7,7 @@ import type {
   CreateConversationRequest,
   Feedback,
 } from './chat-types';
+import { looksLikeUserToken } from '../auth/user-token';
 import { mayRetry, withRetries, type RetryOptions } from './retry';
 import { parseChatEvents } from './sse';
 import type {
@@ -27,6 +28,7 @@ import type {
   Page,
   SearchRequest,
   SearchResponse,
+  Self,
   UploadResult,
 } from './types';
 
@@ -38,11 +40,49 @@ export { parseChatEvents, parseSse } from './sse';
 export { mintUserToken, type MintInput } from '../auth/user-token';
 export type { AppType } from '../app';
 
-export interface ClientOptions {
+interface BaseOptions {
   baseUrl: string;
-  apiKey: string;
   retry?: RetryOptions;
   fetch?: typeof fetch;
+}
+
+/** The current user token, asked for before each request, so a refreshed token is used. */
+export type TokenSource = string | (() => string | Promise<string>);
+
+/**
+ * A client signs every request with exactly one credential: an API key (`vk_…`), which belongs
+ * on a tenant's server, or a user token (`vut1.…`, minted by that server for one end user),
+ * which is safe to hand to a browser or app.
+ */
+export type ClientOptions = BaseOptions &
+  ({ apiKey: string; token?: never } | { token: TokenSource; apiKey?: never });
+
+/** A function yielding the bearer credential; throws TypeError on a misplaced one. */
+function credentialOf(options: ClientOptions): () => string | Promise<string> {
+  const { apiKey, token } = options as { apiKey?: string; token?: TokenSource };
+  if ((apiKey === undefined) === (token === undefined)) {
+    throw new TypeError('createClient needs exactly one of apiKey or token');
+  }
+  if (apiKey !== undefined) {
+    if (looksLikeUserToken(apiKey)) {
+      throw new TypeError('that is a user token (vut1.…): pass it as `token`, not `apiKey`');
+    }
+    return () => apiKey;
+  }
+  const check = (value: string) => {
+    // An API key handed to a browser is a leaked secret: refuse it here rather than send it.
+    if (!looksLikeUserToken(value)) {
+      throw new TypeError(
+        '`token` takes a user token (vut1.…); an API key belongs on your server, as `apiKey`',
+      );
+    }
+    return value;
+  };
+  if (typeof token === 'string') {
+    check(token);
+    return () => token;
+  }
+  return async () => check(await token!());
 }
 
 export class VellumError extends Error {
@@ -71,6 +111,7 @@ export interface UploadInput {
 type Query = Record<string, string | number | boolean | undefined | string[]>;
 
 export function createClient(options: ClientOptions) {
+  const credential = credentialOf(options);
   const base = options.baseUrl.replace(/\/$/, '');
   const doFetch = options.fetch ?? fetch;
 
@@ -99,12 +140,15 @@ export function createClient(options: ClientOptions) {
       init.safe || mayRetry(method, init.headers)
         ? options.retry
         : { ...options.retry, retries: 0 };
+    // Once per request (a refreshing source is asked again next time), outside the retry loop,
+    // so a refused credential throws at once instead of being retried like a network error.
+    const bearer = await credential();
     const res = await withRetries(
       () =>
         doFetch(url(path, init.query), {
           method,
           headers: {
-            authorization: `Bearer ${options.apiKey}`,
+            authorization: `Bearer ${bearer}`,
             ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}),
             ...init.headers,
           },
@@ -231,6 +275,8 @@ export function createClient(options: ClientOptions) {
     search: (body: SearchRequest) =>
       json<SearchResponse>('POST', '/v1/search', { json: body, safe: true }),
     keys: {
+      /** Who this credential is: the key, and for a user token its user, operations and scope. */
+      self: () => json<Self>('GET', '/v1/keys/self'),
       list: () => json<Page<ApiKey>>('GET', '/v1/keys'),
       /** With an `Idempotency-Key` (fresh unless given): a retry cannot issue a second key. */
       create: (body: CreateKeyRequest, options: { idempotencyKey?: string } = {}) =>

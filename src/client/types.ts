@@ -14,7 +14,7 @@ import type {
   CollectionSchema,
   CreateCollectionBody,
 } from '../collections/schemas';
-import type { CreateKeyBody, IssuedKeySchema, KeySchema } from '../keys/schemas';
+import type { CreateKeyBody, IssuedKeySchema, KeySchema, SelfSchema } from '../keys/schemas';
 import type { SearchBody, SearchResponseSchema } from '../search/schemas';
 import type { CreateTokenBody } from '../tokens/schemas';
 
@@ -34,6 +34,8 @@ export type SearchResponse = z.output<typeof SearchResponseSchema>;
 export type ApiKey = z.output<typeof KeySchema>;
 export type IssuedKey = z.output<typeof IssuedKeySchema>;
 export type CreateKeyRequest = z.input<typeof CreateKeyBody>;
+/** `GET /v1/keys/self`: the key, and for a user token also its user, operations and scope. */
+export type Self = z.output<typeof SelfSchema>;
 export type CreateTokenRequest = z.input<typeof CreateTokenBody>;
 export type AuditEntry = Record<string, unknown> & { id: string; action: string };
 export interface Page<T> {

@@ -3,8 +3,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintUserToken } from '../../src/client';
 import { startFixture, type Fixture } from './local-stack-fixture';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -18,6 +19,7 @@ if (!hasChromium) {
 
 let fixture: Fixture;
 let browser: Browser;
+let context: BrowserContext;
 let page: Page;
 const profile = mkdtempSync(join(tmpdir(), 'vellum-chromium-'));
 const pageErrors: string[] = [];
@@ -30,7 +32,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     fixture = await startFixture('browser');
-    const context = await chromium.launchPersistentContext(profile, {
+    context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
       args: [
@@ -52,6 +54,18 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     (globalThis as { __context?: typeof context }).__context = context;
   }, 180_000);
 
+  /** A fresh tab (its own sessionStorage) signed in with `token`. */
+  async function signedInTab(token: string, userId: string) {
+    const tab = await context.newPage();
+    tab.on('pageerror', (error) => pageErrors.push(`${userId}: ${error.message}`));
+    await tab.goto(fixture.stack.url + '/');
+    await tab.getByLabel('API key or user token').fill(token);
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await tab.getByRole('heading', { name: 'Your documents' }).waitFor();
+    expect(await tab.locator('#who').textContent()).toContain(`user ${userId}`);
+    return tab;
+  }
+
   afterAll(async () => {
     console.log(`console browser steps run: ${steps.join(', ')}`);
     await (globalThis as { __context?: { close(): Promise<void> } }).__context?.close();
@@ -70,7 +84,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Documents' }).waitFor();
     // The key lives in sessionStorage only.
-    expect(await page.evaluate("sessionStorage.getItem('vellum.apiKey')")).toBe(fixture.key);
+    expect(await page.evaluate("sessionStorage.getItem('vellum.credential')")).toBe(fixture.key);
     expect(await page.evaluate('localStorage.length')).toBe(0);
     steps.push('sign-in');
 
@@ -170,4 +184,124 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
 
     expect(pageErrors).toEqual([]);
   }, 240_000);
+
+  it('signs in two users of one tenant with user tokens; each sees only their own documents', async () => {
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(fixture.stack.url + path, {
+        ...init,
+        headers: { authorization: `Bearer ${fixture.key}`, ...init.headers },
+      });
+    // The tenant's server: who its key is, then tokens minted locally (no round trip).
+    const self = (await (await api('/v1/keys/self')).json()) as { keyId: string; tenantId: string };
+    const mint = (userId: string, extra: { operations?: string[]; now?: number } = {}) =>
+      mintUserToken(fixture.key, { tenantId: self.tenantId, keyId: self.keyId, userId, ...extra });
+    // A document the tenant shares with everyone (an API key's upload is the tenant's).
+    const shared = new FormData();
+    shared.append(
+      'file',
+      new Blob(['Notice: the quay closes at dusk.'], { type: 'text/plain' }),
+      'notice-board.txt',
+    );
+    expect((await api('/v1/documents', { method: 'POST', body: shared })).status).toBe(202);
+
+    const alice = await mint('alice');
+    // Bob's token carries no chat and no keys:self: the console reads his operations from the
+    // token itself, and offers no Chat view.
+    const bob = await mint('bob', {
+      operations: ['documents:read', 'documents:upload', 'documents:write', 'search'],
+    });
+
+    // An expired token is refused at sign-in with the server's reason.
+    const stale = await mint('alice', { now: Date.now() - 2 * 3600_000 });
+    const probe = await context.newPage();
+    await probe.goto(fixture.stack.url + '/');
+    await probe.getByLabel('API key or user token').fill(stale.token);
+    await probe.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => probe.getByRole('alert').textContent()).toContain('expired');
+    await probe.close();
+
+    const tabs = {
+      alice: await signedInTab(alice.token, 'alice'),
+      bob: await signedInTab(bob.token, 'bob'),
+    };
+    for (const tab of Object.values(tabs)) {
+      expect(await tab.getByRole('link', { name: 'Admin' }).count()).toBe(0);
+      expect(await tab.getByRole('link', { name: 'Search' }).count()).toBe(1);
+    }
+    expect(await tabs.alice.getByRole('link', { name: 'Chat' }).count()).toBe(1);
+    expect(await tabs.bob.getByRole('link', { name: 'Chat' }).count()).toBe(0);
+    steps.push('users-sign-in');
+
+    for (const [user, tab] of Object.entries(tabs)) {
+      await tab.locator('#file-input').setInputFiles([
+        {
+          name: `${user}-notes.md`,
+          mimeType: 'text/markdown',
+          buffer: Buffer.from(
+            `# ${user}'s notes\n\nOnly ${user} keeps the key to locker ${user.length}.\n`,
+          ),
+        },
+      ]);
+      await expect
+        .poll(
+          () =>
+            tab
+              .locator('.uploads li', { hasText: `${user}-notes.md` })
+              .locator('.status')
+              .textContent(),
+          {
+            timeout: 30_000,
+          },
+        )
+        .toBe('uploaded');
+    }
+    steps.push('users-upload');
+
+    const titles = async (tab: Page) => {
+      await tab.reload();
+      await tab.getByRole('heading', { name: 'Your documents' }).waitFor();
+      await tab.locator('tbody tr[data-id]').first().waitFor();
+      return (await tab.locator('tbody tr[data-id] td:first-child').allTextContents()).sort();
+    };
+    // Each sees exactly their own upload and the tenant's shared documents (this one, and any an
+    // earlier test uploaded with the key): never the other user's private one.
+    const everything = (await (await api('/v1/documents?limit=100')).json()) as {
+      data: Array<{ title: string; visibility: string }>;
+    };
+    const sharedTitles = everything.data
+      .filter((d) => d.visibility === 'tenant')
+      .map((d) => d.title);
+    expect(sharedTitles).toContain('notice-board.txt');
+    expect(everything.data.map((d) => d.title)).toEqual(
+      expect.arrayContaining(['alice-notes.md', 'bob-notes.md']),
+    );
+    expect(await titles(tabs.alice)).toEqual(['alice-notes.md', ...sharedTitles].sort());
+    expect(await titles(tabs.bob)).toEqual(['bob-notes.md', ...sharedTitles].sort());
+
+    // Only what the token may do is offered: changing one's own document, not the tenant's.
+    const own = tabs.alice.locator('tbody tr', { hasText: 'alice-notes.md' });
+    expect(await own.locator('[data-visibility]').textContent()).toBe('private');
+    expect(await own.locator('.owner').textContent()).toBe('you');
+    expect(await own.getByRole('button', { name: 'Delete' }).count()).toBe(1);
+    const tenants = tabs.alice.locator('tbody tr', { hasText: 'notice-board.txt' });
+    expect(await tenants.locator('[data-visibility]').textContent()).toBe('tenant');
+    expect(await tenants.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+    expect(await tenants.getByRole('button', { name: 'Share with tenant' }).count()).toBe(0);
+    for (const [user, tab] of Object.entries(tabs)) {
+      await tab.screenshot({ path: join(SHOTS, `09-user-${user}-documents.png`), fullPage: true });
+    }
+    steps.push('users-isolated');
+
+    // Alice shares her document; Bob then sees it, owned by her and not his to delete.
+    await own.getByRole('button', { name: 'Share with tenant' }).click();
+    await expect.poll(() => own.locator('[data-visibility]').textContent()).toBe('tenant');
+    expect(await titles(tabs.bob)).toContain('alice-notes.md');
+    const hers = tabs.bob.locator('tbody tr', { hasText: 'alice-notes.md' });
+    expect(await hers.locator('.owner').textContent()).toBe('alice');
+    expect(await hers.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+    steps.push('users-share');
+
+    for (const tab of Object.values(tabs)) await tab.close();
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
 });
