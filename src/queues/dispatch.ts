@@ -1,4 +1,6 @@
 import type { DeleteMessage, EnrichMessage, Env, EventsMessage, IngestMessage } from '../env';
+import { handleDeleteMessages } from '../documents/delete-consumer';
+import { handleEnrichMessages } from '../enrichment/consumer';
 import { handleEventMessages } from '../events/consumer';
 import { handleIngestMessages } from '../ingest/consumer';
 import { errorFields, logJson } from '../observability/log';
@@ -65,7 +67,9 @@ export async function dispatchQueueBatch(
   ctx: ExecutionContext,
 ): Promise<void> {
   const source: BatchSource = { queue: batch.queue, deadLetter: batch.queue.endsWith('-dlq') };
-  const documentWork: Message<IngestMessage | EnrichMessage | DeleteMessage>[] = [];
+  const ingest: Message<IngestMessage>[] = [];
+  const enrich: Message<EnrichMessage>[] = [];
+  const deletes: Message<DeleteMessage>[] = [];
   const events: Message<EventsMessage>[] = [];
   for (const message of batch.messages) {
     let body: QueueMessage;
@@ -87,9 +91,13 @@ export async function dispatchQueueBatch(
     logDelivery(source, body, message.attempts);
     switch (body.kind) {
       case 'ingest':
+        ingest.push(withBody(message, body));
+        break;
       case 'enrich':
+        enrich.push(withBody(message, body));
+        break;
       case 'delete':
-        documentWork.push(withBody(message, body));
+        deletes.push(withBody(message, body));
         break;
       case 'events':
         events.push(withBody(message, body));
@@ -100,6 +108,11 @@ export async function dispatchQueueBatch(
       }
     }
   }
-  if (documentWork.length) await handleIngestMessages(documentWork, source, env, ctx);
+  // Deletions and enrichment settle before ingest: ingest runs its one whole-file message last
+  // (poison isolation, ingest/isolation.ts), so nothing else is redelivered if it kills the
+  // invocation.
+  if (deletes.length) await handleDeleteMessages(deletes, source, env, ctx);
+  if (enrich.length) await handleEnrichMessages(enrich, source, env, ctx);
+  if (ingest.length) await handleIngestMessages(ingest, source, env, ctx);
   if (events.length) await handleEventMessages(events, source, env, ctx);
 }
