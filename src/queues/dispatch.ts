@@ -1,7 +1,7 @@
 import type { DeleteMessage, EnrichMessage, Env, EventsMessage, IngestMessage } from '../env';
 import { handleDeleteMessages } from '../documents/delete-consumer';
 import { handleEnrichMessages } from '../enrichment/consumer';
-import { handleEventMessages } from '../events/consumer';
+import { handleEventMessages } from '../analytics/consumer';
 import { handleIngestMessages } from '../ingest/consumer';
 import { errorFields, logJson } from '../observability/log';
 import { traceIdOf } from '../observability/traceparent';
