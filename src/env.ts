@@ -84,7 +84,7 @@ export interface Env extends LlmEnv, VectorShardBindings {
   AI?: Ai;
   /**
    * Product events from `POST /v1/events`, consumed by the ingest Worker. Bodies are JSON text
-   * built by src/events/sink.ts, so each event is serialised once.
+   * built by src/analytics/sink.ts, so each event is serialised once.
    */
   EVENTS_QUEUE: Queue<EventsMessage | string>;
   /** Analytics Engine dataset `vellum_metrics` (production only). */

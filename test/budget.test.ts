@@ -5,7 +5,7 @@ import { createExecutionContext, env } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PRIMARY_MODEL, DEFAULT_SECONDARY_MODEL } from '../src/ai/llm/config';
-import { postgresBudgetLedger } from '../src/ai/usage/budget';
+import { postgresBudgetLedger } from '../src/usage/budget-ledger';
 import { createApp } from '../src/app';
 import { DEFAULT_CONTEXT_BUDGET } from '../src/chat/context';
 import type { Env } from '../src/env';

@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SECONDARY_MODEL } from '../src/ai/llm/config';
-import { postgresBudgetLedger } from '../src/ai/usage/budget';
+import { postgresBudgetLedger } from '../src/usage/budget-ledger';
 import { Tag } from '../src/documents/schemas';
 import type { EnrichMessage, Env, IngestQueueMessage } from '../src/env';
 import { freshKey, received, script } from './chat/fake';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { estimateTokens } from '../ingest/tokens';
+import { estimateTokens } from '../ai/tokens';
 import {
   clipToTokens,
   contextTokens,

@@ -1,4 +1,4 @@
-import { clipToTokens as clipText, estimateTokens } from '../ingest/tokens';
+import { clipToTokens as clipText, estimateTokens } from '../ai/tokens';
 
 /**
  * Hierarchical conversation context: the last turns verbatim, everything older folded into

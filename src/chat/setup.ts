@@ -3,7 +3,7 @@ import { createEmbedder } from '../ai/embed';
 import { anthropicFromConfig } from '../ai/llm/anthropic';
 import { llmConfigFromEnv } from '../ai/llm/config';
 import { durableBreakers } from '../ai/reliability/breakers';
-import { postgresBudgetLedger } from '../ai/usage/budget';
+import { postgresBudgetLedger } from '../usage/budget-ledger';
 import { priceTable } from '../ai/usage/prices';
 import { recordUsage, utcDay } from '../usage/record';
 import { accessKey, type DocumentAccess } from '../access/visibility';

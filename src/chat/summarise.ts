@@ -1,7 +1,7 @@
 import { sentences } from '../ai/answer/text';
 import type { LlmClient, LlmUsage } from '../ai/llm/types';
 import type { BudgetLedger, Reservation } from '../ai/usage/budget';
-import { estimateTokens } from '../ingest/tokens';
+import { estimateTokens } from '../ai/tokens';
 import { clipToTokens, type Summariser, type Turn } from './context';
 
 const LINE_CHARS = 200;

@@ -7,7 +7,7 @@ import { collectionDocuments, collectionMembers, collections } from '../db/schem
 import { bumpCorpusVersion, findDocument } from '../documents/repository';
 import { ApiError } from '../errors';
 import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/cursor';
-import { errorResponses as errors, jsonResponse as json } from '../http/openapi';
+import { AUTHENTICATED, errorResponses as errors, jsonResponse as json } from '../http/openapi';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
 import type { AppEnv } from '../types';
@@ -49,12 +49,16 @@ collectionsRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/collections',
+    operationId: 'createCollection',
     summary: 'Create a collection; a user token becomes its owner and first member',
     middleware: [authorize('documents:write')] as const,
     request: {
       body: { content: { 'application/json': { schema: CreateCollectionBody } }, required: true },
     },
-    responses: { 201: json(CollectionSchema, 'Created'), ...errors },
+    responses: {
+      201: json(CollectionSchema, 'Created'),
+      ...errors(...AUTHENTICATED, 400, 403, 413, 415),
+    },
   }),
   async (c) => {
     const { db, principal } = c.var;
@@ -107,6 +111,7 @@ collectionsRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/collections',
+    operationId: 'listCollections',
     summary: 'Collections the caller reaches (a user: created or a member of), newest first',
     middleware: [authorize('documents:read')] as const,
     request: { query: ListCollectionsQuery },
@@ -115,7 +120,7 @@ collectionsRouter.openapi(
         z.object({ data: z.array(CollectionSchema), nextCursor: z.string().nullable() }),
         'A page',
       ),
-      ...errors,
+      ...errors(...AUTHENTICATED, 400, 403),
     },
   }),
   async (c) => {
@@ -144,10 +149,14 @@ collectionsRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/collections/{id}',
+    operationId: 'getCollection',
     summary: 'A collection with its members and the documents of it the caller can see',
     middleware: [authorize('documents:read')] as const,
     request: { params: CollectionIdParam },
-    responses: { 200: json(CollectionDetailSchema, 'The collection'), ...errors },
+    responses: {
+      200: json(CollectionDetailSchema, 'The collection'),
+      ...errors(...AUTHENTICATED, 400, 403, 404),
+    },
   }),
   async (c) => {
     const row = await requireCollection(c, c.req.valid('param').id);
@@ -159,10 +168,11 @@ collectionsRouter.openapi(
   createRoute({
     method: 'delete',
     path: '/v1/collections/{id}',
+    operationId: 'deleteCollection',
     summary: 'Delete a collection (its documents stay; its members lose access through it)',
     middleware: [authorize('documents:write')] as const,
     request: { params: CollectionIdParam },
-    responses: { 204: { description: 'Deleted' }, ...errors },
+    responses: { 204: { description: 'Deleted' }, ...errors(...AUTHENTICATED, 400, 403, 404) },
   }),
   async (c) => {
     const { db, principal } = c.var;
@@ -187,10 +197,14 @@ collectionsRouter.openapi(
   createRoute({
     method: 'put',
     path: '/v1/collections/{id}/documents/{documentId}',
+    operationId: 'addCollectionDocument',
     summary: 'Add a document (a user: one they own, or one shared with the tenant)',
     middleware: [authorize('documents:write')] as const,
     request: { params: CollectionDocumentParam },
-    responses: { 204: { description: 'Added (or already there)' }, ...errors },
+    responses: {
+      204: { description: 'Added (or already there)' },
+      ...errors(...AUTHENTICATED, 400, 403, 404),
+    },
   }),
   async (c) => {
     const { db, principal } = c.var;
@@ -227,10 +241,11 @@ collectionsRouter.openapi(
   createRoute({
     method: 'delete',
     path: '/v1/collections/{id}/documents/{documentId}',
+    operationId: 'removeCollectionDocument',
     summary: 'Remove a document from the collection (the document itself stays)',
     middleware: [authorize('documents:write')] as const,
     request: { params: CollectionDocumentParam },
-    responses: { 204: { description: 'Removed' }, ...errors },
+    responses: { 204: { description: 'Removed' }, ...errors(...AUTHENTICATED, 400, 403, 404) },
   }),
   async (c) => {
     const { db, principal } = c.var;
@@ -263,10 +278,14 @@ collectionsRouter.openapi(
   createRoute({
     method: 'put',
     path: '/v1/collections/{id}/members/{userId}',
+    operationId: 'addCollectionMember',
     summary: "Add a member: that user may read the collection's documents",
     middleware: [authorize('documents:write')] as const,
     request: { params: CollectionMemberParam },
-    responses: { 204: { description: 'Added (or already a member)' }, ...errors },
+    responses: {
+      204: { description: 'Added (or already a member)' },
+      ...errors(...AUTHENTICATED, 400, 403, 404),
+    },
   }),
   async (c) => {
     const { db, principal } = c.var;
@@ -295,10 +314,11 @@ collectionsRouter.openapi(
   createRoute({
     method: 'delete',
     path: '/v1/collections/{id}/members/{userId}',
+    operationId: 'removeCollectionMember',
     summary: 'Remove a member',
     middleware: [authorize('documents:write')] as const,
     request: { params: CollectionMemberParam },
-    responses: { 204: { description: 'Removed' }, ...errors },
+    responses: { 204: { description: 'Removed' }, ...errors(...AUTHENTICATED, 400, 403, 404) },
   }),
   async (c) => {
     const { db, principal } = c.var;

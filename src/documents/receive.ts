@@ -1,4 +1,3 @@
-import type { Context } from 'hono';
 import { z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { boundaryOf, parseMultipart } from '../http/multipart';
@@ -6,7 +5,7 @@ import { streamToR2, type StoredObject } from '../storage/stream-to-r2';
 import { cleanFilename } from './filename';
 import { isAllowedMimeType, resolveMimeType } from './mime';
 import { UploadQuery } from './schemas';
-import type { AppEnv } from '../types';
+import type { Env } from '../env';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 const MAX_FIELD_BYTES = 16 * 1024;
@@ -68,30 +67,45 @@ async function readField(stream: ReadableStream<Uint8Array>): Promise<string> {
   return new TextDecoder().decode(await new Blob(parts).arrayBuffer());
 }
 
+/** The parts of an upload request the receiver reads; routes take them from the request. */
+export interface UploadRequest {
+  body: ReadableStream<Uint8Array> | null;
+  /** The `content-type` header ('' when absent). */
+  contentType: string;
+  /** The `content-length` header, if sent. */
+  contentLength: string | undefined;
+  /** The query string (a raw upload's filename, title, tags, metadata). */
+  query: Record<string, string>;
+}
+
 /**
  * Streams the upload (raw body or multipart `file` part) into R2 under `key`, returning
  * its hash, size, type and form fields. Fails before writing on a disallowed type or an
  * announced oversize body; deletes what it wrote when anything after that fails.
  */
-export async function receiveUpload(c: Context<AppEnv>, key: string): Promise<ReceivedUpload> {
-  const maxBytes = maxUploadBytes(c.env);
-  const contentType = c.req.header('content-type') ?? '';
-  const announced = Number(c.req.header('content-length') ?? NaN);
+export async function receiveUpload(
+  env: Pick<Env, 'DOCUMENTS' | 'MAX_UPLOAD_BYTES'>,
+  request: UploadRequest,
+  key: string,
+): Promise<ReceivedUpload> {
+  const maxBytes = maxUploadBytes(env);
+  const { contentType } = request;
+  const announced = Number(request.contentLength ?? NaN);
   const multipart = /^multipart\/form-data/i.test(contentType);
   if (announced > maxBytes + (multipart ? MULTIPART_OVERHEAD_BYTES : 0)) {
     throw new ApiError(413, 'file_too_large', `the file exceeds the ${maxBytes}-byte limit`);
   }
-  const body = c.req.raw.body;
+  const body = request.body;
   if (!body) throw new ApiError(400, 'empty_file', 'the request has no body');
 
   if (!multipart) {
-    const query = c.req.query();
+    const query = request.query;
     const { filename: rawFilename, ...rest } = query;
     const filename = cleanFilename(rawFilename);
     const fields = parseFields(rest);
     const mimeType = resolveMimeType(contentType, filename);
     if (!isAllowedMimeType(mimeType)) throw unsupported(mimeType);
-    const stored = await streamToR2(c.env.DOCUMENTS, key, body, {
+    const stored = await streamToR2(env.DOCUMENTS, key, body, {
       maxBytes,
       contentType: mimeType!,
       filename: filename ?? fields.title,
@@ -108,7 +122,7 @@ export async function receiveUpload(c: Context<AppEnv>, key: string): Promise<Re
         const filename = cleanFilename(part.filename);
         const mimeType = resolveMimeType(part.contentType, filename);
         if (!isAllowedMimeType(mimeType)) throw unsupported(mimeType);
-        const stored = await streamToR2(c.env.DOCUMENTS, key, part.body, {
+        const stored = await streamToR2(env.DOCUMENTS, key, part.body, {
           maxBytes,
           contentType: mimeType!,
           filename,
@@ -123,7 +137,7 @@ export async function receiveUpload(c: Context<AppEnv>, key: string): Promise<Re
     if (!file) throw new ApiError(400, 'validation_failed', "the form has no 'file' part");
     return { ...file, key, fields: parseFields(raw) };
   } catch (error) {
-    if (file) await c.env.DOCUMENTS.delete(key).catch(() => {});
+    if (file) await env.DOCUMENTS.delete(key).catch(() => {});
     throw error;
   }
 }

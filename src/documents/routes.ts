@@ -19,7 +19,7 @@ import { syncVectorAccess } from '../retrieval/vectors/access-sync';
 import { and, eq } from 'drizzle-orm';
 import { downloadTtl, signDownload } from './download-token';
 import { requestDocumentDeletion } from './purge';
-import { receiveUpload } from './receive';
+import { receiveUpload, type UploadRequest } from './receive';
 import {
   bumpCorpusVersionIfServed,
   documentDetail,
@@ -44,10 +44,34 @@ import {
   PatchBody,
   UploadResultSchema,
 } from './schemas';
-import { addVersionFromUpload, createDocumentFromUpload, uploadResponse } from './write';
+import {
+  addVersionFromUpload,
+  createDocumentFromUpload,
+  uploadResponse,
+  type WriteDeps,
+} from './write';
+import { recorderOf } from '../metrics';
 import { AUTHENTICATED, errorResponse, errorResponses, jsonResponse } from '../http/openapi';
 
 const json = jsonResponse;
+
+/** The upload request as the receiver reads it: the service never sees the Hono Context. */
+const uploadRequestOf = (c: Context<AppEnv>): UploadRequest => ({
+  body: c.req.raw.body,
+  contentType: c.req.header('content-type') ?? '',
+  contentLength: c.req.header('content-length'),
+  query: c.req.query(),
+});
+
+/** What writing an upload needs, from the request's variables and bindings. */
+const writeDepsOf = (c: Context<AppEnv>): WriteDeps => ({
+  db: c.var.db,
+  env: c.env,
+  principal: c.var.principal,
+  requestId: c.var.requestId,
+  traceparent: c.get('traceparent'),
+  metrics: recorderOf(c),
+});
 
 export const documentsRouter = createRouter();
 
@@ -185,8 +209,12 @@ documentsRouter.post('/v1/documents', authorize('documents:upload'), async (c) =
   }
   try {
     const documentId = crypto.randomUUID();
-    const upload = await receiveUpload(c, newObjectKey(principal.tenantId, documentId, 1));
-    const result = await createDocumentFromUpload(c, documentId, upload);
+    const upload = await receiveUpload(
+      c.env,
+      uploadRequestOf(c),
+      newObjectKey(principal.tenantId, documentId, 1),
+    );
+    const result = await createDocumentFromUpload(writeDepsOf(c), documentId, upload);
     const body = uploadResponse(result);
     if (idempotencyKey) {
       await completeIdempotencyKey(
@@ -219,10 +247,11 @@ documentsRouter.put('/v1/documents/:id/content', authorize('documents:write'), a
   const current = await requireWritableDocument(c, parseId(c.req.param('id')));
   const version = current.currentVersion + 1;
   const upload = await receiveUpload(
-    c,
+    c.env,
+    uploadRequestOf(c),
     newObjectKey(c.var.principal.tenantId, current.id, version),
   );
-  const result = await addVersionFromUpload(c, current, version, upload);
+  const result = await addVersionFromUpload(writeDepsOf(c), current, version, upload);
   return c.json(uploadResponse(result), result.status);
 });
 

@@ -1,12 +1,13 @@
 import { and, eq } from 'drizzle-orm';
-import type { Context } from 'hono';
+import type { Database } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
 import { isStatementTimeout } from '../db/timeout';
 import { documents, documentVersions } from '../db/schema';
 import { ApiError } from '../errors';
 import { enqueueIngest } from '../ingest/enqueue';
-import { countUsage } from '../metrics';
-import type { AppEnv } from '../types';
+import type { Env } from '../env';
+import { countUsage, type MetricsRecorder } from '../metrics';
+import type { Principal } from '../types';
 import type { ReceivedUpload } from './receive';
 import { forgetCorpusVersion } from '../retrieval/corpus-version';
 import {
@@ -18,28 +19,39 @@ import {
 import { insertUploadedDocument, insertUploadedVersion } from './upload-sql';
 
 /**
+ * What writing an upload needs, as plain values: the routes build it from the request
+ * (`writeDepsOf` in routes.ts), and the CLI, the queue or a test can build it directly.
+ */
+export interface WriteDeps {
+  db: Database;
+  env: Pick<Env, 'DOCUMENTS' | 'INGEST_QUEUE'>;
+  principal: Principal;
+  /** Recorded with the audit row the write adds. */
+  requestId: string;
+  /** The W3C trace context the ingest message carries on, when the request had one. */
+  traceparent?: string;
+  /** Where the upload is counted for usage. */
+  metrics: MetricsRecorder;
+}
+
+/**
  * Deletes an upload's object after its row statement failed, unless the statement timed out on
  * the client side: then Postgres may still commit it, and deleting would leave a row pointing at
  * no bytes. A kept object whose row never committed is removed by the daily orphan sweep.
  */
-async function discardAfterFailedInsert(c: Context<AppEnv>, key: string, error: unknown) {
+async function discardAfterFailedInsert(deps: WriteDeps, key: string, error: unknown) {
   if (isStatementTimeout(error)) return;
-  await c.env.DOCUMENTS.delete(key).catch(() => {});
+  await deps.env.DOCUMENTS.delete(key).catch(() => {});
 }
 
-async function enqueueOrThrow(
-  c: Context<AppEnv>,
-  documentId: string,
-  version: number,
-  bytes: number,
-) {
+async function enqueueOrThrow(deps: WriteDeps, documentId: string, version: number, bytes: number) {
   try {
-    await enqueueIngest(c.env, {
-      tenantId: c.var.principal.tenantId,
+    await enqueueIngest(deps.env, {
+      tenantId: deps.principal.tenantId,
       documentId,
       version,
       bytes,
-      ...(c.get('traceparent') ? { traceparent: c.get('traceparent') } : {}),
+      ...(deps.traceparent ? { traceparent: deps.traceparent } : {}),
     });
   } catch {
     throw new ApiError(
@@ -52,15 +64,15 @@ async function enqueueOrThrow(
 
 /** Persists a first upload as document v1 and enqueues it; undoes everything if that fails. */
 export async function createDocumentFromUpload(
-  c: Context<AppEnv>,
+  deps: WriteDeps,
   documentId: string,
   upload: ReceivedUpload,
 ): Promise<{ status: 200 | 202; document: DocumentRow; duplicate: boolean }> {
-  const { db, principal } = c.var;
+  const { db, principal } = deps;
   // The upload's own unique key (see newObjectKey): cleanup here can only delete our bytes.
   const key = upload.key;
   const duplicate = async (existing: DocumentRow | undefined) => {
-    await c.env.DOCUMENTS.delete(key);
+    await deps.env.DOCUMENTS.delete(key);
     if (!existing)
       throw new ApiError(409, 'conflict', 'a concurrent upload changed this content; retry');
     return { status: 200 as const, document: existing, duplicate: true };
@@ -84,7 +96,7 @@ export async function createDocumentFromUpload(
         tags: upload.fields.tags ?? [],
         metadata: upload.fields.metadata ?? {},
       },
-      { principal, requestId: c.var.requestId },
+      { principal, requestId: deps.requestId },
     );
     if ('existing' in written) return duplicate(written.existing);
     document = written.created;
@@ -94,34 +106,34 @@ export async function createDocumentFromUpload(
       return duplicate(
         await findDocumentBySha(db, principal.tenantId, upload.sha256, principal.userId ?? null),
       );
-    await discardAfterFailedInsert(c, key, error);
+    await discardAfterFailedInsert(deps, key, error);
     throw error;
   }
   try {
-    await enqueueOrThrow(c, documentId, 1, upload.size);
+    await enqueueOrThrow(deps, documentId, 1, upload.size);
   } catch (error) {
     await db
       .delete(documents)
       .where(and(eq(documents.tenantId, principal.tenantId), eq(documents.id, documentId)));
-    await c.env.DOCUMENTS.delete(key).catch(() => {});
+    await deps.env.DOCUMENTS.delete(key).catch(() => {});
     throw error;
   }
   // An upload is stored content queued for ingestion; a duplicate stored nothing.
-  countUsage(c, principal.tenantId, { uploads: 1 });
+  countUsage(deps.metrics, principal.tenantId, { uploads: 1 });
   return { status: 202, document, duplicate: false };
 }
 
 /** Adds version n+1 to an existing document; the previous version keeps serving until it is ready. */
 export async function addVersionFromUpload(
-  c: Context<AppEnv>,
+  deps: WriteDeps,
   current: DocumentRow,
   version: number,
   upload: ReceivedUpload,
 ): Promise<{ status: 200 | 202; document: DocumentRow; duplicate: boolean }> {
-  const { db, principal } = c.var;
+  const { db, principal } = deps;
   const key = upload.key;
   if (upload.sha256 === current.sha256) {
-    await c.env.DOCUMENTS.delete(key);
+    await deps.env.DOCUMENTS.delete(key);
     return { status: 200, document: current, duplicate: true };
   }
   let document: DocumentRow;
@@ -138,7 +150,7 @@ export async function addVersionFromUpload(
         sha256: upload.sha256,
         filename: upload.filename ?? null,
       },
-      { principal, requestId: c.var.requestId },
+      { principal, requestId: deps.requestId },
     );
     if (outcome.kind === 'held') {
       throw new ApiError(
@@ -156,13 +168,13 @@ export async function addVersionFromUpload(
     document = outcome.document;
     bumped = outcome.bumped;
   } catch (error) {
-    await discardAfterFailedInsert(c, key, error);
+    await discardAfterFailedInsert(deps, key, error);
     if (isUniqueViolation(error))
       throw new ApiError(409, 'conflict', 'this content or version already exists');
     throw error;
   }
   try {
-    await enqueueOrThrow(c, current.id, version, upload.size);
+    await enqueueOrThrow(deps, current.id, version, upload.size);
   } catch (error) {
     await db.transaction(async (tx) => {
       await tx
@@ -187,10 +199,10 @@ export async function addVersionFromUpload(
       // The served document's type went back: cached searches filtered on the new one are wrong.
       if (bumped) await bumpCorpusVersion(tx, principal.tenantId);
     });
-    await c.env.DOCUMENTS.delete(key).catch(() => {});
+    await deps.env.DOCUMENTS.delete(key).catch(() => {});
     throw error;
   }
-  countUsage(c, principal.tenantId, { uploads: 1 });
+  countUsage(deps.metrics, principal.tenantId, { uploads: 1 });
   return { status: 202, document, duplicate: false };
 }
 

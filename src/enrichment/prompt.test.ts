@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chunkText } from '../ingest/chunk';
-import { estimateTokens } from '../ingest/tokens';
+import { estimateTokens } from '../ai/tokens';
 import { buildEnrichPrompt, documentExcerpt, ENRICH_SYSTEM_PROMPT } from './prompt';
 
 const SOURCE = Array.from(

@@ -5,7 +5,7 @@ import {
   type InjectionFlag,
 } from '../ai/llm/injection';
 import type { LlmMessage } from '../ai/llm/types';
-import { clipToTokens, estimateTokens } from '../ingest/tokens';
+import { clipToTokens, estimateTokens } from '../ai/tokens';
 import { MAX_SUGGESTED_TAGS } from './output';
 
 /** How much of a document the model reads: its beginning, about this many tokens. */

@@ -1,9 +1,9 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { estimateTokens } from '../ingest/tokens';
+import { estimateTokens } from '../ai/tokens';
 import { anthropicFromConfig } from '../ai/llm/anthropic';
 import { llmConfigFromEnv } from '../ai/llm/config';
 import { LlmError, type LlmClient, type LlmUsage } from '../ai/llm/types';
-import { postgresBudgetLedger } from '../ai/usage/budget';
+import { postgresBudgetLedger } from '../usage/budget-ledger';
 import { costOf, priceTable } from '../ai/usage/prices';
 import type { Database } from '../db/client';
 import { chunks, documents, ingestionEvents } from '../db/schema';

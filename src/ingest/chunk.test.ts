@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chunkText, hashChunkText, type Chunk, type ChunkOptions } from './chunk';
-import { estimateTokens } from './tokens';
+import { estimateTokens } from '../ai/tokens';
 
 /** Deterministic PRNG (mulberry32) so generated inputs are the same on every run. */
 function prng(seed: number) {

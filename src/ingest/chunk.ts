@@ -4,7 +4,7 @@ import {
   isSpaceCode as isSpace,
   newBreaks,
   type Breaks,
-} from './tokens';
+} from '../ai/tokens';
 
 export interface ChunkOptions {
   /** Size the packer aims for. */

@@ -1,14 +1,7 @@
-import { anthropicFromConfig } from '../ai/llm/anthropic';
-import { llmConfigFromEnv } from '../ai/llm/config';
-import { LlmError } from '../ai/llm/types';
-import { priceTable } from '../ai/usage/prices';
-import { openDatabase, type Database } from '../db/client';
-import { processEnrichMessage } from '../enrichment/run';
-import { purgeDocument } from '../documents/purge';
-import type { DeleteMessage, EnrichMessage, Env, IngestMessage, IngestQueueMessage } from '../env';
+import { openDatabase } from '../db/client';
+import type { Env, IngestMessage } from '../env';
 import { flushMetrics, MetricsRecorder, recordIngestStage } from '../metrics';
-import { meteredAi, meteredLlm } from '../metrics/ai';
-import { logJson } from '../observability/log';
+import { meteredAi } from '../metrics/ai';
 import { processIngestMessage } from './pipeline';
 import {
   DEFAULT_RETRY_BASE_SECONDS,
@@ -34,7 +27,7 @@ const CONCURRENCY = 4;
  */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 16 * 1024 * 1024;
 
-const refOf = (m: IngestMessage | EnrichMessage): VersionRef => ({
+const refOf = (m: IngestMessage): VersionRef => ({
   tenantId: m.tenantId,
   documentId: m.documentId,
   version: m.version,
@@ -42,80 +35,23 @@ const refOf = (m: IngestMessage | EnrichMessage): VersionRef => ({
 
 /**
  * What a message holds in memory, for the budget: inflated bytes, not stored ones. A slice is
- * text read as is, so its byte range is both; enrichment reads a few chunks; deletion none; an ingest
- * message without a size is assumed to need the whole budget. Whole-file messages (the only ones that
+ * text read as is, so its byte range is both; a message without a size is assumed to need the whole budget. Whole-file messages (the only ones that
  * inflate: DOCX, PDF) never share the budget: one runs alone after the rest of the batch
  * (isolation.ts), and its stored plus inflated bytes are held to `INGEST_MAX_WORKING_BYTES`
  * (`checkWorkingBytes`: declared zip sizes, the PDF guard's measured streams).
  */
-const bytesOf = (m: IngestQueueMessage, budget: number) =>
-  m.kind !== 'ingest' ? 0 : (m.bytes ?? (m.slice ? m.slice.end - m.slice.start : budget));
+const bytesOf = (m: IngestMessage, budget: number) =>
+  m.bytes ?? (m.slice ? m.slice.end - m.slice.start : budget);
 
 /**
- * Runs (or resumes) a document's deletion saga. Each step is recorded as it finishes, so a
- * retry resumes after the last one; when the retries run out the dead-letter handler leaves
- * the document `deleting` for the daily cron.
- */
-async function handleDeleteMessage(
-  env: Env,
-  db: Database,
-  message: Message<DeleteMessage>,
-  retryBase: number,
-) {
-  try {
-    await purgeDocument(env, db, message.body.tenantId, message.body.documentId);
-    message.ack();
-  } catch {
-    // The failed step was recorded (and logged) by purgeDocument.
-    message.retry({ delaySeconds: retryDelaySeconds(message.attempts, retryBase) });
-  }
-}
-
-/** Longest wait a provider's retry-after may impose on an enrichment retry. */
-const MAX_RETRY_AFTER_SECONDS = 15 * 60;
-
-/**
- * Enrichment runs after the version is ready, so nothing here may fail the document: outcomes
- * are recorded as `enrich` events, transient failures retry with the same backoff as ingest
- * (or the provider's retry-after, when longer) until the queue dead-letters them.
- */
-async function handleEnrichMessage(
-  env: Env,
-  db: Database,
-  message: Message<EnrichMessage>,
-  retryBase: number,
-  metrics: MetricsRecorder,
-) {
-  try {
-    const client = anthropicFromConfig(llmConfigFromEnv(env));
-    const llm =
-      client &&
-      meteredLlm(client, metrics, message.body.tenantId, 'enrichment', priceTable(env.LLM_PRICES));
-    await processEnrichMessage({ env, db, llm }, message.body);
-    message.ack();
-  } catch (error) {
-    const retryAfterMs = error instanceof LlmError ? error.details.retryAfterMs : undefined;
-    const delaySeconds = Math.max(
-      retryDelaySeconds(message.attempts, retryBase),
-      Math.min(MAX_RETRY_AFTER_SECONDS, Math.ceil((retryAfterMs ?? 0) / 1000)),
-    );
-    await recordEvent(db, refOf(message.body), 'enrich', 'retry', {
-      attempt: message.attempts,
-      delaySeconds,
-      error: describeError(error),
-    }).catch(() => {});
-    message.retry({ delaySeconds });
-  }
-}
-
-/**
- * The document work of one batch of `vellum-ingest` or its dead-letter queue, as the queue
- * dispatcher (src/queues/dispatch.ts) hands it over. Permanent failures fail the document at
+ * The ingest messages of one batch of `vellum-ingest` or its dead-letter queue, as the queue
+ * dispatcher (src/queues/dispatch.ts) hands them over. Permanent failures fail the document at
  * once; transient ones retry with backoff until the queue dead-letters them. Enrichment and
- * deletion share the queue; neither ever fails a document.
+ * deletion share the queue but have their own consumers (enrichment/consumer.ts,
+ * documents/delete-consumer.ts); neither ever fails a document.
  */
 export async function handleIngestMessages(
-  messages: readonly Message<IngestQueueMessage>[],
+  messages: readonly Message<IngestMessage>[],
   source: { deadLetter: boolean },
   env: Env,
   ctx: ExecutionContext,
@@ -128,26 +64,8 @@ export async function handleIngestMessages(
   try {
     if (source.deadLetter) {
       for (const message of messages) {
-        const body = message.body;
-        if (body.kind === 'delete') {
-          // The document stays hidden and `deleting`; the daily cron queues it again.
-          logJson('error', {
-            msg: 'document.delete_dead_lettered',
-            tenantId: body.tenantId,
-            documentId: body.documentId,
-            attempts: message.attempts,
-          });
-          message.ack();
-          continue;
-        }
-        const ref = refOf(body);
-        if (body.kind === 'enrich') {
-          // The document was ready before enrichment began; it stays ready.
-          await recordEvent(db, ref, 'enrich', 'failed', {
-            reason: 'retries_exhausted',
-            attempts: message.attempts,
-          }).catch(() => {});
-        } else if ((await versionStatus(db, ref)) !== 'ready') {
+        const ref = refOf(message.body);
+        if ((await versionStatus(db, ref)) !== 'ready') {
           await failVersion(db, ref, 'retries_exhausted', { attempts: message.attempts });
         }
         message.ack();
@@ -157,18 +75,10 @@ export async function handleIngestMessages(
     const limits = {
       budgetBytes,
       maxConcurrent: CONCURRENCY,
-      bytesOf: (m: Message<IngestQueueMessage>) => bytesOf(m.body, budgetBytes),
+      bytesOf: (m: Message<IngestMessage>) => bytesOf(m.body, budgetBytes),
     };
-    const handle = async (message: Message<IngestQueueMessage>) => {
+    const handle = async (message: Message<IngestMessage>) => {
       const body = message.body;
-      if (body.kind === 'enrich') {
-        await handleEnrichMessage(env, db, message as Message<EnrichMessage>, retryBase, metrics);
-        return;
-      }
-      if (body.kind === 'delete') {
-        await handleDeleteMessage(env, db, message as Message<DeleteMessage>, retryBase);
-        return;
-      }
       const ref = refOf(body);
       if (message.attempts === 1 && body.enqueuedAt) {
         recordIngestStage(metrics, body.tenantId, 'queue_wait', Date.now() - body.enqueuedAt);

@@ -21,10 +21,10 @@ export const isWholeFile = (body: IngestQueueMessage): body is IngestMessage =>
  * spend one of their attempts and enough poison could push an innocent document to the
  * dead-letter queue. If the re-send fails they fall back to `retry()`.
  */
-export async function deferExtraWholeFiles(
+export async function deferExtraWholeFiles<M extends IngestQueueMessage>(
   env: Pick<Env, 'INGEST_QUEUE'>,
-  messages: readonly Message<IngestQueueMessage>[],
-): Promise<{ rest: Message<IngestQueueMessage>[]; wholeFile?: Message<IngestMessage> }> {
+  messages: readonly Message<M>[],
+): Promise<{ rest: Message<M>[]; wholeFile?: Message<IngestMessage> }> {
   const wholeFiles = messages.filter((m) => isWholeFile(m.body)) as Message<IngestMessage>[];
   const rest = messages.filter((m) => !isWholeFile(m.body));
   const [wholeFile, ...extra] = wholeFiles;

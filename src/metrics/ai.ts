@@ -2,7 +2,7 @@ import { WORKERS_AI_EMBEDDING_MODEL } from '../ai/embed/workers-ai';
 import type { LlmClient } from '../ai/llm/types';
 import type { Breakers } from '../ai/reliability/breakers';
 import { costOf, type PriceTable } from '../ai/usage/prices';
-import { estimateTokens } from '../ingest/tokens';
+import { estimateTokens } from '../ai/tokens';
 import { recordAiUsage, recordBreakerTransition, type MetricsTarget } from './index';
 
 /**

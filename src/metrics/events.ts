@@ -1,12 +1,14 @@
-import type { EventRejectionCode } from '../events/validate';
 import { recorderOf, type MetricsTarget } from './index';
 
-/** Counts accepted events and rejections by code. */
-export function recordRejectedEvents(
+/**
+ * Counts accepted events and rejections by code. The codes are the analytics validator's
+ * (`EventRejectionCode`); a metric only labels them, so metrics need not import the feature.
+ */
+export function recordRejectedEvents<Code extends string>(
   target: MetricsTarget,
   tenantId: string,
   accepted: number,
-  rejected: readonly { code: EventRejectionCode }[],
+  rejected: readonly { code: Code }[],
 ): void {
   const recorder = recorderOf(target);
   if (accepted > 0) recorder.count('events_accepted', tenantId, {}, accepted);

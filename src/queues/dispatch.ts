@@ -1,5 +1,7 @@
 import type { DeleteMessage, EnrichMessage, Env, EventsMessage, IngestMessage } from '../env';
-import { handleEventMessages } from '../events/consumer';
+import { handleDeleteMessages } from '../documents/delete-consumer';
+import { handleEnrichMessages } from '../enrichment/consumer';
+import { handleEventMessages } from '../analytics/consumer';
 import { handleIngestMessages } from '../ingest/consumer';
 import { openDatabase } from '../db/client';
 import { handleTenantDeleteMessage, type TenantDeleteMessage } from '../tenants/deletion';
@@ -83,7 +85,9 @@ export async function dispatchQueueBatch(
   ctx: ExecutionContext,
 ): Promise<void> {
   const source: BatchSource = { queue: batch.queue, deadLetter: batch.queue.endsWith('-dlq') };
-  const documentWork: Message<IngestMessage | EnrichMessage | DeleteMessage>[] = [];
+  const ingest: Message<IngestMessage>[] = [];
+  const enrich: Message<EnrichMessage>[] = [];
+  const deletes: Message<DeleteMessage>[] = [];
   const events: Message<EventsMessage>[] = [];
   const tenantDeletions: Message<TenantDeleteMessage>[] = [];
   for (const message of batch.messages) {
@@ -106,9 +110,13 @@ export async function dispatchQueueBatch(
     logDelivery(source, body, message.attempts);
     switch (body.kind) {
       case 'ingest':
+        ingest.push(withBody(message, body));
+        break;
       case 'enrich':
+        enrich.push(withBody(message, body));
+        break;
       case 'delete':
-        documentWork.push(withBody(message, body));
+        deletes.push(withBody(message, body));
         break;
       case 'events':
         events.push(withBody(message, body));
@@ -122,7 +130,12 @@ export async function dispatchQueueBatch(
       }
     }
   }
-  if (documentWork.length) await handleIngestMessages(documentWork, source, env, ctx);
+  // Deletions and enrichment settle before ingest: ingest runs its one whole-file message last
+  // (poison isolation, ingest/isolation.ts), so nothing else is redelivered if it kills the
+  // invocation.
+  if (deletes.length) await handleDeleteMessages(deletes, source, env, ctx);
+  if (enrich.length) await handleEnrichMessages(enrich, source, env, ctx);
+  if (ingest.length) await handleIngestMessages(ingest, source, env, ctx);
   if (events.length) await handleEventMessages(events, source, env, ctx);
   if (tenantDeletions.length) await handleTenantDeletions(tenantDeletions, source, env);
 }

@@ -3,9 +3,8 @@ import { eq } from 'drizzle-orm';
 import { canDelegate } from '../auth/roles';
 import { buildClaims, signUserToken } from '../auth/user-token';
 import { apiKeys } from '../db/schema';
-import { ErrorSchema } from '../http/openapi';
 import { ApiError } from '../errors';
-import { errorResponses, jsonResponse } from '../http/openapi';
+import { AUTHENTICATED, errorResponse, errorResponses, jsonResponse } from '../http/openapi';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
 import { CreateTokenBody, IssuedTokenSchema } from './schemas';
@@ -16,6 +15,7 @@ tokensRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/tokens',
+    operationId: 'mintUserToken',
     summary: 'Mint a short-lived user token signed by the calling key',
     description:
       "The same token can be minted locally with the typed client's mintUserToken or `vellum token`, with no round trip. A user token cannot mint tokens or manage keys.",
@@ -25,11 +25,11 @@ tokensRouter.openapi(
     },
     responses: {
       201: jsonResponse(IssuedTokenSchema, 'The token and when it expires'),
-      409: jsonResponse(
-        ErrorSchema,
+      ...errorResponses(...AUTHENTICATED, 400, 403, 413, 415),
+      409: errorResponse(
+        409,
         'The key predates user tokens; rotate it (token_signing_unavailable)',
       ),
-      ...errorResponses,
     },
   }),
   async (c) => {

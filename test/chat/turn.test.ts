@@ -7,7 +7,7 @@ import { memoryBudgetLedger } from '../../src/ai/usage/budget';
 import type { UsageDelta } from '../../src/usage/record';
 import { runChatTurn, type ChatEvent, type ChatTurnDeps } from '../../src/chat/turn';
 import { llmSummariser } from '../../src/chat/summarise';
-import { estimateTokens } from '../../src/ingest/tokens';
+import { estimateTokens } from '../../src/ai/tokens';
 import { freshKey, received, script } from './fake';
 import { samplePassages } from './passages';
 
@@ -100,7 +100,7 @@ describe('chat turn', () => {
     const summaryCalls = requests.filter((r) => r.system.includes('running summary'));
     expect(summaryCalls.length).toBeGreaterThan(0);
     // Every answer prompt fits the configured window, by the one token estimate the app plans
-    // with (it errs above a BPE tokenizer's count, see src/ingest/tokens.ts).
+    // with (it errs above a BPE tokenizer's count, see src/ai/tokens.ts).
     for (const r of requests) {
       const prompt = [r.system, ...r.messages.map((m) => m.content)].join('\n');
       expect(estimateTokens(prompt) + r.max_tokens).toBeLessThanOrEqual(

@@ -3,7 +3,7 @@
 // backoff schedules were designed for are the ones deployed.
 import { unstable_readConfig } from 'wrangler';
 import { describe, expect, it } from 'vitest';
-import { EVENTS_MAX_RETRIES } from '../../src/events/delivery';
+import { EVENTS_MAX_RETRIES } from '../../src/analytics/delivery';
 import { MAX_INGEST_ATTEMPTS } from '../../src/ingest/retry';
 
 const CONFIGS = [

@@ -4,7 +4,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
-import { EVENTS_MAX_RETRIES } from '../../src/events/delivery';
+import { EVENTS_MAX_RETRIES } from '../../src/analytics/delivery';
 import type { EventsMessage } from '../../src/env';
 import ingest from '../../workers/ingest/index';
 import { newTenant, withDb } from '../helpers';

@@ -7,8 +7,8 @@ import {
 } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
-import { queueEventSink } from '../../src/events/sink';
-import { validateEvents } from '../../src/events/validate';
+import { queueEventSink } from '../../src/analytics/sink';
+import { validateEvents } from '../../src/analytics/validate';
 import type { EventsMessage } from '../../src/env';
 import worker from '../worker';
 import { BASE, newTenant, uploadText, withDb, type TestClient } from '../helpers';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
-import { storeEvents } from '../../src/events/store';
-import { validateEvents } from '../../src/events/validate';
+import { storeEvents } from '../../src/analytics/store';
+import { validateEvents } from '../../src/analytics/validate';
 import { addKey, newTenant, withDb, type TestClient } from '../helpers';
 
 const DAY = new Date().toISOString().slice(0, 10);

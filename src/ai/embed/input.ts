@@ -1,4 +1,4 @@
-import { clipToTokens } from '../../ingest/tokens';
+import { clipToTokens } from '../tokens';
 
 /**
  * Input limits of the embedding models, in tokens. The bge family reads at most 512 tokens and

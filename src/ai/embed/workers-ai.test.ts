@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEmbedder } from './index';
 import { LocalEmbedder } from './local';
-import { estimateTokens } from '../../ingest/tokens';
+import { estimateTokens } from '../tokens';
 import { WorkersAiEmbedder, type EmbeddingRunner } from './workers-ai';
 
 /** Stands in for the Ai binding: records calls and returns one vector per text. */

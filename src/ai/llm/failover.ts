@@ -1,7 +1,7 @@
 import { verifyCitations, type Citation } from '../answer/citations';
 import { extractiveAnswer, streamText } from '../answer/extractive';
 import type { CitablePassage } from '../answer/passages';
-import { estimateTokens } from '../../ingest/tokens';
+import { estimateTokens } from '../tokens';
 import { breakerKey, type Breakers } from '../reliability/breakers';
 import type { BudgetLedger, Reservation } from '../usage/budget';
 import { costOf, type PriceTable } from '../usage/prices';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createReranker } from './index';
 import { LexicalReranker } from './lexical';
-import { estimateTokens } from '../../ingest/tokens';
+import { estimateTokens } from '../../ai/tokens';
 import { RERANK_QUERY_TOKENS, WorkersAiReranker, type RerankRunner } from './workers-ai';
 
 const candidates = [

@@ -1,4 +1,4 @@
-import { clipToTokens } from '../../ingest/tokens';
+import { clipToTokens } from '../../ai/tokens';
 import { rankResults, type RerankCandidate, type Reranker, type RerankResult } from './reranker';
 
 export const WORKERS_AI_RERANK_MODEL = '@cf/baai/bge-reranker-base';

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { createEmbedder } from '../../ai/embed';
 import { embedWithCache } from '../../ai/embed/cache';
 import type { Database } from '../../db/client';
-import type { DocumentRow } from '../../documents/repository';
+import type { documents } from '../../db/schema';
 import type { Env } from '../../env';
 import { createVectorStore } from '.';
 
@@ -16,7 +16,11 @@ const BATCH = 200;
  * Chunks of the served and of the latest version are rewritten; an ingest already past its
  * metadata read when the change lands keeps the old value (docs/access.md, "Limits").
  */
-export async function syncVectorAccess(env: Env, db: Database, document: DocumentRow) {
+export async function syncVectorAccess(
+  env: Env,
+  db: Database,
+  document: typeof documents.$inferSelect,
+) {
   if (env.VECTOR_BACKEND !== 'vectorize' || !env.VECTORS) return;
   const rows = await db.execute<{
     id: string;

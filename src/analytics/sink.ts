@@ -15,7 +15,7 @@ export interface EventBatch {
 /**
  * Where accepted events go. The route only validates, rate-limits and calls `send`; what
  * happens next is the adapter's business. Today: Queues (`queueEventSink`), consumed into
- * Postgres by src/events/consumer.ts. A Pipelines → R2 adapter implements the same port
+ * Postgres by src/analytics/consumer.ts. A Pipelines → R2 adapter implements the same port
  * (docs/scaling.md, "Product events at 10M events/s").
  */
 export interface EventSink {
