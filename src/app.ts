@@ -24,7 +24,7 @@ import { searchRouter } from './search/routes';
 import { secureHeaders } from './middleware/secure-headers';
 import { settingsRouter } from './tenants/settings-routes';
 import { tokensRouter } from './tokens/routes';
-import { operatorRouter } from './tenants/operator-routes';
+import { operatorRouter } from './operator/routes';
 import { requestLogger } from './middleware/logger';
 import { traceContext } from './middleware/logger/trace';
 import { metricsRouter } from './metrics/routes';

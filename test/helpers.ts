@@ -2,7 +2,7 @@ import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloud
 import { createApp } from '../src/app';
 import type { Env } from '../src/env';
 import { openDatabase } from '../src/db/client';
-import { ensureTenant, issueKey } from '../src/tenants/provision';
+import { ensureTenant, issueKey } from '../src/keys/provision';
 import type { Role } from '../src/types';
 
 export const BASE = 'http://vellum.test';

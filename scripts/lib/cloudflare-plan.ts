@@ -10,11 +10,17 @@ export const QUEUES = [
 ] as const;
 /** Every shard index has this shape; the names come from the Workers' Vectorize bindings. */
 export const VECTOR_INDEX = { name: 'vellum-chunks', dimensions: 768, metric: 'cosine' } as const;
-/** Vectorize only filters on properties indexed BEFORE vectors are inserted. */
+/**
+ * Vectorize only filters on properties indexed BEFORE vectors are inserted. One entry for each
+ * property the store filters on (VECTORIZE_METADATA_INDEXES in src/retrieval/vectors/vectorize.ts;
+ * test/node/setup-cloudflare.test.ts fails if the two lists drift). `access` carries a vector's
+ * reach for user tokens (docs/access.md): without its index, users' semantic search finds nothing.
+ */
 export const METADATA_INDEXES = [
   { propertyName: 'documentId', type: 'string' },
   { propertyName: 'mimeType', type: 'string' },
   { propertyName: 'version', type: 'number' },
+  { propertyName: 'access', type: 'string' },
 ] as const;
 export const WORKER_CONFIGS = ['wrangler.toml', 'workers/ingest/wrangler.toml'] as const;
 export const SECRETS = [

@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/c
 import { AUTHENTICATED, errorResponses } from '../http/openapi';
 import { idempotency } from '../http/idempotent-response';
 import { createRouter } from '../http/router';
+import { conversationStub } from './conversation-stub';
 import type { MetricsRecorder } from '../metrics';
 import type { Principal } from '../types';
 import { authorize } from '../middleware/auth';
@@ -55,11 +56,6 @@ const conversationDto = (row: ConversationRow) => ({
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });
-
-/** The conversation's object; the name includes the tenant, so ids never cross tenants. */
-export function conversationStub(env: Env, tenantId: string, conversationId: string) {
-  return env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(`${tenantId}:${conversationId}`));
-}
 
 /**
  * Conversations belong to their creator (issue #16): a user token reaches its user's; an API

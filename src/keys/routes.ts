@@ -8,7 +8,7 @@ import { ApiError } from '../errors';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
 import { operatorCeilings } from '../tenants/ceilings';
-import { issueKey } from '../tenants/provision';
+import { issueKey } from './provision';
 import type { AppEnv, Role } from '../types';
 import {
   findKey,

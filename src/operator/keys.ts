@@ -30,7 +30,8 @@ export async function lookupOperatorKey(
     .from(operatorKeys)
     .where(and(eq(operatorKeys.keyHash, keyHash), isNull(operatorKeys.revokedAt)))
     .limit(1);
-  const value = row && timingSafeEqualStrings(row.keyHash, keyHash) ? { operatorKeyId: row.id } : null;
+  const value =
+    row && timingSafeEqualStrings(row.keyHash, keyHash) ? { operatorKeyId: row.id } : null;
   cache.set(keyHash, {
     value,
     until: now + (value ? KEY_CACHE_TTL_MS : NEGATIVE_KEY_CACHE_TTL_MS),

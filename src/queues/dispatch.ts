@@ -4,7 +4,7 @@ import { handleEnrichMessages } from '../enrichment/consumer';
 import { handleEventMessages } from '../analytics/consumer';
 import { handleIngestMessages } from '../ingest/consumer';
 import { openDatabase } from '../db/client';
-import { handleTenantDeleteMessage, type TenantDeleteMessage } from '../tenants/deletion';
+import { handleTenantDeleteMessage, type TenantDeleteMessage } from '../operator/tenant-deletion';
 import { errorFields, logJson } from '../observability/log';
 import { traceIdOf } from '../observability/traceparent';
 

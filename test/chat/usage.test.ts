@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordUsage, spentToday, utcDay } from '../../src/usage/record';
-import { ensureTenant } from '../../src/tenants/provision';
+import { ensureTenant } from '../../src/keys/provision';
 import { usageDaily } from '../../src/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { withDb } from '../helpers';

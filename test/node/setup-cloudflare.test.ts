@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { nothingExists, planSetup } from '../../scripts/lib/cloudflare-plan';
+import { METADATA_INDEXES, nothingExists, planSetup } from '../../scripts/lib/cloudflare-plan';
+import { VECTORIZE_METADATA_INDEXES } from '../../src/retrieval/vectors/vectorize';
 import { shardIndexName } from '../../src/retrieval/vectors/shard';
 
 const run = promisify(execFile);
@@ -35,15 +36,12 @@ describe('npm run setup:cloudflare -- --dry-run', () => {
       'wrangler queues create vellum-ingest-dlq',
       'wrangler queues create vellum-events',
       'wrangler queues create vellum-events-dlq',
-      'wrangler vectorize create vellum-chunks --dimensions 768 --metric cosine',
-      'wrangler vectorize create-metadata-index vellum-chunks --propertyName documentId --type string',
-      'wrangler vectorize create-metadata-index vellum-chunks --propertyName mimeType --type string',
-      'wrangler vectorize create-metadata-index vellum-chunks --propertyName version --type number',
       ...INDEXES.flatMap((name) => [
         `wrangler vectorize create ${name} --dimensions 768 --metric cosine`,
         `wrangler vectorize create-metadata-index ${name} --propertyName documentId --type string`,
         `wrangler vectorize create-metadata-index ${name} --propertyName mimeType --type string`,
         `wrangler vectorize create-metadata-index ${name} --propertyName version --type number`,
+        `wrangler vectorize create-metadata-index ${name} --propertyName access --type string`,
       ]),
       ...['wrangler.toml', 'workers/ingest/wrangler.toml'].flatMap((config) =>
         ['DATABASE_URL', 'SIGNING_KEYS', 'ANTHROPIC_API_KEY'].map(
@@ -52,7 +50,13 @@ describe('npm run setup:cloudflare -- --dry-run', () => {
       ),
     ]);
     expect(stdout).not.toContain('hunter2'); // secret values are never printed
-  }, 180_000); // a subprocess that loads wrangler's config reader: slow on a busy machine
+  }, 180_000);
+
+  it('creates a metadata index for every property the Vectorize store filters on', () => {
+    expect(METADATA_INDEXES.map((m) => m.propertyName).sort()).toEqual(
+      [...VECTORIZE_METADATA_INDEXES].sort(),
+    );
+  }); // a subprocess that loads wrangler's config reader: slow on a busy machine
 
   it('adds the Infrequent Access lifecycle rule only when asked', async () => {
     const { stdout } = await run(
@@ -84,10 +88,13 @@ describe('planSetup', () => {
       'queues create vellum-events-dlq',
       'vectorize create-metadata-index vellum-chunks --propertyName mimeType --type string',
       'vectorize create-metadata-index vellum-chunks --propertyName version --type number',
+      // An index made before user tokens lacks `access`: a re-run adds it (docs/access.md).
+      'vectorize create-metadata-index vellum-chunks --propertyName access --type string',
       'vectorize create vellum-chunks-1 --dimensions 768 --metric cosine',
       'vectorize create-metadata-index vellum-chunks-1 --propertyName documentId --type string',
       'vectorize create-metadata-index vellum-chunks-1 --propertyName mimeType --type string',
       'vectorize create-metadata-index vellum-chunks-1 --propertyName version --type number',
+      'vectorize create-metadata-index vellum-chunks-1 --propertyName access --type string',
     ]);
   });
 });

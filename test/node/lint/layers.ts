@@ -51,13 +51,6 @@ export const ALLOWED_CYCLE_EDGES: ReadonlyArray<{ from: string; to: string; why:
     to: 'src/enrichment/enqueue.ts',
     why: 'version ready -> enrichment',
   },
-  // auth <-> tenants: auth reads tenant settings with the key (right direction); provisioning
-  // a tenant issues its first key. Provisioning is orchestration over both and belongs with
-  // keys; tenant routes are being added in parallel, so it moves after that lands.
-  { from: 'src/tenants/provision.ts', to: 'src/auth/api-key.ts', why: 'first key' },
-  // The same provisioning derives the key's user-token signing secret (issue #16); it moves
-  // to keys/ with the key issue above.
-  { from: 'src/tenants/provision.ts', to: 'src/auth/user-token.ts', why: 'first key secret' },
 ];
 
 /**

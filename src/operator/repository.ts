@@ -1,7 +1,7 @@
 import { asc, eq, gt } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { tenantDeletions, tenants } from '../db/schema';
-import { parseStoredSettings } from './settings';
+import { parseStoredSettings } from '../tenants/settings';
 
 type TenantRow = typeof tenants.$inferSelect;
 type DeletionRow = typeof tenantDeletions.$inferSelect;

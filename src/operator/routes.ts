@@ -7,16 +7,15 @@ import { evictTenantKeys } from '../auth/key-store';
 import type { Database } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
 import { tenants } from '../db/schema';
-import { ErrorSchema } from '../http/openapi';
 import { ApiError } from '../errors';
-import { errorResponses, jsonResponse } from '../http/openapi';
+import { AUTHENTICATED, errorResponse, errorResponses, jsonResponse } from '../http/openapi';
 import { createRouter } from '../http/router';
 import { toKeyDto } from '../keys/repository';
 import { requireOperator } from '../middleware/auth';
 import type { AppEnv } from '../types';
-import { exceededCeilings, operatorCeilings } from './ceilings';
-import { recordOperatorAudit, startTenantDeletion } from './deletion';
-import { findTenantView, listTenants, toTenantDto } from './operator-repository';
+import { exceededCeilings, operatorCeilings } from '../tenants/ceilings';
+import { recordOperatorAudit, startTenantDeletion } from './tenant-deletion';
+import { findTenantView, listTenants, toTenantDto } from './repository';
 import {
   CreatedTenantSchema,
   CreateTenantBody,
@@ -24,15 +23,16 @@ import {
   PatchTenantBody,
   TenantIdParam,
   TenantSchema,
-} from './operator-schemas';
-import { issueKey } from './provision';
-import { updateSettings, type TenantSettings } from './settings';
+} from './schemas';
+import { issueKey } from '../keys/provision';
+import { updateSettings, type TenantSettings } from '../tenants/settings';
 
 export const operatorRouter = createRouter();
-const errors = {
-  ...errorResponses,
-  401: jsonResponse(ErrorSchema, 'Missing or invalid operator key'),
-  403: jsonResponse(ErrorSchema, 'Not an operator key'),
+/** What every operator route can answer before its handler (the key check, the limiter). */
+const OPERATOR = {
+  ...errorResponses(...AUTHENTICATED),
+  401: errorResponse(401, 'Missing or invalid operator key'),
+  403: errorResponse(403, 'Not an operator key'),
 };
 
 function holdToCeilings(c: Context<AppEnv>, settings: TenantSettings | undefined) {
@@ -62,6 +62,7 @@ operatorRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/tenants',
+    operationId: 'createTenant',
     summary: 'Create a tenant and its first owner key (operator)',
     middleware: [requireOperator()] as const,
     security: [{ operatorKey: [] }],
@@ -73,8 +74,9 @@ operatorRouter.openapi(
         CreatedTenantSchema,
         'The tenant, its owner key and the secret (shown once)',
       ),
-      409: jsonResponse(ErrorSchema, 'The name is taken'),
-      ...errors,
+      409: errorResponse(409, 'The name is taken'),
+      ...OPERATOR,
+      ...errorResponses(400, 413, 415),
     },
   }),
   async (c) => {
@@ -122,6 +124,7 @@ operatorRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/tenants',
+    operationId: 'listTenants',
     summary: 'List tenants by id (operator)',
     middleware: [requireOperator()] as const,
     security: [{ operatorKey: [] }],
@@ -131,7 +134,8 @@ operatorRouter.openapi(
         z.object({ data: z.array(TenantSchema), nextCursor: z.string().nullable() }),
         'A page',
       ),
-      ...errors,
+      ...OPERATOR,
+      ...errorResponses(400),
     },
   }),
   async (c) => c.json(await listTenants(c.var.db, c.req.valid('query')), 200),
@@ -141,11 +145,16 @@ operatorRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/tenants/{id}',
+    operationId: 'getTenant',
     summary: 'A tenant, with deletion progress while (and after) it is deleted (operator)',
     middleware: [requireOperator()] as const,
     security: [{ operatorKey: [] }],
     request: { params: TenantIdParam },
-    responses: { 200: jsonResponse(TenantSchema, 'The tenant'), ...errors },
+    responses: {
+      200: jsonResponse(TenantSchema, 'The tenant'),
+      ...OPERATOR,
+      ...errorResponses(400, 404),
+    },
   }),
   async (c) => c.json(await requireTenant(c, c.req.valid('param').id), 200),
 );
@@ -154,6 +163,7 @@ operatorRouter.openapi(
   createRoute({
     method: 'patch',
     path: '/v1/tenants/{id}',
+    operationId: 'updateTenant',
     summary: "Rename a tenant or change its settings, within the operator's ceilings (operator)",
     middleware: [requireOperator()] as const,
     security: [{ operatorKey: [] }],
@@ -163,8 +173,9 @@ operatorRouter.openapi(
     },
     responses: {
       200: jsonResponse(TenantSchema, 'The updated tenant'),
-      409: jsonResponse(ErrorSchema, 'The name is taken, or the tenant is being deleted'),
-      ...errors,
+      409: errorResponse(409, 'The name is taken, or the tenant is being deleted'),
+      ...OPERATOR,
+      ...errorResponses(400, 404, 413, 415),
     },
   }),
   async (c) => {
@@ -215,13 +226,18 @@ operatorRouter.openapi(
   createRoute({
     method: 'delete',
     path: '/v1/tenants/{id}',
+    operationId: 'deleteTenant',
     summary: 'Delete a tenant and everything it owns, asynchronously (operator)',
     description:
       'Answers 202 at once: the tenant turns `deleting`, its keys and their user tokens stop working, and a queue job purges documents (rows, R2 objects, vectors, cached answers), conversations and every other row. GET /v1/tenants/{id} shows progress, and `deleted` when done.',
     middleware: [requireOperator()] as const,
     security: [{ operatorKey: [] }],
     request: { params: TenantIdParam },
-    responses: { 202: jsonResponse(TenantSchema, 'Deletion under way'), ...errors },
+    responses: {
+      202: jsonResponse(TenantSchema, 'Deletion under way'),
+      ...OPERATOR,
+      ...errorResponses(400, 404),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param');

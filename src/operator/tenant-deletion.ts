@@ -5,7 +5,7 @@
 // remain, then removes conversations' Durable Objects, leftover R2 objects and the rows.
 import { and, eq, sql } from 'drizzle-orm';
 import { evictTenantKeys } from '../auth/key-store';
-import { conversationStub } from '../chat/routes';
+import { conversationStub } from '../chat/conversation-stub';
 import type { Database } from '../db/client';
 import {
   apiKeys,

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { IssuedKeySchema } from '../keys/schemas';
-import { TenantSettingsPatch, TenantSettingsSchema } from './settings';
+import { TenantSettingsPatch, TenantSettingsSchema } from '../tenants/settings';
 
 export const TenantIdParam = z.object({
   id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
