@@ -91,9 +91,12 @@ const isVar = (type: string) => type === 'string' || /^"[^"]*"$/.test(type);
  */
 export function sameType(declared: string, expected: string): boolean {
   // Without the entry module at hand (a config outside the repo) wrangler writes the class as
-  // a comment: `DurableObjectNamespace /* RateLimiter */`.
+  // a comment: `DurableObjectNamespace /* RateLimiter */`, and a class bound from another
+  // Worker by script_name as `DurableObjectNamespace /* Conversation from vellum-api */`.
   const bare = (type: string) =>
-    type.replace(/import\("[^"]*"\)\./g, '').replace(/\s*\/\*\s*(\w+)\s*\*\/\s*$/, '<$1>');
+    type
+      .replace(/import\("[^"]*"\)\./g, '')
+      .replace(/\s*\/\*\s*(\w+)(?:\s+from\s+[\w-]+)?\s*\*\/\s*$/, '<$1>');
   const base = (type: string) => type.replace(/<.*$/s, '');
   const [d, e] = [bare(declared), bare(expected)];
   return d.includes('<') ? d === e : d === base(e);

@@ -101,6 +101,19 @@ describe('the Env contract', () => {
       sameType('DurableObjectNamespace<Conversation>', 'DurableObjectNamespace<RateLimiter>'),
     ).toBe(false);
     expect(sameType('R2Bucket', 'VectorizeIndex')).toBe(false);
+    // A class bound from another Worker by script_name (the ingest Worker's CONVERSATIONS).
+    expect(
+      sameType(
+        'DurableObjectNamespace /* Conversation from vellum-api */',
+        'DurableObjectNamespace<Conversation>',
+      ),
+    ).toBe(true);
+    expect(
+      sameType(
+        'DurableObjectNamespace /* Conversation from vellum-api */',
+        'DurableObjectNamespace<RateLimiter>',
+      ),
+    ).toBe(false);
   });
 });
 
