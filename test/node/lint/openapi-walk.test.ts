@@ -49,6 +49,10 @@ function requiredStatuses(method: string, path: string, op: Operation): Map<numb
   }
   const query = op.parameters?.some((p) => p.in === 'query');
   if (query && !LENIENT_QUERY.has(`${method} ${path}`)) need.set(400, 'query validation');
+  if (op.parameters?.some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key')) {
+    need.set(409, 'http/idempotency.ts: a request with this key is in progress');
+    need.set(422, 'http/idempotency.ts: the key was used for another operation');
+  }
   if (op.requestBody) {
     need.set(400, 'body validation');
     need.set(413, 'body limit');
