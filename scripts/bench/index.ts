@@ -1,5 +1,5 @@
 // npm run bench [-- name ... --flags] — prints figures; never asserts. Names: chunker, search,
-// ingest-memory, hostile, auth-overhead, tokens (and any added below). With no names, runs them all in turn.
+// keyword, ingest-memory, hostile, auth-overhead, tokens (and any added below). With no names, runs them all in turn.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,14 @@ const benches: Record<string, () => Promise<void>> = {
       ...(duration && { duration: Number(duration) }),
       ...(flag('hnsw') && { hnsw: flag('hnsw') as 'auto' | 'keep' | 'rebuild' }),
       json: flags.json === true,
+    });
+  },
+  keyword: async () => {
+    const { benchKeyword } = await import('./keyword');
+    const chunks = flag('chunks');
+    await benchKeyword({
+      sharedDir,
+      ...(chunks && { sizes: chunks.split(',').map((n) => Number(n.replace(/_/g, ''))) }),
     });
   },
   'vector-leg': async () => {

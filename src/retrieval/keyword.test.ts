@@ -175,6 +175,41 @@ describe('keywordSearch', () => {
     });
   });
 
+  it('finds the exact top k in a second pass when the selective terms cannot settle it', async () => {
+    const { tenantId } = await newTenant();
+    await withDb(async (db) => {
+      // 'rare' alone in 5 chunks; 'wing' and 'drag' in 19 and 24 others, with tf up to 4 and 3. Chunks holding
+      // both common terms outscore the rare term's, so the first pass (with a budget of 1, 'rare'
+      // alone) cannot rule them out and the second must find them.
+      const texts = Array.from({ length: 60 }, (_, i) =>
+        [
+          i >= 55 ? 'rare' : '',
+          i % 3 === 0 && i < 55 ? 'wing '.repeat(1 + (i % 4)) : '',
+          i % 3 !== 2 && i >= 20 && i < 55 ? 'drag '.repeat(1 + (i % 3)) : '',
+          'filler text',
+        ].join(' '),
+      );
+      for (let i = 0; i < texts.length; i += 20)
+        await insertDocument(db, tenantId, texts.slice(i, i + 20));
+      const query = 'rare wing drag';
+      const { scores } = await referenceBm25(db, tenantId, await allTerms(db, query));
+      const best = [...scores.values()].sort((a, b) => b - a);
+      for (const limit of [2, 5, 12]) {
+        const forced = await keywordSearch(db, tenantId, query, { limit, candidateBudget: 1 });
+        expect(forced.passes).toBe(2);
+        expect(forced.items.map((h) => h.score)).toEqual(
+          best.slice(0, limit).map((score) => expect.closeTo(score, 9)),
+        );
+        for (const hit of forced.items) expect(hit.score).toBeCloseTo(scores.get(hit.id)!, 9);
+        expect(new Set(forced.items.map((h) => h.id)).size).toBe(forced.items.length);
+        // The default budget covers this small tenant: every term generates, one pass.
+        const whole = await keywordSearch(db, tenantId, query, { limit });
+        expect(whole.passes).toBe(1);
+        expect(whole.items.map((h) => h.score)).toEqual(forced.items.map((h) => h.score));
+      }
+    });
+  });
+
   it('returns the cached embeddings of its top hits for feedback', async () => {
     const { tenantId } = await newTenant();
     await withDb(async (db) => {

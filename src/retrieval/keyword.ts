@@ -1,10 +1,19 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { accessPredicate, type DocumentAccess } from '../access/visibility';
+import { pgArray } from '../db/sql';
 import { documentPredicates, type SearchFilters } from './scope';
+import {
+  BM25,
+  completionQuery,
+  isComplete,
+  lexemeQuery,
+  planCandidates,
+  type KeywordTerm,
+} from './keyword-plan';
 
-/** BM25 parameters: the classic Robertson/Lucene defaults. */
-export const BM25 = { k1: 1.2, b: 0.75 } as const;
+export { BM25, lexemeQuery };
+
 /**
  * A long query keeps only its most selective terms (highest idf, i.e. lowest df): common terms
  * add little to the ranking but each widens the candidate set, so a pasted page stays fast.
@@ -37,33 +46,6 @@ export async function queryTerms(db: Database, tenantId: string, query: string) 
   return result.rows.map((r) => ({ lexeme: r.lexeme, df: Number(r.df) }));
 }
 
-/** A tsquery text ORing lexemes verbatim: quoted, never re-parsed, so `zx-4471` stays one term. */
-export const lexemeQuery = (lexemes: string[]) =>
-  lexemes.map((l) => `'${l.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(' | ');
-
-const isLong = (query: string) =>
-  new Set(query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).size > MAX_QUERY_TERMS;
-
-/**
- * The candidate predicate's tsquery. The planner must see it as a constant to choose the
- * (tenant_id, tsv) GIN index over scanning the tenant (a tsquery from a subquery is unknown at
- * plan time, and was costed like a scan), so it is never built from a subquery:
- * - a short query ORs its own English lexemes, folded at plan time from the query text. Every
- *   chunk holding a query term holds one of them (a chunk's tsv has the English stem of each of
- *   its words, and stop words are never terms), so this is a superset of the matches;
- * - a long query would OR hundreds of lexemes, so its selected terms are read first (one more
- *   round trip) and passed as a literal tsquery.
- * Scoring uses only the selected terms either way; a candidate holding none of them drops out.
- */
-async function candidateQuery(db: Database, tenantId: string, query: string) {
-  if (!isLong(query)) {
-    return sql`nullif(replace(strip(to_tsvector('english'::regconfig, ${query}::text))::text, ''' ''', ''' | '''), '')::tsquery`;
-  }
-  const terms = await queryTerms(db, tenantId, query);
-  if (terms.length === 0) return null;
-  return sql`${lexemeQuery(terms.map((t) => t.lexeme))}::tsquery`;
-}
-
 export interface KeywordOptions {
   limit: number;
   filters?: SearchFilters;
@@ -71,74 +53,89 @@ export interface KeywordOptions {
   access?: DocumentAccess | null;
   /** Also return the cached embeddings (of this model) of the top `count` hits, for feedback. */
   feedback?: { count: number; model: string };
+  /** Postings the first pass may cover (keyword-plan.ts); tests lower it to force a second. */
+  candidateBudget?: number;
 }
 
 export interface KeywordResult {
   items: Array<{ id: string; score: number }>;
   /** Embeddings of the top `feedback.count` hits that have one, best first. */
   feedback: number[][];
+  /** Scoring passes run: 1 when the selective terms' chunks settled the top k, else 2. */
+  passes: number;
 }
 
 /**
- * BM25 inside one tenant's served chunks, in one statement (two for long queries). The
- * statistics (N, avgdl, df) stay tenant-wide whoever asks; a user's reach only drops candidates.
- * - N, avgdl and each query term's df are read by key from `bm25_corpus` / `bm25_df`
- *   (kept at write time, see bm25-stats.ts);
- * - candidates come from the (tenant_id, tsv) GIN index, `tenant_id = $1 and tsv @@ q`
- *   (see candidateQuery), then the served-version check against documents;
- * - only candidates are scored. tf is the lexeme's position count in the tsvector, document
- *   length the chunk's token count. Rather than unnest whole tsvectors, each candidate's is cut
- *   down to the selected lexemes first (every weight D, the selected lexemes A, keep A: all in
- *   C, positions kept).
+ * The selected terms with df and idf, and N and avgdl: key lookups in `bm25_df` / `bm25_corpus`
+ * (kept at write time, see bm25-stats.ts). idf is computed here, once, by the database.
  */
-export async function keywordSearch(
-  db: Database,
-  tenantId: string,
-  query: string,
-  options: KeywordOptions,
-): Promise<KeywordResult> {
-  if (!/[\p{L}\p{N}]/u.test(query)) return { items: [], feedback: [] };
-  const candidates = await candidateQuery(db, tenantId, query);
-  if (!candidates) return { items: [], feedback: [] };
-  const reach = accessPredicate(options.access ?? null, 'd');
-  const where = sql.join(
-    [
-      sql`c.tenant_id = ${tenantId}::uuid`,
-      sql`c.tsv @@ ${candidates}`,
-      ...documentPredicates(options.filters),
-      ...(reach ? [reach] : []),
-    ],
-    sql` and `,
-  );
-  const feedbackCount = options.feedback?.count ?? 0;
-  const model = options.feedback?.model ?? '';
-  const { k1, b } = BM25;
-  const result = await db.execute<{ id: string; score: number; embedding: string | null }>(sql`
-    with terms as materialized (${termsSql(tenantId, query)}),
-    selected as (select array_agg(lexeme) as lexemes from terms),
+async function readStatistics(db: Database, tenantId: string, query: string) {
+  const result = await db.execute<{ lexeme: string; df: number; idf: number; avgdl: number }>(sql`
+    with terms as (${termsSql(tenantId, query)}),
     corpus as (
       select n::float8 as n, greatest(total_tokens::float8 / nullif(n, 0), 1) as avgdl
       from bm25_corpus where tenant_id = ${tenantId}::uuid
+    )
+    select t.lexeme, t.df, ln(1 + (co.n - t.df + 0.5) / (t.df + 0.5))::float8 as idf, co.avgdl
+    from terms t cross join corpus co
+    order by t.df, t.lexeme`);
+  const terms: KeywordTerm[] = result.rows.map((r) => ({
+    lexeme: r.lexeme,
+    df: Number(r.df),
+    idf: Number(r.idf),
+  }));
+  return { terms, avgdl: Number(result.rows[0]?.avgdl ?? 1) };
+}
+
+type Scored = {
+  id: string;
+  score: number;
+  embedding: string | null;
+};
+
+/**
+ * Scores, over every selected term, the served chunks matching `candidates` (a tsquery text)
+ * and returns the best `limit`, with the cached embeddings of the first `feedback.count`.
+ * The matches come from vellum_keyword_candidates (migration 0014): the (tenant_id, tsv) GIN
+ * index, never a scan of the tenant, each tsvector already cut down to the selected lexemes.
+ * tf is the lexeme's position count, document length the chunk's token count.
+ */
+async function scoreCandidates(
+  db: Database,
+  tenantId: string,
+  terms: KeywordTerm[],
+  avgdl: number,
+  candidates: string,
+  options: KeywordOptions,
+): Promise<Scored[]> {
+  const reach = accessPredicate(options.access ?? null, 'd');
+  const extra = [...documentPredicates(options.filters), ...(reach ? [reach] : [])];
+  const lexemes = pgArray(terms.map((t) => t.lexeme));
+  const idfs = `{${terms.map((t) => t.idf).join(',')}}`;
+  const feedbackCount = options.feedback?.count ?? 0;
+  const model = options.feedback?.model ?? '';
+  const { k1, b } = BM25;
+  const result = await db.execute<Scored>(sql`
+    with terms as (
+      select * from unnest(${lexemes}::text[], ${idfs}::float8[]) as t(lexeme, idf)
     ),
     candidates as (
-      select c.id, c.content_hash, c.token_count::float8 as dl,
-        ts_filter(setweight(setweight(c.tsv, 'D'), 'A', (select lexemes from selected)), '{a}') as tsv
-      from chunks c
-      join documents d on d.id = c.document_id and d.tenant_id = c.tenant_id and c.version = d.ready_version
-      where ${where}
+      select m.id, m.content_hash, m.dl, m.tsv
+      from vellum_keyword_candidates(${tenantId}::uuid, ${candidates}::tsquery, ${lexemes}::text[]) m
+      join documents d on d.id = m.document_id and d.tenant_id = ${tenantId}::uuid and m.version = d.ready_version
+      ${extra.length ? sql`where ${sql.join(extra, sql` and `)}` : sql``}
     ),
     scored as (
       select m.id, m.content_hash,
         sum(
-          ln(1 + (co.n - t.df + 0.5) / (t.df + 0.5))
-          * u.tf * ${k1 + 1}::float8 / (u.tf + ${k1}::float8 * (1 - ${b}::float8 + ${b}::float8 * m.dl / co.avgdl))
+          t.idf * u.tf * ${k1 + 1}::float8
+          / (u.tf + ${k1}::float8 * (1 - ${b}::float8 + ${b}::float8 * m.dl / ${avgdl}::float8))
         )::float8 as score
       from candidates m
       cross join lateral (
         select lexeme, coalesce(array_length(positions, 1), 1)::float8 as tf from unnest(m.tsv)
       ) u
       join terms t on t.lexeme = u.lexeme
-      cross join corpus co
       group by m.id, m.content_hash
       order by score desc, m.id
       limit ${options.limit}::int
@@ -155,12 +152,51 @@ export async function keywordSearch(
     from ranked r
     order by r.rank
   `);
-  const feedback: number[][] = [];
-  for (const row of result.rows) {
-    if (row.embedding) feedback.push(JSON.parse(row.embedding) as number[]);
+  return result.rows.map((r) => ({ ...r, score: Number(r.score) }));
+}
+
+const byScore = (a: Scored, b: Scored) =>
+  b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * Exact BM25 inside one tenant's served chunks, scoring only the chunks that can reach the top
+ * `limit` (keyword-plan.ts): statistics by key, then one scoring pass over the chunks holding a
+ * selective term, and a second pass only when the first cannot rule out the rest. The
+ * statistics (N, avgdl, df) stay tenant-wide whoever asks; a user's reach and document filters
+ * only drop candidates, and the bounds hold for what they leave.
+ */
+export async function keywordSearch(
+  db: Database,
+  tenantId: string,
+  query: string,
+  options: KeywordOptions,
+): Promise<KeywordResult> {
+  if (!/[\p{L}\p{N}]/u.test(query)) return { items: [], feedback: [], passes: 0 };
+  const { terms, avgdl } = await readStatistics(db, tenantId, query);
+  if (terms.length === 0) return { items: [], feedback: [], passes: 0 };
+  const plan = planCandidates(terms, options.candidateBudget);
+  const generating = lexemeQuery(plan.generating.map((t) => t.lexeme));
+  let hits = await scoreCandidates(db, tenantId, terms, avgdl, generating, options);
+  let passes = 1;
+  if (
+    !isComplete(
+      plan,
+      hits.map((h) => h.score),
+      options.limit,
+    )
+  ) {
+    const theta = hits.length >= options.limit ? hits[options.limit - 1]!.score : 0;
+    const completion = completionQuery(plan.rest, theta);
+    const more = await scoreCandidates(db, tenantId, terms, avgdl, completion, options);
+    // A chunk holding a generating term too comes back with the same score: kept once.
+    const seen = new Set(hits.map((h) => h.id));
+    hits = [...hits, ...more.filter((h) => !seen.has(h.id))].sort(byScore).slice(0, options.limit);
+    passes = 2;
   }
-  return {
-    items: result.rows.map((r) => ({ id: r.id, score: Number(r.score) })),
-    feedback,
-  };
+  const count = options.feedback?.count ?? 0;
+  const feedback: number[][] = [];
+  for (const hit of hits.slice(0, count)) {
+    if (hit.embedding) feedback.push(JSON.parse(hit.embedding) as number[]);
+  }
+  return { items: hits.map((h) => ({ id: h.id, score: h.score })), feedback, passes };
 }
