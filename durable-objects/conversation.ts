@@ -11,13 +11,11 @@ import {
   type SummaryData,
 } from '../src/chat/events';
 import { planContext, type ContextBudget, type ContextPlan, type Turn } from '../src/chat/context';
-
-export interface ConversationMeta {
-  tenantId: string;
-  conversationId: string;
-  title?: string | null;
-  createdAt: number;
-}
+import type {
+  ConversationMeta,
+  FeedbackResult,
+  InitResult,
+} from '../src/chat/conversation-results';
 
 /**
  * One conversation, addressed by `idFromName(`${tenantId}:${conversationId}`)`. State is an
@@ -53,6 +51,10 @@ export class Conversation extends DurableObject {
     return row ? (JSON.parse(row.value) as ConversationMeta) : null;
   }
 
+  /**
+   * Appends need an initialised conversation. The API creates the object before its row, so a
+   * miss here is a broken invariant (a bug), thrown rather than returned as a result.
+   */
   private requireMeta(): ConversationMeta {
     const meta = this.readMeta();
     if (!meta) throw new Error('conversation_not_found: call init() first');
@@ -73,25 +75,21 @@ export class Conversation extends DurableObject {
     return row.seq;
   }
 
-  /** Creates the conversation, or returns it; a different tenant is refused. */
-  init(meta: {
-    tenantId: string;
-    conversationId: string;
-    title?: string | null;
-  }): ConversationMeta {
+  /** Creates the conversation, or returns it; a different tenant or id is refused. */
+  init(meta: { tenantId: string; conversationId: string; title?: string | null }): InitResult {
     const existing = this.readMeta();
     if (existing) {
       if (existing.tenantId !== meta.tenantId || existing.conversationId !== meta.conversationId) {
-        throw new Error('conversation_conflict: owned by another tenant or id');
+        return { ok: false, error: 'conversation_conflict' };
       }
-      return existing;
+      return { ok: true, meta: existing };
     }
     const created: ConversationMeta = { ...meta, title: meta.title ?? null, createdAt: Date.now() };
     this.ctx.storage.sql.exec(
       `INSERT INTO meta (key, value) VALUES ('meta', ?)`,
       JSON.stringify(created),
     );
-    return created;
+    return { ok: true, meta: created };
   }
 
   meta(): ConversationMeta | null {
@@ -142,15 +140,18 @@ export class Conversation extends DurableObject {
     messageId: string,
     rating: FeedbackData['rating'],
     comment?: string | null,
-  ): { seq: number } {
+  ): FeedbackResult {
     const target = this.ctx.storage.sql
       .exec<{ n: number }>(
         `SELECT count(*) AS n FROM events WHERE message_id = ? AND type = 'generation'`,
         messageId,
       )
       .one();
-    if (target.n === 0) throw new Error('message_not_found: feedback needs an answer id');
-    return { seq: this.append('feedback', messageId, { rating, comment: comment ?? null }) };
+    if (target.n === 0) return { ok: false, error: 'message_not_found' };
+    return {
+      ok: true,
+      seq: this.append('feedback', messageId, { rating, comment: comment ?? null }),
+    };
   }
 
   appendSummary(data: SummaryData): { seq: number } {

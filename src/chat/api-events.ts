@@ -171,31 +171,3 @@ export async function answerBody(
   if (!body) throw new Error('the turn ended without an answer');
   return body;
 }
-
-const encoder = new TextEncoder();
-
-/** The events as `text/event-stream`; a failure mid-stream becomes an `error` event. */
-export function sseBody(
-  events: AsyncIterable<ApiChatEvent>,
-  describeError: (error: unknown) => { code: string; message: string },
-): ReadableStream<Uint8Array> {
-  const iterator = events[Symbol.asyncIterator]();
-  const frame = (name: string, data: unknown) =>
-    encoder.encode(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await iterator.next();
-        if (next.done) controller.close();
-        else controller.enqueue(frame(next.value.event, next.value.data));
-      } catch (error) {
-        controller.enqueue(frame('error', describeError(error)));
-        controller.close();
-      }
-    },
-    async cancel() {
-      // The client went away: stop generating (and paying for) the answer.
-      await iterator.return?.(undefined);
-    },
-  });
-}

@@ -1,184 +1,55 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
-import { accessOf, isAdminKey, userAccess, type DocumentAccess } from '../access/visibility';
-import { openDatabase, type Database } from '../db/client';
-import { conversations } from '../db/schema';
-import type { Env } from '../env';
-import { ApiError } from '../errors';
-import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/cursor';
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { AUTHENTICATED, errorResponses } from '../http/openapi';
 import { idempotency } from '../http/idempotent-response';
 import { createRouter } from '../http/router';
-import { conversationStub } from './conversation-stub';
-import type { MetricsRecorder } from '../metrics';
-import type { Principal } from '../types';
 import { authorize } from '../middleware/auth';
-import { answerBody, sseBody, toApiEvents } from './api-events';
-import { ephemeralConversation } from './ephemeral';
-import type { RetrievalTiming } from './retriever';
+import type { AppEnv } from '../types';
+import { askInConversation, askOnce, type AskDeps } from './ask';
 import {
-  AnswerSchema,
+  conversationDetail,
+  conversationEvents,
+  conversationPage,
+  createConversation,
+  deleteConversation,
+  rateAnswer,
+  type ConversationDeps,
+} from './conversations';
+import { answerResponse } from './respond';
+import {
+  AnswerContent,
+  ConversationDetailSchema,
   ConversationIdParam,
+  ConversationPageSchema,
   ConversationSchema,
   CreateConversationBody,
+  EventsPageSchema,
   EventsQuery,
   FeedbackBody,
+  FeedbackRecordSchema,
   ListConversationsQuery,
   MessageIdParam,
   OneShotBody,
   SendMessageBody,
 } from './schemas';
-import type { ChatScope } from './scope';
-import { chatTurnDeps } from './setup';
-import { deferredTurnLog } from './turn-log';
-import { runChatTurn, type ChatEvent, type ConversationLog } from './turn';
 
-export const chatRouter = createRouter();
-
-const answerContent = {
-  'application/json': { schema: AnswerSchema },
-  'text/event-stream': {
-    schema: z.string().openapi({
-      description:
-        'Named events: retrieval, delta, retract, citation, usage, done, error (data is JSON).',
-    }),
-  },
-};
-
-type ConversationRow = typeof conversations.$inferSelect;
-
-const conversationDto = (row: ConversationRow) => ({
-  id: row.id,
-  title: row.title,
-  scope: row.scope as ChatScope,
-  messageCount: row.messageCount,
-  ownerUserId: row.ownerUserId,
-  createdAt: row.createdAt.toISOString(),
-  updatedAt: row.updatedAt.toISOString(),
+/** The request as the conversation services' plain arguments. */
+const conversationDepsOf = (c: Context<AppEnv>): ConversationDeps => ({
+  db: c.var.db,
+  env: c.env,
+  principal: c.var.principal,
 });
 
-/**
- * Conversations belong to their creator (issue #16): a user token reaches its user's; an API
- * key without admin rights the ones it started itself; owner and admin keys the tenant's.
- */
-function conversationOwnership(principal: Principal): SQL | undefined {
-  if (principal.userId !== null) return eq(conversations.ownerUserId, principal.userId);
-  if (isAdminKey(principal)) return undefined;
-  return and(isNull(conversations.ownerUserId), eq(conversations.createdByKeyId, principal.keyId));
-}
+/** The request as a turn's plain arguments; budget settlements outlive a client that leaves. */
+const askDepsOf = (c: Context<AppEnv>): AskDeps => ({
+  env: c.env,
+  db: c.var.db,
+  principal: c.var.principal,
+  metrics: c.var.metrics,
+  waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+});
 
-async function requireConversation(db: Database, principal: Principal, id: string) {
-  const [row] = await db
-    .select()
-    .from(conversations)
-    .where(
-      and(
-        eq(conversations.tenantId, principal.tenantId),
-        eq(conversations.id, id),
-        conversationOwnership(principal),
-      ),
-    );
-  if (!row) throw ApiError.notFound('conversation');
-  return row;
-}
-
-/**
- * Whose documents a conversation's answers draw on: its owner's. A user asks with their own
- * token's reach; an admin key answering in a user's conversation keeps to that user's reach.
- */
-function conversationAccess(principal: Principal, row: ConversationRow): DocumentAccess | null {
-  if (row.ownerUserId === null) return accessOf(principal);
-  return principal.userId === row.ownerUserId ? accessOf(principal) : userAccess(row.ownerUserId);
-}
-
-/** The Durable Object reports failures as `code: message`; map the known ones to HTTP. */
-function fromObjectError(error: unknown): never {
-  const message = error instanceof Error ? error.message : String(error);
-  if (message.startsWith('conversation_not_found')) throw ApiError.notFound('conversation');
-  if (message.startsWith('message_not_found')) throw ApiError.notFound('answer message');
-  if (message.startsWith('conversation_conflict')) {
-    throw new ApiError(409, 'conflict', 'the conversation id is already in use');
-  }
-  throw error;
-}
-
-const describeStreamError = (error: unknown) =>
-  error instanceof ApiError
-    ? { code: error.code, message: error.message }
-    : { code: 'internal_error', message: 'the answer could not be completed' };
-
-interface TurnInput {
-  env: Env;
-  tenantId: string;
-  access: DocumentAccess | null;
-  scope: ChatScope | undefined;
-  conversation: ConversationLog;
-  question: string;
-  /** Called after the answer is saved (stored conversations bump their row). */
-  afterTurn?: (db: Database) => Promise<void>;
-}
-
-/**
- * Answers one question, as SSE or as one JSON body. A streamed turn outlives the handler,
- * so it opens (and closes) its own database pool instead of the request's.
- */
-async function respond(
-  c: {
-    env: Env;
-    var: { db: Database; metrics: MetricsRecorder };
-    executionCtx: Pick<ExecutionContext, 'waitUntil'>;
-  },
-  input: TurnInput,
-  stream: boolean,
-) {
-  const metrics = c.var.metrics;
-  // Budget settlements outlive a client that disconnects mid-answer.
-  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
-  if (!stream) {
-    const { deps, retriever } = await chatTurnDeps({ ...input, db: c.var.db, metrics, waitUntil });
-    const body = await answerBody(turnWithEpilogue(deps, input, c.var.db), retriever.lastTiming);
-    return Response.json(body, { status: 200 });
-  }
-  const pool = openDatabase(input.env);
-  let timing: () => RetrievalTiming | null = () => null;
-  async function* events(): AsyncGenerator<ChatEvent> {
-    try {
-      const { deps, retriever } = await chatTurnDeps({ ...input, db: pool.db, metrics, waitUntil });
-      timing = retriever.lastTiming;
-      yield* turnWithEpilogue(deps, input, pool.db);
-    } finally {
-      await pool.close().catch(() => {});
-    }
-  }
-  const body = sseBody(
-    toApiEvents(events(), () => timing()),
-    describeStreamError,
-  );
-  return new Response(body, {
-    status: 200,
-    headers: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      'x-accel-buffering': 'no',
-    },
-  });
-}
-
-async function* turnWithEpilogue(
-  deps: Awaited<ReturnType<typeof chatTurnDeps>>['deps'],
-  input: TurnInput,
-  db: Database,
-): AsyncGenerator<ChatEvent> {
-  let saved = false;
-  for await (const event of runChatTurn(deps, input.question)) {
-    if (event.type === 'saved') {
-      saved = true;
-      await input.afterTurn?.(db);
-    }
-    yield event;
-  }
-  if (!saved) throw new Error('the turn ended without an answer');
-}
+export const chatRouter = createRouter();
 
 chatRouter.openapi(
   createRoute({
@@ -198,35 +69,8 @@ chatRouter.openapi(
       ...errorResponses(...AUTHENTICATED, 400, 403, 409, 413, 415),
     },
   }),
-  async (c) => {
-    const body = c.req.valid('json');
-    const { tenantId, userId, keyId } = c.var.principal;
-    const id = crypto.randomUUID();
-    // The object first: a row always has its object, an object without a row is unreachable.
-    await conversationStub(c.env, tenantId, id)
-      .init({ tenantId, conversationId: id, title: body.title ?? null })
-      .catch(fromObjectError);
-    const [row] = await c.var.db
-      .insert(conversations)
-      .values({
-        id,
-        tenantId,
-        title: body.title ?? null,
-        scope: body.scope ?? {},
-        ownerUserId: userId,
-        createdByKeyId: keyId,
-      })
-      .returning();
-    return c.json(conversationDto(row!), 201);
-  },
+  async (c) => c.json(await createConversation(conversationDepsOf(c), c.req.valid('json')), 201),
 );
-
-type ListCursor = { u: string; i: string };
-const isListCursor = (v: unknown): v is ListCursor =>
-  typeof v === 'object' &&
-  v !== null &&
-  isCursorTimestamp((v as ListCursor).u) &&
-  isUuid((v as ListCursor).i);
 
 chatRouter.openapi(
   createRoute({
@@ -238,51 +82,13 @@ chatRouter.openapi(
     request: { query: ListConversationsQuery },
     responses: {
       200: {
-        content: {
-          'application/json': {
-            schema: z.object({
-              data: z.array(ConversationSchema),
-              nextCursor: z.string().nullable(),
-            }),
-          },
-        },
+        content: { 'application/json': { schema: ConversationPageSchema } },
         description: 'A page of conversations',
       },
       ...errorResponses(...AUTHENTICATED, 400, 403),
     },
   }),
-  async (c) => {
-    const { limit, cursor } = c.req.valid('query');
-    const after = cursor ? decodeCursor(cursor, isListCursor) : null;
-    const rows = await c.var.db
-      .select({
-        row: conversations,
-        // Full precision for the keyset (a JS Date keeps only milliseconds).
-        at: sql<string>`${conversations.updatedAt}::text`,
-      })
-      .from(conversations)
-      .where(
-        and(
-          eq(conversations.tenantId, c.var.principal.tenantId),
-          conversationOwnership(c.var.principal),
-          after
-            ? sql`(${conversations.updatedAt}, ${conversations.id}) < (${after.u}::timestamptz, ${after.i}::uuid)`
-            : undefined,
-        ),
-      )
-      .orderBy(desc(conversations.updatedAt), desc(conversations.id))
-      .limit(limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return c.json(
-      {
-        data: page.map((r) => conversationDto(r.row)),
-        nextCursor:
-          rows.length > limit && last ? encodeCursor({ u: last.at, i: last.row.id }) : null,
-      },
-      200,
-    );
-  },
+  async (c) => c.json(await conversationPage(conversationDepsOf(c), c.req.valid('query')), 200),
 );
 
 chatRouter.openapi(
@@ -295,35 +101,14 @@ chatRouter.openapi(
     request: { params: ConversationIdParam },
     responses: {
       200: {
-        content: {
-          'application/json': {
-            schema: ConversationSchema.extend({
-              messages: z.array(z.record(z.string(), z.unknown())),
-              summary: z.string().nullable(),
-            }),
-          },
-        },
+        content: { 'application/json': { schema: ConversationDetailSchema } },
         description: 'The conversation',
       },
       ...errorResponses(...AUTHENTICATED, 400, 403, 404),
     },
   }),
-  async (c) => {
-    const { tenantId } = c.var.principal;
-    const row = await requireConversation(c.var.db, c.var.principal, c.req.valid('param').id);
-    const stub = conversationStub(c.env, tenantId, row.id);
-    const [messages, summary] = await Promise.all([stub.messages(), stub.summary()]).catch(
-      fromObjectError,
-    );
-    return c.json(
-      {
-        ...conversationDto(row),
-        messages: messages as unknown as Array<Record<string, unknown>>,
-        summary: summary?.text ?? null,
-      },
-      200,
-    );
-  },
+  async (c) =>
+    c.json(await conversationDetail(conversationDepsOf(c), c.req.valid('param').id), 200),
 );
 
 chatRouter.openapi(
@@ -340,12 +125,7 @@ chatRouter.openapi(
     },
   }),
   async (c) => {
-    const { tenantId } = c.var.principal;
-    const row = await requireConversation(c.var.db, c.var.principal, c.req.valid('param').id);
-    await conversationStub(c.env, tenantId, row.id).delete();
-    await c.var.db
-      .delete(conversations)
-      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, row.id)));
+    await deleteConversation(conversationDepsOf(c), c.req.valid('param').id);
     return c.body(null, 204);
   },
 );
@@ -362,37 +142,15 @@ chatRouter.openapi(
       body: { content: { 'application/json': { schema: SendMessageBody } }, required: true },
     },
     responses: {
-      200: { content: answerContent, description: 'The answer' },
+      200: { content: AnswerContent, description: 'The answer' },
       ...errorResponses(...AUTHENTICATED, 400, 403, 404, 413, 415),
     },
   }),
   async (c) => {
-    const { tenantId } = c.var.principal;
-    const body = c.req.valid('json');
-    const row = await requireConversation(c.var.db, c.var.principal, c.req.valid('param').id);
-    const question = body.content;
-    return respond(
-      c,
-      {
-        env: c.env,
-        tenantId,
-        access: conversationAccess(c.var.principal, row),
-        scope: row.scope as ChatScope,
-        conversation: deferredTurnLog(conversationStub(c.env, tenantId, row.id)),
-        question,
-        afterTurn: async (db) => {
-          await db
-            .update(conversations)
-            .set({
-              messageCount: sql`${conversations.messageCount} + 2`,
-              updatedAt: sql`now()`,
-              title: sql`coalesce(${conversations.title}, ${question.slice(0, 120)})`,
-            })
-            .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, row.id)));
-        },
-      },
-      body.stream,
-    );
+    const { content, stream } = c.req.valid('json');
+    const id = c.req.valid('param').id;
+    const turn = await askInConversation(askDepsOf(c), id, content, { stream });
+    return answerResponse(turn, { stream });
   },
 );
 
@@ -407,24 +165,13 @@ chatRouter.openapi(
       body: { content: { 'application/json': { schema: OneShotBody } }, required: true },
     },
     responses: {
-      200: { content: answerContent, description: 'The answer' },
+      200: { content: AnswerContent, description: 'The answer' },
       ...errorResponses(...AUTHENTICATED, 400, 403, 413, 415),
     },
   }),
   async (c) => {
-    const body = c.req.valid('json');
-    return respond(
-      c,
-      {
-        env: c.env,
-        tenantId: c.var.principal.tenantId,
-        access: accessOf(c.var.principal),
-        scope: body.scope,
-        conversation: ephemeralConversation(),
-        question: body.question,
-      },
-      body.stream,
-    );
+    const { question, scope, stream } = c.req.valid('json');
+    return answerResponse(askOnce(askDepsOf(c), { question, scope }, { stream }), { stream });
   },
 );
 
@@ -441,30 +188,16 @@ chatRouter.openapi(
     },
     responses: {
       201: {
-        content: {
-          'application/json': {
-            schema: z.object({
-              messageId: z.string(),
-              rating: z.enum(['up', 'down']),
-              comment: z.string().nullable(),
-              seq: z.number().int(),
-            }),
-          },
-        },
+        content: { 'application/json': { schema: FeedbackRecordSchema } },
         description: 'Recorded',
       },
       ...errorResponses(...AUTHENTICATED, 400, 403, 404, 413, 415),
     },
   }),
   async (c) => {
-    const { tenantId } = c.var.principal;
     const { id, mid } = c.req.valid('param');
-    const body = c.req.valid('json');
-    const row = await requireConversation(c.var.db, c.var.principal, id);
-    const { seq } = await conversationStub(c.env, tenantId, row.id)
-      .addFeedback(mid, body.rating, body.comment ?? null)
-      .catch(fromObjectError);
-    return c.json({ messageId: mid, rating: body.rating, comment: body.comment ?? null, seq }, 201);
+    const ids = { conversationId: id, messageId: mid };
+    return c.json(await rateAnswer(conversationDepsOf(c), ids, c.req.valid('json')), 201);
   },
 );
 
@@ -478,33 +211,14 @@ chatRouter.openapi(
     request: { params: ConversationIdParam, query: EventsQuery },
     responses: {
       200: {
-        content: {
-          'application/json': {
-            schema: z.object({
-              data: z.array(z.record(z.string(), z.unknown())),
-              nextAfterSeq: z.number().int().nullable(),
-            }),
-          },
-        },
+        content: { 'application/json': { schema: EventsPageSchema } },
         description: 'Events after `afterSeq`',
       },
       ...errorResponses(...AUTHENTICATED, 400, 403, 404),
     },
   }),
   async (c) => {
-    const { tenantId } = c.var.principal;
-    const { afterSeq, limit } = c.req.valid('query');
-    const row = await requireConversation(c.var.db, c.var.principal, c.req.valid('param').id);
-    const events = await conversationStub(c.env, tenantId, row.id)
-      .events({ afterSeq, limit })
-      .catch(fromObjectError);
-    const last = events[events.length - 1];
-    return c.json(
-      {
-        data: events as unknown as Array<Record<string, unknown>>,
-        nextAfterSeq: events.length === limit && last ? last.seq : null,
-      },
-      200,
-    );
+    const id = c.req.valid('param').id;
+    return c.json(await conversationEvents(conversationDepsOf(c), id, c.req.valid('query')), 200);
   },
 );

@@ -124,3 +124,36 @@ export const AnswerSchema = z
     }),
   })
   .openapi('Answer');
+
+/** An answer is one JSON body, or named SSE events as it is written (`stream: true`). */
+export const AnswerContent = {
+  'application/json': { schema: AnswerSchema },
+  'text/event-stream': {
+    schema: z.string().openapi({
+      description:
+        'Named events: retrieval, delta, retract, citation, usage, done, error (data is JSON).',
+    }),
+  },
+};
+
+export const ConversationPageSchema = z.object({
+  data: z.array(ConversationSchema),
+  nextCursor: z.string().nullable(),
+});
+
+export const ConversationDetailSchema = ConversationSchema.extend({
+  messages: z.array(z.record(z.string(), z.unknown())),
+  summary: z.string().nullable(),
+});
+
+export const FeedbackRecordSchema = z.object({
+  messageId: z.string(),
+  rating: z.enum(['up', 'down']),
+  comment: z.string().nullable(),
+  seq: z.number().int(),
+});
+
+export const EventsPageSchema = z.object({
+  data: z.array(z.record(z.string(), z.unknown())),
+  nextAfterSeq: z.number().int().nullable(),
+});

@@ -2,21 +2,23 @@ import type { ChatEvent } from './turn';
 
 const encoder = new TextEncoder();
 
-/** One SSE frame; the event name is the chat event's type. */
-export function sseFrame(event: ChatEvent): string {
-  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+/** One named server-sent event; `data` is sent as JSON. */
+export interface SseEvent {
+  event: string;
+  data: unknown;
 }
 
+const frame = ({ event, data }: SseEvent) =>
+  encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+
 /**
- * A chat turn as a `text/event-stream` body. A failure after the stream started is sent as an
- * `error` frame (headers are already out, so a status code can no longer say it).
+ * Events as a `text/event-stream` body: the one SSE encoder of the API. A failure after the
+ * stream started is sent as an `error` event (headers are already out, so a status code can
+ * no longer say it), and a client that goes away stops the producer.
  */
-export function chatEventStream(
-  events: AsyncIterable<ChatEvent>,
-  describeError: (error: unknown) => { code: string; message: string } = () => ({
-    code: 'internal_error',
-    message: 'the answer could not be completed',
-  }),
+export function sseStream(
+  events: AsyncIterable<SseEvent>,
+  describeError: (error: unknown) => unknown,
 ): ReadableStream<Uint8Array> {
   const iterator = events[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>({
@@ -24,16 +26,30 @@ export function chatEventStream(
       try {
         const next = await iterator.next();
         if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(sseFrame(next.value)));
+        else controller.enqueue(frame(next.value));
       } catch (error) {
-        const body = JSON.stringify({ type: 'error', ...describeError(error) });
-        controller.enqueue(encoder.encode(`event: error\ndata: ${body}\n\n`));
+        controller.enqueue(frame({ event: 'error', data: describeError(error) }));
         controller.close();
       }
     },
     async cancel() {
       // The client went away: stop generating (and paying for) the answer.
-      await iterator.return?.();
+      await iterator.return?.(undefined);
     },
   });
+}
+
+async function* named(events: AsyncIterable<ChatEvent>): AsyncGenerator<SseEvent> {
+  for await (const event of events) yield { event: event.type, data: event };
+}
+
+/** A chat turn's internal events as SSE, each named by its type (the API sends `toApiEvents`). */
+export function chatEventStream(
+  events: AsyncIterable<ChatEvent>,
+  describeError: (error: unknown) => { code: string; message: string } = () => ({
+    code: 'internal_error',
+    message: 'the answer could not be completed',
+  }),
+): ReadableStream<Uint8Array> {
+  return sseStream(named(events), (error) => ({ type: 'error', ...describeError(error) }));
 }

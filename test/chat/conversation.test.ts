@@ -79,13 +79,25 @@ describe('Conversation Durable Object', () => {
     expect((await rejection(stub.appendUserMessage({ content: 'x' }))).message).toMatch(
       /conversation_not_found/,
     );
-    await stub.init({ tenantId, conversationId });
+    expect(await stub.init({ tenantId, conversationId })).toMatchObject({
+      ok: true,
+      meta: { tenantId, conversationId },
+    });
     const user = await stub.appendUserMessage({ content: 'x' });
-    expect((await rejection(stub.addFeedback(user.messageId, 'up'))).message).toMatch(
-      /message_not_found/,
-    );
-    const foreign = stub.init({ tenantId: crypto.randomUUID(), conversationId });
-    expect((await rejection(foreign)).message).toMatch(/conversation_conflict/);
+    // Refusals the API maps to statuses come back as typed results, not coded error strings.
+    expect(await stub.addFeedback(user.messageId, 'up')).toEqual({
+      ok: false,
+      error: 'message_not_found',
+    });
+    expect(await stub.init({ tenantId: crypto.randomUUID(), conversationId })).toEqual({
+      ok: false,
+      error: 'conversation_conflict',
+    });
+    expect(await stub.init({ tenantId, conversationId: crypto.randomUUID() })).toEqual({
+      ok: false,
+      error: 'conversation_conflict',
+    });
+    expect(await stub.events()).toHaveLength(1);
   });
 
   it('serialises many concurrent appends with no loss and a gap-free order', async () => {
