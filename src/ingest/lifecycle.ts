@@ -28,16 +28,25 @@ export function onVersionReady(name: string, hook: VersionReadyHook): void {
 /** The names wired so far, for the tests that guard the wiring. */
 export const versionReadyHooks = (): string[] => [...readyHooks.keys()];
 
+/** Runs every wired hook for a version that became ready (promote.ts). */
+export const versionReady = (
+  ctx: { env: Env; db: Database },
+  ref: VersionRef,
+  traceparent?: string,
+): Promise<void> => runReadyHooks(readyHooks, ctx, ref, traceparent);
+
 /**
- * Runs every hook. Best effort: the version is ready whatever a reaction does, and the ingest
- * message must still go on to retire the older versions, so a failing hook is logged, not thrown.
+ * Runs `hooks` in order. Best effort: the version is ready whatever a reaction does, and the
+ * ingest message must still go on to retire the older versions, so a failing hook is logged,
+ * not thrown, and the next one still runs.
  */
-export async function versionReady(
+export async function runReadyHooks(
+  hooks: Iterable<[string, VersionReadyHook]>,
   ctx: { env: Env; db: Database },
   ref: VersionRef,
   traceparent?: string,
 ): Promise<void> {
-  for (const [name, hook] of readyHooks) {
+  for (const [name, hook] of hooks) {
     await hook(ctx, ref, traceparent).catch((error: unknown) =>
       logJson('warn', {
         msg: 'ingest.version_ready_hook_failed',
