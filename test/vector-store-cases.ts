@@ -34,7 +34,7 @@ interface DocumentOptions {
 const WING = ['lift distribution of a swept wing', 'wing tip vortices and induced drag'];
 const SHELL = ['buckling of cylindrical shells under axial load'];
 
-/** Adds a document and its vectors, with the metadata ingest writes (pipeline.ts). */
+/** Adds a document and its vectors, with the metadata ingest writes (ingest/index-text.ts). */
 async function addEmbedded(
   harness: VectorStoreHarness,
   tenantId: string,

@@ -20,7 +20,7 @@ import { insertUploadedDocument, insertUploadedVersion } from './upload-sql';
 
 /**
  * What writing an upload needs, as plain values: the routes build it from the request
- * (`writeDepsOf` in routes.ts), and the CLI, the queue or a test can build it directly.
+ * (`uploadDepsOf` in upload-routes.ts), and the CLI, the queue or a test can build it directly.
  */
 export interface WriteDeps {
   db: Database;

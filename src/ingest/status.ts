@@ -90,6 +90,37 @@ export async function failVersion(
   });
 }
 
+/** The version of `ref` with its document's latest version and status; undefined when gone. */
+export async function loadVersion(db: Database, ref: VersionRef) {
+  const [row] = await db
+    .select({
+      version: documentVersions,
+      currentVersion: documents.currentVersion,
+      status: documents.status,
+    })
+    .from(documentVersions)
+    .innerJoin(documents, eq(documents.id, documentVersions.documentId))
+    .where(versionWhere(ref))
+    .limit(1);
+  return row;
+}
+
+/** Starts a whole-version attempt: `processing`, progress reset, one more attempt counted. */
+export async function markProcessing(db: Database, ref: VersionRef) {
+  await db
+    .update(documentVersions)
+    .set({ status: 'processing', attempts: sql`${documentVersions.attempts} + 1` })
+    .where(versionWhere(ref));
+  await setProgress(db, ref, { status: 'processing', stage: 'extract', chunksDone: 0 });
+  await recordEvent(db, ref, 'processing', 'started');
+}
+
+/** Retires a version that a newer upload overtook before it was processed. */
+export async function markSuperseded(db: Database, ref: VersionRef, by: number) {
+  await db.update(documentVersions).set({ status: 'superseded' }).where(versionWhere(ref));
+  await recordEvent(db, ref, 'superseded', 'skipped', { by });
+}
+
 export async function versionStatus(db: Database, ref: VersionRef): Promise<string | undefined> {
   const [row] = await db
     .select({ status: documentVersions.status })

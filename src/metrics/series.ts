@@ -106,7 +106,7 @@ export interface StageLatency {
   p95: number | null;
 }
 
-/** ingest_stage series by stage (recorded by the ingest consumer, see pipeline.ts). */
+/** ingest_stage series by stage (recorded by the ingest consumer, see ingest/context.ts). */
 export function summariseStages(rows: readonly SeriesRow[]): StageLatency[] {
   return group(rows, (l) => l.stage ?? '')
     .map((g) => ({

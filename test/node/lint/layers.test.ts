@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app';
 import { documentsDeletedHooks } from '../../../src/documents/lifecycle';
+import { versionReadyHooks } from '../../../src/ingest/lifecycle';
 import { importEdges } from './import-graph';
 import { ALLOWED_CYCLE_EDGES, ALLOWED_UPWARD, checkLayers, layerOf, unitOf } from './layers';
 
@@ -54,5 +55,6 @@ describe('layers point down (docs/architecture.md)', () => {
   it('wires the cross-feature hooks when the app is built', () => {
     createApp();
     expect(documentsDeletedHooks()).toContain('answer-cache');
+    expect(versionReadyHooks()).toContain('enrichment');
   });
 });
