@@ -9,7 +9,7 @@ import {
   type GenerationData,
   type RetrievalData,
   type SummaryData,
-} from '../src/chat/events';
+} from '../src/chat/conversation-log';
 import { planContext, type ContextBudget, type ContextPlan, type Turn } from '../src/chat/context';
 import type {
   ConversationMeta,

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { AUTHENTICATED, errorResponse, errorResponses } from '../http/openapi';
 import { createRouter } from '../http/router';
-import { recordRejectedEvents } from '../metrics/events';
+import { recordRejectedEvents } from '../metrics/analytics-events';
 import { authorize } from '../middleware/auth';
 import { eventSinkFor } from './sink';
 import { MAX_EVENTS_PER_BATCH, validateEvents } from './validate';

@@ -1,5 +1,5 @@
 import type { ContextPlan } from './context';
-import type { ConversationEvent, GenerationData, RetrievalData } from './events';
+import type { ConversationEvent, GenerationData, RetrievalData } from './conversation-log';
 import type { ConversationLog } from './turn';
 
 /**

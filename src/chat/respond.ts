@@ -1,5 +1,5 @@
 import { ApiError } from '../errors';
-import { answerBody, toApiEvents } from './api-events';
+import { answerBody, toApiEvents } from './turn-stream';
 import type { AnswerTurn, Delivery } from './ask';
 import { sseStream } from './sse';
 

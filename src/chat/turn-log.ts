@@ -1,4 +1,4 @@
-import type { RetrievalData } from './events';
+import type { RetrievalData } from './conversation-log';
 import type { ConversationLog } from './turn';
 
 /** The Conversation object's one-transaction turn write (durable-objects/conversation.ts). */

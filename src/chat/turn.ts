@@ -10,7 +10,7 @@ import { detectInjection } from '../ai/llm/injection';
 import type { BudgetLedger } from '../ai/usage/budget';
 import type { UsageDelta } from '../usage/record';
 import { resolveContext, type ContextBudget, type ContextPlan, type Summariser } from './context';
-import type { GenerationData, RetrievalData, SummaryData } from './events';
+import type { GenerationData, RetrievalData, SummaryData } from './conversation-log';
 
 /** The Conversation Durable Object's RPC methods a turn uses (a stub satisfies it). */
 export interface ConversationLog {

@@ -1,7 +1,7 @@
 // Chat types, from the server's zod schemas and SSE payload types (type-only imports).
 import type { z } from '@hono/zod-openapi';
-import type { ApiChatEvent } from '../chat/api-events';
-import type { ChatMessage } from '../chat/events';
+import type { ApiChatEvent } from '../chat/turn-stream';
+import type { ChatMessage } from '../chat/conversation-log';
 import type {
   AnswerSchema,
   ConversationSchema,

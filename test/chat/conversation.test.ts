@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { GenerationData } from '../../src/chat/events';
+import type { GenerationData } from '../../src/chat/conversation-log';
 import { resolveContext, type ContextBudget } from '../../src/chat/context';
 import { extractiveSummariser } from '../../src/chat/summarise';
 
