@@ -19,14 +19,15 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
   const parser = createParser({
     onEvent: ({ event, data }) => ready.push({ event: event ?? 'message', data }),
   });
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let ended = false;
   try {
     for (;;) {
       const { value, done } = await reader.read();
       // A last event without its blank line still counts when the stream ends (the spec would
       // drop it; servers that close right after their final `data:` line rely on this).
-      parser.feed(done ? '\n\n' : value);
+      parser.feed(done ? decoder.decode() + '\n\n' : decoder.decode(value, { stream: true }));
       while (ready.length) yield ready.shift()!;
       if (done) break;
     }
