@@ -6,21 +6,13 @@ import type { Env } from '../src/env';
 import { runMaintenance } from '../src/maintenance';
 import { recomputeBm25Stats } from '../src/retrieval/bm25-stats';
 import { newTenant, uploadText, withDb, type TestClient } from './helpers';
+import { waitForReady, waitForStatus } from './support/poll';
 
-/** Waits until every document serves its latest version, or fails. */
+/** Waits until every document serves its latest version (or, with `failedOk`, has failed). */
 async function waitServed(client: TestClient, ids: string[], failedOk = false) {
-  const deadline = Date.now() + 45_000;
   for (const id of ids) {
-    for (;;) {
-      const { body } = await client.json(`/v1/documents/${id}`);
-      if (body.status === 'ready' && body.readyVersion === body.currentVersion) break;
-      if (body.status === 'failed') {
-        if (failedOk) break;
-        throw new Error(`document failed: ${body.failureReason}`);
-      }
-      if (Date.now() > deadline) throw new Error(`document ${id} stuck in ${body.status}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    if (failedOk) await waitForStatus(client, id, ['ready', 'failed'], 45_000);
+    else await waitForReady(client, id, 45_000);
   }
 }
 

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { createAnthropicClient } from '../src/ai/llm/anthropic';
+import { parseSse } from '../src/client/sse';
 import type { Env } from '../src/env';
 import { freshKey, received, script } from './chat/fake';
 import { BASE, newTenant, uploadText, withBindings, withDb, type TestClient } from './helpers';
@@ -42,26 +43,15 @@ interface SseEvent {
   at: number;
 }
 
-/** Reads an SSE response frame by frame, noting when each frame arrived. */
+/**
+ * Reads an SSE response with the client's parser (src/client/sse.ts), noting when each event
+ * arrived (printed as figures, never asserted).
+ */
 async function readSse(res: Response, started: number): Promise<SseEvent[]> {
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   const events: SseEvent[] = [];
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const name = /^event: (.+)$/m.exec(frame)?.[1];
-      const data = /^data: (.*)$/m.exec(frame)?.[1];
-      if (name && data !== undefined) {
-        events.push({ event: name, data: JSON.parse(data), at: performance.now() - started });
-      }
-    }
+  for await (const { event, data } of parseSse(res.body!)) {
+    events.push({ event, data: JSON.parse(data), at: performance.now() - started });
   }
   return events;
 }

@@ -46,15 +46,16 @@ async function getDoc(client: TestClient, id: string) {
   return body;
 }
 
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean) {
-  const deadline = Date.now() + 25_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Reads until `done` holds for what was read (test/support/poll.ts does the waiting). */
+const waitFor = <T>(what: string, read: () => Promise<T>, done: (value: T) => boolean) =>
+  poll(
+    what,
+    async () => {
+      const value = await read();
+      return done(value) ? value : undefined;
+    },
+    { timeoutMs: 25_000 },
+  );
 
 const enrichEvents = (doc: any, version?: number) =>
   doc.history.filter(

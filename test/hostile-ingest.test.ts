@@ -5,20 +5,11 @@ import type { IngestMessage } from '../src/env';
 import { hostileCorpus } from '../src/ingest/extract/testing/hostile-corpus';
 import worker from './worker';
 import { newTenant, uploadText, withDb, type TestClient } from './helpers';
+import { waitForStatus } from './support/poll';
 
-async function settled(client: TestClient, id: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body }: { body: any } = await client.json(`/v1/documents/${id}`);
-    if (
-      body.status === 'failed' ||
-      (body.status === 'ready' && body.readyVersion === body.currentVersion)
-    )
-      return body;
-    if (Date.now() > deadline) throw new Error(`document ${id} stuck in ${body.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The document once it is ready (its current version served) or failed. */
+const settled = (client: TestClient, id: string) =>
+  waitForStatus(client, id, ['ready', 'failed'], 60_000);
 
 const INNOCENT =
   '# Innocent\n\nA harmless note about queue isolation, uploaded beside hostile files.';

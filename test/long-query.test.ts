@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_QUERY_CHARS } from '../src/search/schemas';
 import { newTenant, uploadText, type TestClient } from './helpers';
+import { poll } from './support/poll';
 
 let client: TestClient;
 let wingId: string;
@@ -20,13 +21,14 @@ beforeAll(async () => {
     'text/markdown',
   );
   wingId = wing.body.document.id;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { body } = await client.json('/v1/documents?status=ready&limit=10');
-    if (body.data.length === 2) break;
-    if (Date.now() > deadline) throw new Error('documents not ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await poll(
+    'both documents to be ready',
+    async () => {
+      const { body } = await client.json('/v1/documents?status=ready&limit=10');
+      return body.data.length === 2 ? true : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
 }, 60_000);
 
 /** JSON with every non-ASCII character \u-escaped, as some clients send it. */

@@ -1,17 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newTenant, uploadText, type TestClient } from './helpers';
+import { poll, waitForReady } from './support/poll';
 
 async function waitReady(client: TestClient, ids: string[]) {
-  const deadline = Date.now() + 30_000;
-  for (const id of ids) {
-    for (;;) {
-      const { body } = await client.json(`/v1/documents/${id}`);
-      if (body.status === 'ready' && body.readyVersion === body.currentVersion) break;
-      if (body.status === 'failed') throw new Error(`document failed: ${body.failureReason}`);
-      if (Date.now() > deadline) throw new Error(`document ${id} not ready: ${body.status}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  for (const id of ids) await waitForReady(client, id, 30_000);
 }
 
 const search = (client: TestClient, body: Record<string, unknown>) =>
@@ -155,11 +147,15 @@ describe('POST /v1/search', () => {
     const query = { query: 'sponge cake eggs', mode: 'hybrid', topK: 5 };
     const miss = await search(a, query);
     expect(miss.body.cache).toBe('miss');
-    let hit = await search(a, query);
-    for (let i = 0; i < 20 && hit.body.cache !== 'hit'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      hit = await search(a, query);
-    }
+    // The Cache API write finishes after the first response: ask again until it answers.
+    const hit = await poll(
+      'the cached answer',
+      async () => {
+        const res = await search(a, query);
+        return res.body.cache === 'hit' ? res : undefined;
+      },
+      { timeoutMs: 5_000, intervalMs: 50 },
+    );
     expect(hit.body.cache).toBe('hit');
     expect(hit.headers.get('x-cache')).toBe('HIT');
     expect(hit.body.results).toEqual(miss.body.results);
@@ -195,14 +191,17 @@ describe('search usage and cache metrics', () => {
     await waitReady(admin, [body.document.id]);
     await search(admin, { query: 'wind tunnel calibration', topK: 3 });
     await search(admin, { query: 'wind tunnel calibration', topK: 3 });
-    let searches = 0;
-    let lookups: unknown[] = [];
-    for (let i = 0; i < 40 && (searches < 2 || lookups.length === 0); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      const usage = await admin.json('/v1/usage');
-      searches = usage.body.days.at(-1).searches;
-      lookups = (await admin.json('/v1/admin/metrics')).body.cache;
-    }
+    // Usage and metrics are recorded after the responses: read until both show up.
+    const { searches, lookups } = await poll(
+      'search usage and cache metrics',
+      async () => {
+        const usage = await admin.json('/v1/usage');
+        const searches: number = usage.body.days.at(-1).searches;
+        const lookups: unknown[] = (await admin.json('/v1/admin/metrics')).body.cache;
+        return searches >= 2 && lookups.length > 0 ? { searches, lookups } : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
     expect(searches).toBe(2);
     expect(lookups.length).toBeGreaterThan(0);
   });

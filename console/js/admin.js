@@ -1,7 +1,18 @@
+// @ts-check
 import { api } from './api.js';
-import { h, toast } from './dom.js';
+import { h, messageOf, toast } from './dom.js';
+import { ROLES } from './vellum-client.js';
 
-const ROLES = ['owner', 'admin', 'editor', 'viewer', 'ingest'];
+/** @typedef {import('../../src/client/types').MetricsReport} MetricsReport */
+/** @typedef {import('../../src/client/types').ApiKey} ApiKey */
+/** @typedef {import('../../src/client/types').IssuedKey} IssuedKey */
+/** @typedef {import('../../src/client/types').AuditEntry} AuditEntry */
+/**
+ * @template T
+ * @typedef {import('../../src/client/types').Page<T>} Page
+ */
+
+/** @param {unknown} v */
 const fmt = (v) =>
   v === null || v === undefined
     ? '—'
@@ -11,6 +22,11 @@ const fmt = (v) =>
         : v.toFixed(3)
       : String(v);
 
+/**
+ * @param {string} label
+ * @param {unknown} value
+ * @param {string} [hint]
+ */
 function card(label, value, hint) {
   return h(
     'div',
@@ -22,7 +38,13 @@ function card(label, value, hint) {
 }
 
 /** Renders any nested figures as label/value rows, so new report fields show without code changes. */
+/**
+ * @param {object} obj
+ * @param {string} [prefix]
+ * @returns {[string, string][]}
+ */
 function figures(obj, prefix = '') {
+  /** @type {[string, string][]} */
   const rows = [];
   for (const [k, v] of Object.entries(obj ?? {})) {
     const label = prefix ? `${prefix}.${k}` : k;
@@ -33,6 +55,7 @@ function figures(obj, prefix = '') {
   return rows;
 }
 
+/** @param {HTMLElement} root */
 export function renderAdmin(root) {
   const metrics = h('section', { id: 'metrics' });
   const keys = h('tbody');
@@ -41,34 +64,35 @@ export function renderAdmin(root) {
 
   async function loadMetrics() {
     try {
+      /** @type {MetricsReport} */
       const m = await api('GET', '/v1/admin/metrics');
-      const routes = Array.isArray(m.requests) ? m.requests : (m.requests?.routes ?? []);
+      const routes = m.requests;
       metrics.replaceChildren(
         h(
           'div',
           { class: 'cards' },
           card(
             'Queue backlog',
-            (m.queue?.queued ?? 0) + (m.queue?.processing ?? 0),
-            `oldest queued ${fmt(m.queue?.oldestQueuedAgeSeconds)} s`,
+            m.queue.queued + m.queue.processing,
+            `oldest queued ${fmt(m.queue.oldestQueuedAgeSeconds)} s`,
           ),
-          ...(m.cache ?? []).map((c) =>
+          ...m.cache.map((c) =>
             card(
               `${c.kind} cache hit rate`,
               c.hitRate === null ? null : `${(c.hitRate * 100).toFixed(1)}%`,
               `${c.hits}/${c.lookups} lookups`,
             ),
           ),
-          (m.cache ?? []).length ? null : card('Cache hit rate', null, 'no lookups in this window'),
+          m.cache.length ? null : card('Cache hit rate', null, 'no lookups in this window'),
           card(
             'Tokens today',
-            (m.today?.tokensIn ?? 0) + (m.today?.tokensOut ?? 0),
-            `${fmt(m.today?.tokensIn)} in / ${fmt(m.today?.tokensOut)} out`,
+            m.today.tokensIn + m.today.tokensOut,
+            `${fmt(m.today.tokensIn)} in / ${fmt(m.today.tokensOut)} out`,
           ),
           card(
             'Cost today (USD)',
-            m.today?.costUsd ?? 0,
-            `${fmt(m.today?.answers)} answers, ${fmt(m.today?.searches)} searches`,
+            m.today.costUsd,
+            `${fmt(m.today.answers)} answers, ${fmt(m.today.searches)} searches`,
           ),
         ),
         routes.length
@@ -102,7 +126,7 @@ export function renderAdmin(root) {
                 ),
               ),
             )
-          : null,
+          : '', // not null: replaceChildren would print it as the text "null"
         h(
           'details',
           {},
@@ -119,12 +143,13 @@ export function renderAdmin(root) {
         ),
       );
     } catch (err) {
-      metrics.replaceChildren(h('p', { class: 'error' }, `Metrics: ${err.message}`));
+      metrics.replaceChildren(h('p', { class: 'error' }, `Metrics: ${messageOf(err)}`));
     }
   }
 
   async function loadKeys() {
     try {
+      /** @type {Page<ApiKey>} */
       const page = await api('GET', '/v1/keys?limit=100');
       keys.replaceChildren(
         ...page.data.map((k) =>
@@ -155,10 +180,11 @@ export function renderAdmin(root) {
         ),
       );
     } catch (err) {
-      keys.replaceChildren(h('tr', {}, h('td', { colspan: 6, class: 'error' }, err.message)));
+      keys.replaceChildren(h('tr', {}, h('td', { colspan: 6, class: 'error' }, messageOf(err))));
     }
   }
 
+  /** @param {ApiKey} k */
   async function revoke(k) {
     if (!confirm(`Revoke key "${k.name}" (${k.prefix}…)? Clients using it stop working.`)) return;
     try {
@@ -167,19 +193,20 @@ export function renderAdmin(root) {
       loadKeys();
       loadAudit();
     } catch (err) {
-      toast(`Revoke failed: ${err.message}`);
+      toast(`Revoke failed: ${messageOf(err)}`);
     }
   }
 
   async function loadAudit() {
     try {
+      /** @type {Page<AuditEntry>} */
       const page = await api('GET', '/v1/audit?limit=50');
       audit.replaceChildren(
         ...page.data.map((a) =>
           h(
             'tr',
             {},
-            h('td', {}, new Date(a.createdAt).toLocaleString()),
+            h('td', {}, new Date(String(a.createdAt)).toLocaleString()),
             h('td', {}, a.action),
             h('td', {}, a.keyId ?? '—'),
             h('td', {}, `${a.targetType ?? ''} ${a.targetId ?? ''}`),
@@ -187,7 +214,7 @@ export function renderAdmin(root) {
         ),
       );
     } catch (err) {
-      audit.replaceChildren(h('tr', {}, h('td', { colspan: 4, class: 'error' }, err.message)));
+      audit.replaceChildren(h('tr', {}, h('td', { colspan: 4, class: 'error' }, messageOf(err))));
     }
   }
 
@@ -201,10 +228,17 @@ export function renderAdmin(root) {
     'form',
     {
       class: 'row',
-      onsubmit: async (e) => {
+      onsubmit: /** @param {SubmitEvent} e */ async (e) => {
         e.preventDefault();
         try {
-          const res = await api('POST', '/v1/keys', { name: name.value, role: role.value });
+          // With an Idempotency-Key, as the client sends it: a retry cannot issue a second key.
+          /** @type {IssuedKey} */
+          const res = await api(
+            'POST',
+            '/v1/keys',
+            { name: name.value, role: role.value },
+            { headers: { 'idempotency-key': crypto.randomUUID() } },
+          );
           issued.replaceChildren(
             h('p', {}, 'New key (shown once): ', h('code', { id: 'new-secret' }, res.secret)),
           );
@@ -212,7 +246,7 @@ export function renderAdmin(root) {
           loadKeys();
           loadAudit();
         } catch (err) {
-          issued.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message));
+          issued.replaceChildren(h('p', { class: 'error', role: 'alert' }, messageOf(err)));
         }
       },
     },

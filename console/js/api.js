@@ -1,17 +1,34 @@
+// @ts-check
 // Fetch wrapper for the console: the API key or user token lives in sessionStorage only (gone
-// with the tab).
+// with the tab). Retries follow the client's policy (src/client/retry.ts, bundled into
+// vellum-client.js): 429/5xx and network errors, Retry-After honoured, and a POST only when it
+// is safe to repeat.
+import { mayRetry, withRetries } from './vellum-client.js';
+
+/** @typedef {import('../../src/client/types').ErrorBody} ErrorBody */
+
 const KEY = 'vellum.credential';
+/** @type {(error: ApiError) => void} */
 let unauthorized = () => {};
-/** Called when a signed-in credential stops working (an expired token, a revoked key). */
+/**
+ * Called when a signed-in credential stops working (an expired token, a revoked key).
+ * @param {(error: ApiError) => void} handler
+ */
 export const onUnauthorized = (handler) => (unauthorized = handler);
 
 export const session = {
   get: () => sessionStorage.getItem(KEY),
+  /** @param {string} key */
   set: (key) => sessionStorage.setItem(KEY, key),
   clear: () => sessionStorage.removeItem(KEY),
 };
 
 export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} code
+   * @param {string} message
+   */
   constructor(status, code, message) {
     super(message);
     this.status = status;
@@ -19,42 +36,74 @@ export class ApiError extends Error {
   }
 }
 
-async function failure(res) {
-  const body = await res.json().catch(() => null);
-  return new ApiError(
-    res.status,
-    body?.error?.code ?? 'http_error',
-    body?.error?.message ?? `HTTP ${res.status}`,
+/**
+ * @param {number} status
+ * @param {Partial<ErrorBody> | null | undefined} body
+ */
+const errorOf = (status, body) =>
+  new ApiError(status, body?.error?.code ?? 'http_error', body?.error?.message ?? `HTTP ${status}`);
+
+/** Fewer and shorter waits than the client's defaults: a person is watching. */
+const RETRY = { retries: 3, baseDelayMs: 300, maxDelayMs: 10_000 };
+
+/**
+ * @typedef {object} RequestOptions
+ * @property {Record<string, string>} [headers]
+ * @property {boolean} [safe] a POST that only reads (search) or sets a value (feedback)
+ * @property {AbortSignal} [signal] cancels the request and its body (leaving a page)
+ */
+
+/**
+ * Sends a request and returns the response once it is 2xx; throws ApiError otherwise.
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body] sent as JSON
+ * @param {RequestOptions} [options]
+ * @returns {Promise<Response>}
+ */
+export async function request(method, path, body, { headers = {}, safe = false, signal } = {}) {
+  const res = await withRetries(
+    () =>
+      fetch(path, {
+        method,
+        headers: {
+          authorization: `Bearer ${session.get()}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal,
+      }),
+    safe || mayRetry(method, headers) ? RETRY : { ...RETRY, retries: 0 },
   );
-}
-
-/** JSON request with one retry wave on 429/5xx, honouring Retry-After. */
-export async function api(method, path, body, { raw = false, headers = {} } = {}) {
-  for (let attempt = 0; ; attempt++) {
-    const res = await fetch(path, {
-      method,
-      headers: {
-        authorization: `Bearer ${session.get()}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...headers,
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    if ((res.status === 429 || res.status >= 500) && attempt < 3) {
-      const wait = Number(res.headers.get('retry-after')) * 1000 || 300 * 2 ** attempt;
-      await new Promise((r) => setTimeout(r, Math.min(wait, 10_000)));
-      continue;
-    }
-    if (!res.ok) {
-      const error = await failure(res);
-      if (res.status === 401) unauthorized(error);
-      throw error;
-    }
-    return raw ? res : res.status === 204 ? null : res.json();
+  if (!res.ok) {
+    const error = errorOf(res.status, await res.json().catch(() => null));
+    if (res.status === 401) unauthorized(error);
+    throw error;
   }
+  return res;
 }
 
-/** Multipart upload through XHR, which reports upload progress (fetch does not). */
+/**
+ * JSON request; the caller names the response type from src/client/types.ts.
+ * @template [T=unknown]
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @param {RequestOptions} [options]
+ * @returns {Promise<T>}
+ */
+export async function api(method, path, body, options) {
+  const res = await request(method, path, body, options);
+  return res.status === 204 ? /** @type {T} */ (/** @type {unknown} */ (null)) : res.json();
+}
+
+/**
+ * Multipart upload through XHR, which reports upload progress (fetch does not).
+ * @param {File} file
+ * @param {(fraction: number) => void} onProgress
+ * @returns {Promise<import('../../src/client/types').UploadResult>}
+ */
 export function uploadFile(file, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -66,12 +115,7 @@ export function uploadFile(file, onProgress) {
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) resolve(xhr.response);
       else {
-        const e = xhr.response?.error;
-        const error = new ApiError(
-          xhr.status,
-          e?.code ?? 'http_error',
-          e?.message ?? `HTTP ${xhr.status}`,
-        );
+        const error = errorOf(xhr.status, xhr.response);
         if (xhr.status === 401) unauthorized(error);
         reject(error);
       }

@@ -1,13 +1,21 @@
+// @ts-check
 import { onUnauthorized, session } from './api.js';
-import { h } from './dom.js';
+import { h, messageOf } from './dom.js';
 import { can, identity, signInWith, signOut } from './identity.js';
 import { renderDocuments } from './documents.js';
 import { renderSearch } from './search.js';
 import { renderChat } from './chat.js';
 import { renderAdmin } from './admin.js';
 
+/**
+ * A view draws itself into `root` and may return what stops its work when the user leaves it
+ * (timers, open streams).
+ * @typedef {{ render: (root: HTMLElement) => (() => void) | void, allowed: () => boolean }} Page
+ */
+
 // Each view, and whether the signed-in principal may use it. A user token sees only what its
 // operations allow; key management and metrics stay with API keys.
+/** @type {Record<string, Page>} */
 const pages = {
   documents: {
     render: renderDocuments,
@@ -17,12 +25,16 @@ const pages = {
   chat: { render: renderChat, allowed: () => can('chat') },
   admin: { render: renderAdmin, allowed: () => identity()?.kind === 'key' },
 };
-const main = () => document.getElementById('main');
+/** @param {string} id */
+const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const main = () => byId('main');
+/** @type {(() => void) | null} */
 let cleanup = null;
 
+/** @param {string} [notice] */
 function signIn(notice) {
-  document.getElementById('nav').hidden = true;
-  document.getElementById('who').textContent = '';
+  byId('nav').hidden = true;
+  byId('who').textContent = '';
   const error = h('p', { class: 'error', role: 'alert' }, notice ?? '');
   const input = h('input', {
     id: 'api-key',
@@ -34,7 +46,7 @@ function signIn(notice) {
   const form = h(
     'form',
     {
-      onsubmit: async (e) => {
+      onsubmit: /** @param {SubmitEvent} e */ async (e) => {
         e.preventDefault();
         try {
           await signInWith(input.value.trim());
@@ -42,7 +54,7 @@ function signIn(notice) {
           route();
         } catch (err) {
           signOut();
-          error.textContent = `Sign-in failed: ${err.message}`;
+          error.textContent = `Sign-in failed: ${messageOf(err)}`;
         }
       },
     },
@@ -67,8 +79,9 @@ function signIn(notice) {
   input.focus();
 }
 
-const firstAllowed = () => Object.keys(pages).find((name) => pages[name].allowed());
+const firstAllowed = () => Object.keys(pages).find((name) => pages[name]?.allowed());
 
+/** @param {import('./identity.js').Identity} who */
 function describe(who) {
   if (who.kind === 'key') return `API key · ${who.role}`;
   return `user ${who.userId} · until ${new Date(who.expiresAt).toLocaleTimeString()}`;
@@ -79,25 +92,28 @@ function route() {
   cleanup = null;
   const who = identity();
   if (!session.get() || !who) return signIn();
-  const nav = document.getElementById('nav');
+  const nav = byId('nav');
   nav.hidden = false;
-  document.getElementById('who').textContent = describe(who);
+  byId('who').textContent = describe(who);
   document.body.dataset.principal = who.kind;
+  /** @type {string | undefined} */
   let name = location.hash.replace(/^#\//, '').split('/')[0] || 'documents';
   if (!pages[name]?.allowed()) name = firstAllowed();
   for (const link of nav.querySelectorAll('a[href^="#/"]')) {
-    const target = link.getAttribute('href').slice(2);
+    if (!(link instanceof HTMLElement)) continue;
+    const target = (link.getAttribute('href') ?? '').slice(2);
     link.hidden = !pages[target]?.allowed();
     if (target === name) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   const root = h('div');
   main().replaceChildren(root);
-  if (!name) {
+  const page = name ? pages[name] : undefined;
+  if (!page) {
     root.append(h('p', { class: 'muted' }, 'This token allows none of the console’s views.'));
     return;
   }
-  cleanup = pages[name].render(root) ?? null;
+  cleanup = page.render(root) ?? null;
 }
 
 // An expired token or revoked key ends the session with a reason, not a page of errors.
@@ -112,7 +128,7 @@ onUnauthorized((error) => {
 
 window.addEventListener('hashchange', route);
 document.addEventListener('DOMContentLoaded', () => {
-  document.getElementById('sign-out').addEventListener('click', () => {
+  byId('sign-out').addEventListener('click', () => {
     signOut();
     location.hash = '';
     route();

@@ -1,18 +1,33 @@
-import { api } from './api.js';
-import { h, toast } from './dom.js';
-import { readEvents } from './sse.js';
+// @ts-check
+import { api, request } from './api.js';
+import { h, messageOf, toast } from './dom.js';
+import { parseChatEvents } from './vellum-client.js';
 
-const list = (res) => (Array.isArray(res) ? res : (res.data ?? res.conversations ?? []));
+/** @typedef {import('../../src/client/types').Chunk} Chunk */
+/** @typedef {import('../../src/client/chat-types').Conversation} Conversation */
+/** @typedef {import('../../src/client/chat-types').ConversationDetail} ConversationDetail */
+/** @typedef {import('../../src/client/chat-types').CitationEvent['data']} Citation */
+/**
+ * @template T
+ * @typedef {import('../../src/client/types').Page<T>} Page
+ */
 
-/** The cited chunk's text with [start, end) marked; falls back to finding the quote. */
+/**
+ * The cited chunk's text with [start, end) marked; falls back to finding the quote.
+ * @param {Citation} citation
+ * @param {HTMLElement} viewer
+ */
 async function openCitation(citation, viewer) {
   viewer.replaceChildren(h('p', { class: 'muted' }, 'Loading the cited passage…'));
   try {
+    /** @type {Chunk | null} */
     let chunk = null;
+    /** @type {number | string | null | undefined} */
     let cursor;
     do {
       const q = new URLSearchParams({ limit: '500' });
       if (cursor !== undefined && cursor !== null) q.set('cursor', String(cursor));
+      /** @type {{ data: Chunk[], nextCursor: number | string | null }} */
       const page = await api('GET', `/v1/documents/${citation.documentId}/chunks?${q}`);
       chunk = page.data.find((c) => c.id === citation.chunkId) ?? null;
       cursor = page.nextCursor;
@@ -41,12 +56,19 @@ async function openCitation(citation, viewer) {
     mark.scrollIntoView({ block: 'center' });
     mark.focus();
   } catch (err) {
-    viewer.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message));
+    viewer.replaceChildren(h('p', { class: 'error', role: 'alert' }, messageOf(err)));
   }
 }
 
+/**
+ * @param {HTMLElement} root
+ * @returns {() => void} stops the answer being streamed, when the user leaves the page
+ */
 export function renderChat(root) {
+  /** @type {string | null} */
   let current = null;
+  /** The streamed answer in flight, if any: aborted when the user leaves. */
+  let streaming = new AbortController();
   const convList = h('ul', { class: 'conversations', 'aria-label': 'Conversations' });
   const messages = h('section', { class: 'messages', 'aria-live': 'polite', id: 'messages' });
   const viewer = h('section', { id: 'citation-view' });
@@ -55,9 +77,10 @@ export function renderChat(root) {
 
   async function loadList() {
     try {
-      const convs = list(await api('GET', '/v1/conversations'));
+      /** @type {Page<Conversation>} */
+      const page = await api('GET', '/v1/conversations');
       convList.replaceChildren(
-        ...convs.map((c) =>
+        ...page.data.map((c) =>
           h(
             'li',
             {},
@@ -70,10 +93,11 @@ export function renderChat(root) {
         ),
       );
     } catch (err) {
-      convList.replaceChildren(h('li', { class: 'error' }, `Chat unavailable: ${err.message}`));
+      convList.replaceChildren(h('li', { class: 'error' }, `Chat unavailable: ${messageOf(err)}`));
     }
   }
 
+  /** @param {string} messageId */
   function feedbackButtons(messageId) {
     const up = h(
       'button',
@@ -85,16 +109,25 @@ export function renderChat(root) {
       { type: 'button', class: 'secondary', 'aria-pressed': 'false' },
       'Not helpful',
     );
+    /**
+     * @param {'up' | 'down'} rating
+     * @param {HTMLElement} btn
+     * @param {HTMLElement} other
+     */
     const rate = (rating, btn, other) => async () => {
       try {
-        await api('POST', `/v1/conversations/${current}/messages/${messageId}/feedback`, {
-          rating,
-        });
+        // The latest rating counts: sending it twice changes nothing, so it may be retried.
+        await api(
+          'POST',
+          `/v1/conversations/${current}/messages/${messageId}/feedback`,
+          { rating },
+          { safe: true },
+        );
         btn.setAttribute('aria-pressed', 'true');
         other.setAttribute('aria-pressed', 'false');
         toast('Thanks for the feedback');
       } catch (err) {
-        toast(`Feedback failed: ${err.message}`);
+        toast(`Feedback failed: ${messageOf(err)}`);
       }
     };
     up.addEventListener('click', rate('up', up, down));
@@ -102,6 +135,10 @@ export function renderChat(root) {
     return h('div', { class: 'row' }, up, down);
   }
 
+  /**
+   * @param {Citation} citation
+   * @param {number} n
+   */
   function citationButton(citation, n) {
     return h(
       'button',
@@ -115,6 +152,7 @@ export function renderChat(root) {
     );
   }
 
+  /** @param {Partial<ConversationDetail['messages'][number]>} [msg] */
   function assistantBubble(msg = {}) {
     const text = h('div', { class: 'answer-text' }, msg.content ?? '');
     const cites = h('div', { class: 'citations' });
@@ -126,25 +164,31 @@ export function renderChat(root) {
     return { bubble, text, cites };
   }
 
+  /** @param {string} id */
   async function open(id) {
     current = id;
     viewer.replaceChildren();
+    /** @type {ConversationDetail} */
     const conv = await api('GET', `/v1/conversations/${id}`);
     messages.replaceChildren(
-      ...(conv.messages ?? []).map((m) =>
+      ...conv.messages.map((m) =>
         m.role === 'user' ? h('div', { class: 'msg user' }, m.content) : assistantBubble(m).bubble,
       ),
     );
     input.focus();
   }
 
+  /** @param {SubmitEvent} e */
   async function ask(e) {
     e.preventDefault();
     const content = input.value.trim();
     if (!content) return;
     send.disabled = true;
+    streaming = new AbortController();
+    const { signal } = streaming;
     try {
       if (!current) {
+        /** @type {Conversation} */
         const conv = await api('POST', '/v1/conversations', { title: content.slice(0, 60) });
         current = conv.id;
         loadList();
@@ -154,31 +198,39 @@ export function renderChat(root) {
       const { bubble, text, cites } = assistantBubble();
       bubble.setAttribute('aria-busy', 'true');
       messages.append(bubble);
-      const res = await api(
+      const res = await request(
         'POST',
         `/v1/conversations/${current}/messages`,
         { content, stream: true },
-        { raw: true, headers: { accept: 'text/event-stream' } },
+        {
+          // A retry after a lost reply replays the first answer instead of asking twice.
+          headers: { accept: 'text/event-stream', 'idempotency-key': crypto.randomUUID() },
+          signal,
+        },
       );
       let n = 0;
-      for await (const ev of readEvents(res.body)) {
-        if (ev.event === 'delta') text.textContent += ev.data.text;
-        else if (ev.event === 'retract') {
+      for await (const ev of parseChatEvents(
+        /** @type {ReadableStream<Uint8Array>} */ (res.body),
+      )) {
+        if (ev.type === 'delta') text.textContent += ev.data.text;
+        else if (ev.type === 'retract') {
           // That tier failed mid-answer; its text is dropped and another tier answers.
           text.textContent = '';
           cites.replaceChildren();
           n = 0;
-        } else if (ev.event === 'citation' && ev.data.chunkId)
+        } else if (ev.type === 'citation' && ev.data.chunkId)
           cites.append(citationButton(ev.data, ++n));
-        else if (ev.event === 'done') {
+        else if (ev.type === 'done') {
           bubble.append(feedbackButtons(ev.data.messageId));
           bubble.dataset.tier = ev.data.tier ?? '';
-        } else if (ev.event === 'error')
+        } else if (ev.type === 'error')
           text.append(h('p', { class: 'error' }, ev.data.message ?? 'the answer failed'));
       }
       bubble.setAttribute('aria-busy', 'false');
     } catch (err) {
-      messages.append(h('p', { class: 'error', role: 'alert' }, err.message));
+      // Leaving the page aborts the stream on purpose: nothing to report.
+      if (signal.aborted) return;
+      messages.append(h('p', { class: 'error', role: 'alert' }, messageOf(err)));
     } finally {
       send.disabled = false;
     }
@@ -224,4 +276,5 @@ export function renderChat(root) {
   );
   loadList();
   input.focus();
+  return () => streaming.abort();
 }

@@ -1,9 +1,15 @@
+// @ts-check
 import { api, uploadFile } from './api.js';
-import { h, toast } from './dom.js';
+import { h, messageOf, toast } from './dom.js';
 import { can, currentUserId, identity } from './identity.js';
+
+/** @typedef {import('../../src/client/types').Document} Document */
+/** @typedef {import('../../src/client/types').DocumentDetail} DocumentDetail */
+/** @typedef {import('../../src/client/types').Page<Document>} DocumentPage */
 
 const POLL_MS = 1500;
 
+/** @param {Document} doc */
 function statusText(doc) {
   if (doc.status === 'processing') {
     const { chunksDone, chunksTotal, stage } = doc.progress;
@@ -13,22 +19,41 @@ function statusText(doc) {
   return doc.status;
 }
 
+/**
+ * @param {Document} doc
+ * @param {string | null} me
+ */
 function ownerText(doc, me) {
   if (doc.ownerUserId === null) return 'tenant (API key)';
   return me !== null && doc.ownerUserId === me ? 'you' : doc.ownerUserId;
 }
 
+/**
+ * @param {HTMLElement} root
+ * @returns {() => void} stops the live status polling
+ */
 export function renderDocuments(root) {
   // Offer only what the server would allow: an end user changes only their own documents, and
   // visibility is changed by its owner or by an owner/admin key (docs/access.md).
   const me = currentUserId();
   const who = identity();
   const listing = can('documents:read');
+  /** @param {Document} doc */
   const mayChange = (doc) => can('documents:write') && (me === null || doc.ownerUserId === me);
+  /** @param {Document} doc */
   const mayShare = (doc) =>
     can('documents:write') &&
-    (me === null ? ['owner', 'admin'].includes(who?.role) : doc.ownerUserId === me);
-  const state = { status: '', tag: '', q: '', cursor: null, docs: [] };
+    (me === null
+      ? who?.kind === 'key' && ['owner', 'admin'].includes(who.role)
+      : doc.ownerUserId === me);
+  const state = {
+    status: '',
+    tag: '',
+    q: '',
+    cursor: null,
+    /** @type {Document[]} */
+    docs: [],
+  };
   const uploads = h('ul', { class: 'uploads', 'aria-label': 'Uploads' });
   const tbody = h('tbody');
   const detail = h('section', { 'aria-live': 'polite' });
@@ -36,7 +61,7 @@ export function renderDocuments(root) {
     type: 'file',
     multiple: true,
     id: 'file-input',
-    onchange: () => startUploads(fileInput.files),
+    onchange: () => startUploads(fileInput.files ?? []),
   });
   const drop = h(
     'div',
@@ -49,9 +74,10 @@ export function renderDocuments(root) {
   drop.addEventListener('drop', (e) => {
     e.preventDefault();
     drop.classList.remove('over');
-    startUploads(e.dataTransfer.files);
+    startUploads(e.dataTransfer?.files ?? []);
   });
 
+  /** @param {Iterable<File>} files */
   function startUploads(files) {
     for (const file of files) {
       const bar = h('progress', {
@@ -68,7 +94,7 @@ export function renderDocuments(root) {
           if (listing) load();
         })
         .catch((err) => {
-          status.textContent = `failed: ${err.message}`;
+          status.textContent = `failed: ${messageOf(err)}`;
           status.className = 'status status-failed';
         });
     }
@@ -87,7 +113,7 @@ export function renderDocuments(root) {
     'form',
     {
       class: 'row',
-      onsubmit: (e) => (
+      onsubmit: /** @param {SubmitEvent} e */ (e) => (
         e.preventDefault(),
         (state.tag = tagInput.value.trim()),
         (state.q = qInput.value.trim().toLowerCase()),
@@ -105,11 +131,12 @@ export function renderDocuments(root) {
     if (state.status) params.set('status', state.status);
     if (state.tag) params.set('tag', state.tag);
     try {
+      /** @type {DocumentPage} */
       const page = await api('GET', `/v1/documents?${params}`);
       state.docs = page.data.filter((d) => !state.q || d.title.toLowerCase().includes(state.q));
       draw();
     } catch (err) {
-      toast(`Could not list documents: ${err.message}`);
+      toast(`Could not list documents: ${messageOf(err)}`);
     }
   }
 
@@ -182,11 +209,14 @@ export function renderDocuments(root) {
       tbody.append(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No documents.')));
   }
 
+  /** @param {string} id */
   async function download(id) {
+    /** @type {{ url: string }} */
     const { url } = await api('GET', `/v1/documents/${id}/download`);
     window.open(url, '_blank', 'noopener');
   }
 
+  /** @param {Document} doc */
   async function toggleVisibility(doc) {
     const visibility = doc.visibility === 'private' ? 'tenant' : 'private';
     try {
@@ -196,10 +226,11 @@ export function renderDocuments(root) {
       );
       load();
     } catch (err) {
-      toast(`Could not change visibility: ${err.message}`);
+      toast(`Could not change visibility: ${messageOf(err)}`);
     }
   }
 
+  /** @param {Document} doc */
   async function remove(doc) {
     if (!confirm(`Delete "${doc.title}" and all its versions? This cannot be undone.`)) return;
     try {
@@ -207,11 +238,13 @@ export function renderDocuments(root) {
       toast(`Deleted ${doc.title}`);
       load();
     } catch (err) {
-      toast(`Delete failed: ${err.message}`);
+      toast(`Delete failed: ${messageOf(err)}`);
     }
   }
 
+  /** @param {string} id */
   async function showDetail(id) {
+    /** @type {DocumentDetail} */
     const doc = await api('GET', `/v1/documents/${id}`);
     detail.replaceChildren(
       h('h2', {}, `${doc.title} — versions`),
@@ -286,7 +319,7 @@ export function renderDocuments(root) {
       detail,
     ]
       .flat()
-      .filter(Boolean),
+      .filter((el) => el !== null),
   );
   if (listing) load();
   // Live status: poll while anything is still moving through ingestion.

@@ -1,4 +1,13 @@
-/** Tiny element builder: h('button', {onclick, class: 'x'}, 'text', child). */
+// @ts-check
+
+/**
+ * Tiny element builder: h('button', {onclick, class: 'x'}, 'text', child).
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, any> | null} [attrs]
+ * @param {...any} children nodes, text, or (nested) arrays of them; null/false are skipped
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs ?? {})) {
@@ -15,17 +24,30 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let toastTimer;
+
+/** @param {string} message */
 export function toast(message) {
-  const el = document.getElementById('toast');
+  const el = /** @type {HTMLElement} */ (document.getElementById('toast'));
   el.textContent = message;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => (el.textContent = ''), 4000);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (el.textContent = ''), 4000);
 }
 
-/** Only <mark> survives from server snippets; everything else is escaped. */
+/**
+ * Only <mark> survives from server snippets; everything else is escaped.
+ * @param {string} html
+ */
 export function safeSnippet(html) {
   const escaped = html.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return escaped
     .replace(/&lt;(\/?)mark&gt;/g, '<$1mark>')
     .replace(/&amp;(amp|lt|gt|quot|#39);/g, '&$1;');
 }
+
+/**
+ * The message of anything thrown.
+ * @param {unknown} err
+ */
+export const messageOf = (err) => (err instanceof Error ? err.message : String(err));

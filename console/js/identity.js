@@ -1,14 +1,26 @@
+// @ts-check
 // Who is signed in, and what the console may offer them. An API key (`vk_…`) gets every view;
 // a user token (`vut1.…`, issue #16) gets only what its operations allow, so the console never
 // shows a button the server would refuse. The server enforces reach either way: this is UX only.
-import { api, session } from './api.js';
+import { api, ApiError, session } from './api.js';
+import { looksLikeUserToken } from './vellum-client.js';
+
+/** @typedef {import('../../src/client/types').Self} Self */
+/** @typedef {import('../../src/client/types').Role} Role */
+/**
+ * @typedef {{ kind: 'key', role: Role, tenantId: string }
+ *   | { kind: 'user', userId: string, operations: string[], expiresAt: string }} Identity
+ */
 
 const IDENTITY = 'vellum.identity';
-export const isUserToken = (credential) => /^vut1\.[^.]+\.[^.]+$/.test(credential ?? '');
 
-/** The token's claims, decoded without verifying (the server verifies on every request). */
+/**
+ * The token's claims, decoded without verifying (the server verifies on every request).
+ * @param {string} token
+ * @returns {{ sub: string, exp: number, ops?: string[] }}
+ */
 export function tokenClaims(token) {
-  const body = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+  const body = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/');
   const bytes = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
   return JSON.parse(new TextDecoder().decode(bytes));
 }
@@ -18,20 +30,26 @@ export function tokenClaims(token) {
  * with a token's resolved operations; a token minted without `keys:self` gets 403 there, which
  * still proves it verified (a bad or expired token is 401), and its own claims name its
  * operations. Throws the ApiError of a refused credential.
+ * @param {string} credential
+ * @returns {Promise<Identity>}
  */
 export async function signInWith(credential) {
   session.set(credential);
+  /** @type {Identity} */
   let identity;
-  if (!isUserToken(credential)) {
+  if (!looksLikeUserToken(credential)) {
+    /** @type {Self} */
     const self = await api('GET', '/v1/keys/self');
     identity = { kind: 'key', role: self.role, tenantId: self.tenantId };
   } else {
     const claims = tokenClaims(credential);
     let operations = claims.ops ?? [];
     try {
-      operations = (await api('GET', '/v1/keys/self')).operations ?? operations;
+      /** @type {Self} */
+      const self = await api('GET', '/v1/keys/self');
+      operations = self.operations ?? operations;
     } catch (err) {
-      if (err.status !== 403) throw err;
+      if (!(err instanceof ApiError) || err.status !== 403) throw err;
     }
     identity = {
       kind: 'user',
@@ -44,6 +62,7 @@ export async function signInWith(credential) {
   return identity;
 }
 
+/** @returns {Identity | null} */
 export function identity() {
   try {
     return JSON.parse(sessionStorage.getItem(IDENTITY) ?? 'null');
@@ -57,7 +76,10 @@ export function signOut() {
   sessionStorage.removeItem(IDENTITY);
 }
 
-/** Whether the signed-in principal may perform `operation` (a key: every view, as before). */
+/**
+ * Whether the signed-in principal may perform `operation` (a key: every view, as before).
+ * @param {string} operation
+ */
 export function can(operation) {
   const who = identity();
   if (!who) return false;
@@ -65,4 +87,7 @@ export function can(operation) {
 }
 
 /** The end user signed in, or null for an API key. */
-export const currentUserId = () => identity()?.userId ?? null;
+export const currentUserId = () => {
+  const who = identity();
+  return who?.kind === 'user' ? who.userId : null;
+};

@@ -1,6 +1,11 @@
+// @ts-check
 import { api } from './api.js';
-import { h, safeSnippet } from './dom.js';
+import { h, messageOf, safeSnippet } from './dom.js';
 
+/** @typedef {import('../../src/client/types').SearchRequest} SearchRequest */
+/** @typedef {import('../../src/client/types').SearchResponse} SearchResponse */
+
+/** @param {HTMLElement} root */
 export function renderSearch(root) {
   const query = h('input', { id: 'search-q', type: 'search', required: true, size: 50 });
   const mode = h(
@@ -18,12 +23,14 @@ export function renderSearch(root) {
   const rerank = h('input', { id: 'search-rerank', type: 'checkbox' });
   const results = h('section', { id: 'search-results', 'aria-live': 'polite' });
 
+  /** @param {SubmitEvent} e */
   async function run(e) {
     e.preventDefault();
     results.replaceChildren(h('p', { class: 'muted' }, 'Searching…'));
+    /** @type {SearchRequest} */
     const body = {
       query: query.value,
-      mode: mode.value,
+      mode: /** @type {SearchRequest['mode']} */ (mode.value),
       topK: Number(topK.value) || 10,
       rerank: rerank.checked,
       highlight: true,
@@ -32,7 +39,9 @@ export function renderSearch(root) {
       body.fusion =
         fusion.value === 'rrf' ? { method: 'rrf', k: 60 } : { method: 'convex', alpha: 0.5 };
     try {
-      const res = await api('POST', '/v1/search', body);
+      // A search only reads, so it may be sent again after a 429/5xx.
+      /** @type {SearchResponse} */
+      const res = await api('POST', '/v1/search', body, { safe: true });
       results.replaceChildren(
         h(
           'p',
@@ -62,7 +71,7 @@ export function renderSearch(root) {
         ),
       );
     } catch (err) {
-      results.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message));
+      results.replaceChildren(h('p', { class: 'error', role: 'alert' }, messageOf(err)));
     }
   }
 

@@ -25,6 +25,7 @@ import type {
   ErrorBody,
   IssuedKey,
   ListDocumentsQuery,
+  MetricsReport,
   Page,
   SearchRequest,
   SearchResponse,
@@ -295,7 +296,7 @@ export function createClient(options: ClientOptions) {
     audit: (query: { limit?: number; cursor?: string } = {}) =>
       json<Page<AuditEntry>>('GET', '/v1/audit', { query }),
     metrics: (window?: number) =>
-      json<Record<string, unknown>>('GET', '/v1/admin/metrics', { query: { window } }),
+      json<MetricsReport>('GET', '/v1/admin/metrics', { query: { window } }),
     chat,
   };
 }

@@ -41,6 +41,25 @@ describe('withRetries', () => {
     expect(calls).toBe(3);
   });
 
+  it('does not retry a request its caller aborted', async () => {
+    // The console aborts a streamed answer when the user leaves the page: that is no outage.
+    const controller = new AbortController();
+    controller.abort();
+    let calls = 0;
+    const waits: number[] = [];
+    const sent = withRetries(
+      async () => {
+        calls++;
+        return fetch('https://vellum.invalid/', { signal: controller.signal });
+      },
+      {},
+      async (ms) => void waits.push(ms),
+    );
+    await expect(sent).rejects.toMatchObject({ name: 'AbortError' });
+    expect(calls).toBe(1);
+    expect(waits).toEqual([]);
+  });
+
   it('reads Retry-After as seconds or a date and caps the wait', () => {
     expect(retryAfterMs('3')).toBe(3000);
     expect(retryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6000);

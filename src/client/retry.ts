@@ -39,9 +39,15 @@ export function backoffMs(attempt: number, options: RetryOptions, retryAfter: nu
   return Math.min(max, base / 2 + Math.random() * (base / 2));
 }
 
+/** A DOMException named AbortError (not every runtime makes DOMException an Error). */
+const isAbort = (error: unknown) =>
+  typeof error === 'object' &&
+  error !== null &&
+  (error as { name?: unknown }).name === 'AbortError';
+
 /**
- * Runs `send` again on 429/5xx and network errors, honouring Retry-After. `send` must build a
- * fresh request each time (bodies are single-use).
+ * Runs `send` again on 429/5xx and network errors (not an abort), honouring Retry-After. `send`
+ * must build a fresh request each time (bodies are single-use).
  */
 export async function withRetries(
   send: () => Promise<Response>,
@@ -54,7 +60,8 @@ export async function withRetries(
     try {
       res = await send();
     } catch (error) {
-      if (attempt >= retries) throw error;
+      // An abort is the caller's decision (a user left the page), not a failure to ride out.
+      if (attempt >= retries || isAbort(error)) throw error;
       await sleep(backoffMs(attempt, options, null));
       continue;
     }

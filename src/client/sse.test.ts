@@ -41,6 +41,32 @@ describe('parseSse', () => {
       { event: 'done', data: '{}' },
     ]);
   });
+
+  it('reads a CRLF split between two chunks as one line end', async () => {
+    // The hand-written parser took the lone \r as a line end and the \n after it as the blank
+    // line that ends the event, so one event came out as two.
+    expect(await collect(parseSse(streamOf('data: a\r', '\ndata: b\r\n\r\n')))).toEqual([
+      { event: 'message', data: 'a\nb' },
+    ]);
+  });
+
+  it('cancels the body when the reader leaves early', async () => {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('event: delta\ndata: 1\n\n'));
+        // The rest never arrives: only a cancel ends this stream.
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    for await (const event of parseSse(body)) {
+      expect(event).toEqual({ event: 'delta', data: '1' });
+      break;
+    }
+    expect(cancelled).toBe(true);
+  });
 });
 
 describe('parseChatEvents', () => {

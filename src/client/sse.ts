@@ -1,42 +1,39 @@
+// Server-sent events for the client, the console (through its built bundle) and the tests: the
+// wire format is parsed by `eventsource-parser` (maintained, spec-conformant, runs in Workers
+// and browsers); this module only adapts it to an async iterator over a response body.
+import { createParser } from 'eventsource-parser';
 import type { ChatEvent } from './chat-types';
 
 export interface RawSseEvent {
+  /** `message` when the server named none, as EventSource does. */
   event: string;
   data: string;
 }
 
-/** Splits a text/event-stream body into events as bytes arrive (spec: blank line ends an event). */
+/**
+ * Yields the events of a text/event-stream body as bytes arrive. Leaving the loop early (break,
+ * throw, an aborted fetch) cancels the body, so the connection is closed rather than left open.
+ */
 export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerator<RawSseEvent> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  let event = 'message';
-  let data: string[] = [];
+  const ready: RawSseEvent[] = [];
+  const parser = createParser({
+    onEvent: ({ event, data }) => ready.push({ event: event ?? 'message', data }),
+  });
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let ended = false;
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      // A last line without its newline still counts when the stream ends.
-      if (done && buffer === '') break;
-      buffer += done ? '\n' : value;
-      let newline: number;
-      while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
-        if (line === '') {
-          if (data.length) yield { event, data: data.join('\n') };
-          event = 'message';
-          data = [];
-        } else if (!line.startsWith(':')) {
-          const colon = line.indexOf(':');
-          const field = colon < 0 ? line : line.slice(0, colon);
-          const raw = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-          if (field === 'event') event = raw;
-          else if (field === 'data') data.push(raw);
-        }
-      }
+      // A last event without its blank line still counts when the stream ends (the spec would
+      // drop it; servers that close right after their final `data:` line rely on this).
+      parser.feed(done ? decoder.decode() + '\n\n' : decoder.decode(value, { stream: true }));
+      while (ready.length) yield ready.shift()!;
       if (done) break;
     }
-    if (data.length) yield { event, data: data.join('\n') };
+    ended = true;
   } finally {
+    if (!ended) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
 }

@@ -17,6 +17,9 @@ import type {
 import type { CreateKeyBody, IssuedKeySchema, KeySchema, SelfSchema } from '../keys/schemas';
 import type { SearchBody, SearchResponseSchema } from '../search/schemas';
 import type { CreateTokenBody } from '../tokens/schemas';
+import type { MetricsReport as Report } from '../metrics/report';
+
+export type { Role } from '../types';
 
 export type Document = z.output<typeof DocumentSchema>;
 export type DocumentDetail = z.output<typeof DocumentDetailSchema>;
@@ -37,6 +40,8 @@ export type CreateKeyRequest = z.input<typeof CreateKeyBody>;
 /** `GET /v1/keys/self`: the key, and for a user token also its user, operations and scope. */
 export type Self = z.output<typeof SelfSchema>;
 export type CreateTokenRequest = z.input<typeof CreateTokenBody>;
+/** `GET /v1/admin/metrics`: the tenant's figures over the window. */
+export type MetricsReport = Report;
 export type AuditEntry = Record<string, unknown> & { id: string; action: string };
 export interface Page<T> {
   data: T[];

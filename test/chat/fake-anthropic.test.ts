@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { parseSse } from '../../src/client/sse';
 import { buildAnswerPrompt } from '../../src/ai/llm/prompt';
 import { freshKey, received, script } from './fake';
 import { samplePassages } from './passages';
@@ -48,8 +49,9 @@ describe('fake Messages API wire format', () => {
   it('streams the real SSE event sequence with a bearer key', async () => {
     const res = await post({ authorization: `Bearer ${freshKey()}` }, body(true));
     expect(res.headers.get('content-type')).toBe('text/event-stream');
-    const text = await res.text();
-    const names = [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    const events = [];
+    for await (const event of parseSse(res.body!)) events.push(event);
+    const names = events.map((e) => e.event);
     const distinct = names.filter((n, i) => n !== names[i - 1]);
     expect(distinct).toEqual([
       'message_start',
@@ -60,7 +62,7 @@ describe('fake Messages API wire format', () => {
       'message_delta',
       'message_stop',
     ]);
-    const delta = JSON.parse(/event: message_delta\ndata: (.*)/.exec(text)![1]!);
+    const delta = JSON.parse(events.find((e) => e.event === 'message_delta')!.data);
     expect(delta).toMatchObject({
       delta: { stop_reason: 'end_turn' },
       usage: { output_tokens: expect.any(Number) },

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixture, type Fixture } from './local-stack-fixture';
+import { poll } from '../support/poll';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
@@ -55,12 +56,15 @@ describe('vellum CLI against a local stack', () => {
   });
 
   it('searches and creates keys', async () => {
-    let out = '';
     // Ingestion is asynchronous: wait for the chunks to be searchable.
-    for (let i = 0; i < 60 && !out.includes('lighthouse'); i++) {
-      out = (await vellum('search', 'lighthouse keepers', '--mode', 'keyword')).stdout;
-      if (!out.includes('lighthouse')) await new Promise((r) => setTimeout(r, 1000));
-    }
+    const out = await poll(
+      'the imported chunks to be searchable',
+      async () => {
+        const { stdout } = await vellum('search', 'lighthouse keepers', '--mode', 'keyword');
+        return stdout.includes('lighthouse') ? stdout : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000 },
+    );
     expect(out).toMatch(/^1\. beta\.txt/);
 
     const created = await vellum('keys', 'create', '--role', 'viewer', '--name', 'ci-reader');
