@@ -7,11 +7,23 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import type { Env, IngestQueueMessage } from '../src/env';
 import { runMaintenance } from '../src/maintenance';
+import { shardBinding, shardForTenant } from '../src/retrieval/vectors/shard';
 import ingest from '../workers/ingest/index';
 import { newTenant, uploadText, withBindings, withDb, type TestClient } from './helpers';
 import { poll, waitForReady } from './support/poll';
-import { productionStandIns } from './support/production-stand-ins';
-import { chunkIdsOf, objectsOf, production, rowsLeft, vectorsOf } from './support/stores';
+import {
+  PRODUCTION_VECTOR_SHARDS,
+  productionBindings,
+  vectorsOf as tenantIndex,
+} from './support/production-stand-ins';
+import {
+  chunkIdsOf,
+  objectsOf,
+  production,
+  rowsLeft,
+  tenantOnShard,
+  vectorsOf,
+} from './support/stores';
 
 const GUIDE = [
   '# Osprey Winch Manual',
@@ -67,10 +79,20 @@ function failingOnce<T extends object>(binding: T, method: string): T {
   });
 }
 
-/** The bindings the ingest Worker runs with in this project (the stand-ins in production). */
+/**
+ * The bindings the ingest Worker runs with in this project: in production every stand-in the
+ * API Worker sees (test/worker-prod.ts), all shards and VECTOR_SHARDS included. Binding only
+ * `VECTORS` would leave the consumer unsharded, deleting from shard 0 whatever the tenant.
+ */
 function consumerEnv(overrides: Partial<Env> = {}): Env {
-  const bound = production ? { VECTORS: productionStandIns().VECTORS } : {};
+  const bound = production ? productionBindings() : {};
   return { ...env, ...bound, ...overrides } as Env;
+}
+
+/** The tenant's shard binding (`VECTORS`, `VECTORS_1`), with `method` failing on its first call. */
+function vectorOutage(tenantId: string, method: string): Partial<Env> {
+  const shard = shardForTenant(tenantId, PRODUCTION_VECTOR_SHARDS);
+  return { [shardBinding(shard)]: failingOnce(tenantIndex(tenantId), method) } as Partial<Env>;
 }
 
 /** Delivers one message to the ingest Worker's queue handler and returns what it settled. */
@@ -102,6 +124,15 @@ async function deleteEvents(documentId: string) {
   });
 }
 
+/**
+ * A tenant for a case that checks the vectors are gone. In production its vectors live on shard
+ * 1, not on `VECTORS` (shard 0): a consumer that saw fewer shards than the API Worker would look
+ * in shard 0 and leave them behind, and a tenant on shard 0 would hide that on half of the runs.
+ */
+function vectorTenant(label: string): Promise<TestClient> {
+  return production ? tenantOnShard(1, label) : newTenant('admin', label);
+}
+
 async function readyDocument(client: TestClient, text: string) {
   const { status, body } = await uploadText(client, text, '?title=Osprey', 'text/markdown');
   expect(status).toBe(202);
@@ -111,7 +142,7 @@ async function readyDocument(client: TestClient, text: string) {
 
 describe(`deletion saga (${production ? 'production' : 'local'} configuration)`, () => {
   it('hides the document at once; a step failing midway resumes on redelivery and leaves nothing', async () => {
-    const client = await newTenant('admin', 'saga');
+    const client = await vectorTenant('saga');
     const id = await readyDocument(client, GUIDE);
     const chunkIds = await chunkIdsOf(client.tenantId, id);
     expect((await vectorsOf(client.tenantId, id, chunkIds)).length).toBe(chunkIds.length);
@@ -192,7 +223,7 @@ describe(`deletion saga (${production ? 'production' : 'local'} configuration)`,
   it.runIf(production)(
     'survives the vector store failing: nothing is removed until it is back',
     async () => {
-      const client = await newTenant('admin', 'saga-vectors');
+      const client = await vectorTenant('saga-vectors');
       const id = await readyDocument(client, GUIDE.replace('4 tonnes', '5 tonnes'));
       const chunkIds = await chunkIdsOf(client.tenantId, id);
       const captured = capturingQueue();
@@ -204,7 +235,7 @@ describe(`deletion saga (${production ? 'production' : 'local'} configuration)`,
           INGEST_QUEUE: captured.queue,
         },
       );
-      const outage = { VECTORS: failingOnce(productionStandIns().VECTORS, 'deleteByIds') };
+      const outage = vectorOutage(client.tenantId, 'deleteByIds');
       expect(await deliver(captured.sent[0]!, 1, outage)).toEqual({ acked: false, retried: true });
       expect(await deleteEvents(id)).toEqual(['delete.requested:done', 'delete.vectors:failed']);
       expect((await chunkIdsOf(client.tenantId, id)).sort()).toEqual([...chunkIds].sort());

@@ -4,11 +4,11 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { env } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
-import { newTenant, uploadText, withDb, type TestClient } from './helpers';
-import { shardForTenant } from '../src/retrieval/vectors/shard';
+import { uploadText, withDb, type TestClient } from './helpers';
 import { vectorIdFor } from '../src/retrieval/vectors/vectorize';
 import { productionStandIns } from './support/production-stand-ins';
 import { poll, waitForReady } from './support/poll';
+import { tenantOnShard } from './support/stores';
 
 const TEXT = '# Osprey Pump Manual\n\nThe Osprey pump primes in 40 seconds at 3 bar.\n';
 const { shards } = productionStandIns();
@@ -35,15 +35,6 @@ async function chunkIds(tenantId: string): Promise<string[]> {
 async function heldPerShard(tenantId: string, ids: string[]): Promise<number[]> {
   const vectorIds = ids.map((id) => vectorIdFor(tenantId, id));
   return Promise.all(shards.map(async (index) => (await index.getByIds(vectorIds)).length));
-}
-
-/** A new tenant whose id hashes to `shard` (fresh UUIDs until one does; about two tries). */
-async function tenantOnShard(shard: number): Promise<TestClient> {
-  for (let attempt = 0; attempt < 64; attempt++) {
-    const client = await newTenant('admin', `shard-${shard}`);
-    if (shardForTenant(client.tenantId, shards.length) === shard) return client;
-  }
-  throw new Error(`no tenant hashed to shard ${shard} in 64 tries`);
 }
 
 describe('Vectorize shards (production configuration)', () => {

@@ -3,8 +3,9 @@
 // checks a deleted document left nothing behind.
 import { env } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
+import { shardForTenant } from '../../src/retrieval/vectors/shard';
 import { vectorIdFor } from '../../src/retrieval/vectors/vectorize';
-import { withDb } from '../helpers';
+import { newTenant, withDb, type TestClient } from '../helpers';
 import { productionStandIns } from './production-stand-ins';
 
 export const production = env.VECTOR_BACKEND === 'vectorize';
@@ -26,6 +27,20 @@ export async function vectorsOf(tenantId: string, documentId: string, chunkIds: 
         AND id = ANY(${`{${chunkIds.join(',')}}`}::uuid[]) AND embedding IS NOT NULL`);
     return result.rows.map((r) => r.id);
   });
+}
+
+/**
+ * A new tenant whose id hashes to Vectorize shard `shard` of the production configuration
+ * (fresh UUIDs until one does; about two tries for two shards). Tenants are random, so a test
+ * that must see a given shard pins its tenant here instead of passing on half of its runs.
+ */
+export async function tenantOnShard(shard: number, label = `shard-${shard}`): Promise<TestClient> {
+  const count = productionStandIns().shards.length;
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const client = await newTenant('admin', label);
+    if (shardForTenant(client.tenantId, count) === shard) return client;
+  }
+  throw new Error(`no tenant hashed to shard ${shard} of ${count} in 64 tries`);
 }
 
 export async function chunkIdsOf(tenantId: string, documentId: string): Promise<string[]> {
