@@ -23,8 +23,7 @@ const flag = (name: string) => {
 
 const benches: Record<string, () => Promise<void>> = {
   chunker: async () => {
-    // @ts-expect-error plain ESM module
-    const { benchChunker } = await import('./chunker.mjs');
+    const { benchChunker } = await import('./chunker');
     await benchChunker({});
   },
   search: async () => {
@@ -69,10 +68,8 @@ const benches: Record<string, () => Promise<void>> = {
     await benchTokens({ requests: Number(process.env.VELLUM_BENCH_REQUESTS ?? 300) });
   },
   'auth-overhead': async () => {
-    spawnSync(process.execPath, [resolve(ROOT, 'scripts/bench/auth-overhead.mjs'), '200'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
+    const { benchAuthOverhead } = await import('./auth-overhead');
+    benchAuthOverhead(process.env.BENCH_ROUNDS ?? '200');
   },
 };
 
