@@ -21,7 +21,11 @@ const keysCreate = (...args: string[]) =>
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-describe('npm run keys:create', () => {
+// Each call starts the embedded Postgres and applies every migration in a fresh process; two of
+// them in one test have outlasted the 60 s default on a 2-core machine running the rest of the suite.
+const SPAWNS_TIMEOUT_MS = 240_000;
+
+describe('npm run keys:create', { timeout: SPAWNS_TIMEOUT_MS }, () => {
   it('creates a tenant and prints a new key each time', async () => {
     const first = await keysCreate('--tenant', 'acme', '--role', 'editor');
     const second = await keysCreate('--tenant', 'acme', '--role', 'viewer');
