@@ -1,5 +1,5 @@
 // npm run bench [-- name ... --flags] — prints figures; never asserts. Names: chunker, search,
-// ingest-memory, hostile, auth-overhead, tokens (and any added below). With no names, runs them all in turn.
+// ingest-memory, hostile, auth-overhead, tokens, events (and any added below). With no names, runs them all in turn.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,8 @@ const { values: flags, positionals } = parseArgs({
     chunks: { type: 'string' },
     duration: { type: 'string' },
     hnsw: { type: 'string' },
+    rounds: { type: 'string' },
+    connections: { type: 'string' },
     json: { type: 'boolean' },
   },
   allowPositionals: true,
@@ -37,6 +39,15 @@ const benches: Record<string, () => Promise<void>> = {
       ...(duration && { duration: Number(duration) }),
       ...(flag('hnsw') && { hnsw: flag('hnsw') as 'auto' | 'keep' | 'rebuild' }),
       json: flags.json === true,
+    });
+  },
+  events: async () => {
+    const { benchEvents } = await import('./events');
+    const [duration, rounds, connections] = ['duration', 'rounds', 'connections'].map(flag);
+    await benchEvents({
+      ...(duration && { duration: Number(duration) }),
+      ...(rounds && { rounds: Number(rounds) }),
+      ...(connections && { connections: Number(connections) }),
     });
   },
   'vector-leg': async () => {
