@@ -1,5 +1,5 @@
 // npm run bench [-- name ... --flags] — prints figures; never asserts. Names: chunker, search,
-// keyword, ingest-memory, hostile, auth-overhead, tokens (and any added below). With no names, runs them all in turn.
+// keyword, ingest-memory, hostile, auth-overhead, tokens, events (and any added below). With no names, runs them all in turn.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,8 @@ const { values: flags, positionals } = parseArgs({
     chunks: { type: 'string' },
     duration: { type: 'string' },
     hnsw: { type: 'string' },
+    rounds: { type: 'string' },
+    connections: { type: 'string' },
     json: { type: 'boolean' },
   },
   allowPositionals: true,
@@ -44,6 +46,15 @@ const benches: Record<string, () => Promise<void>> = {
     await benchKeyword({
       sharedDir,
       ...(chunks && { sizes: chunks.split(',').map((n) => Number(n.replace(/_/g, ''))) }),
+    });
+  },
+  events: async () => {
+    const { benchEvents } = await import('./events');
+    const [duration, rounds, connections] = ['duration', 'rounds', 'connections'].map(flag);
+    await benchEvents({
+      ...(duration && { duration: Number(duration) }),
+      ...(rounds && { rounds: Number(rounds) }),
+      ...(connections && { connections: Number(connections) }),
     });
   },
   'vector-leg': async () => {

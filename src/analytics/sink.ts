@@ -49,6 +49,12 @@ export function queueEventSink(queues: readonly Queue<EventsMessage | string>[])
       const bodies = chunkEvents(batch.serialized).map((chunk) =>
         envelope(batch, chunk, enqueuedAt),
       );
+      // The usual batch is one message, already sized by chunkEvents: one send, nothing to
+      // count. Only several messages need grouping into sendBatch calls by count and bytes.
+      if (bodies.length === 1) {
+        await queues[next++ % queues.length]!.send(bodies[0]!, { contentType: 'text' });
+        return { messages: 1 };
+      }
       const calls: string[][] = [];
       let call: string[] = [];
       let bytes = 0;

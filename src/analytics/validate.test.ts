@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chunkEvents } from './chunk';
 import {
+  checkEvent,
+  EventSchema,
   MAX_PROPERTIES_BYTES,
   MAX_PROPERTIES_DEPTH,
   nestsDeeperThan,
@@ -91,18 +94,118 @@ describe('validateEvents', () => {
   });
 });
 
+describe('checkEvent (validation without zod)', () => {
+  const uuid = fc.oneof(
+    fc.uuid(),
+    fc.uuid().map((u) => u.toUpperCase()),
+    fc.constantFrom(
+      '00000000-0000-0000-0000-000000000000',
+      'ffffffff-ffff-ffff-ffff-ffffffffffff',
+      '6f9619ff-8b86-d011-b42d-00c04fc964ff', // version 0: not an RFC 9562 UUID
+      '6f9619ff-8b86-4011-742d-00c04fc964ff', // variant 7
+    ),
+    fc.string({ maxLength: 40 }),
+  );
+  const name = fc.oneof(
+    fc.stringMatching(/^[a-z0-9_.]{0,70}$/),
+    fc.constantFrom('doc.viewed', 'Doc.viewed', 'a b', 'x"y', ''),
+    fc.string({ maxLength: 70 }),
+  );
+  const userId = fc.oneof(
+    fc.string({ minLength: 0, maxLength: 140 }),
+    fc.string({ unit: 'binary', maxLength: 130 }),
+    fc.constantFrom('', 'u"1\\', 'x'.repeat(128), 'x'.repeat(129)),
+  );
+  const date = fc.date({
+    min: new Date('0001-01-01T00:00:00Z'),
+    max: new Date('9999-12-31T23:59:59Z'),
+    noInvalidDate: true,
+  });
+  const timestamp = fc.oneof(
+    date.map((d) => d.toISOString()),
+    fc
+      .tuple(date, fc.constantFrom('+00:00', '-05:30', '+23:59', '+24:00', '+05', 'z', ''))
+      .map(([d, zone]) => d.toISOString().replace('Z', zone)),
+    fc.constantFrom(
+      '2024-02-29T12:00:00Z',
+      '2023-02-29T12:00:00Z',
+      '2026-06-01T12:00Z',
+      '2026-06-01T12:00:00.123456789+01:00',
+      '2026-06-01 12:00:00Z',
+    ),
+    fc.string({ maxLength: 30 }),
+  );
+  const properties = fc.oneof(
+    fc.constant(undefined),
+    fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+    fc.constantFrom(
+      null,
+      [],
+      ['a'],
+      'text',
+      3,
+      JSON.parse('{"__proto__":{"x":1},"k":2}'),
+      Object.assign(Object.create(null), { k: 1 }),
+      { [Symbol('s')]: 1, k: 1 },
+      new Date(0),
+      { 2: 'b', a: 1, 1: 'a' },
+    ),
+  );
+  const anEvent = fc.record(
+    { event_id: uuid, name, user_id: userId, timestamp, properties, extra: fc.jsonValue() },
+    { requiredKeys: [] },
+  );
+  const input = fc.oneof({ weight: 8, arbitrary: anEvent }, fc.anything());
+
+  it('returns what EventSchema returns whenever it accepts, and leaves the rest to it', () => {
+    fc.assert(
+      fc.property(input, (raw) => {
+        const fast = checkEvent(raw);
+        if (fast === undefined) return;
+        const parsed = EventSchema.safeParse(raw);
+        expect(parsed.success).toBe(true);
+        expect(fast).toEqual(parsed.data);
+        expect(JSON.stringify(fast)).toBe(JSON.stringify(parsed.data));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('refuses as invalid_event every event EventSchema refuses', () => {
+    fc.assert(
+      fc.property(input, (raw) => {
+        if (EventSchema.safeParse(raw).success) return;
+        expect(validateEvents([raw], NOW)).toEqual({
+          accepted: [],
+          serialized: [],
+          rejected: [{ index: 0, code: 'invalid_event' }],
+        });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('takes the usual event without zod', () => {
+    expect(checkEvent(event())).toBeDefined();
+    expect(checkEvent({ ...event(), properties: undefined })).toMatchObject({ properties: {} });
+  });
+});
+
 describe('serialised events', () => {
   it('serialises each accepted event once, to exactly the accepted event', () => {
     const { accepted, serialized } = validateEvents(
       [
         event({ properties: { q: 'naïve "quoted" — ✓ 𝄞', n: [1, { a: null }] } }),
         event({ name: 'x' }),
+        event({ user_id: 'u "quoted" \\ \n ✓ 𝄞 \u2028' }),
         'bad',
       ],
       NOW,
     );
-    expect(serialized).toHaveLength(accepted.length);
+    expect(serialized).toHaveLength(3);
     expect(serialized.map((json) => JSON.parse(json))).toEqual(accepted);
+    // Byte for byte what JSON.stringify makes of the accepted event.
+    expect(serialized).toEqual(accepted.map((e) => JSON.stringify(e)));
   });
 
   it('measures UTF-8 bytes without encoding', () => {

@@ -17,17 +17,67 @@ export type EventRejectionCode =
   | 'properties_too_deep'
   | 'duplicate_in_batch';
 
+const NAME = /^[a-z0-9_.]+$/;
+
+/**
+ * What an event is. `validateEvents` takes well-formed events through `checkEvent` (the same
+ * tests without zod's machinery) and hands anything else to this schema, so the verdict on
+ * every input is the schema's.
+ */
 export const EventSchema = z.object({
   event_id: z.uuid(),
-  name: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[a-z0-9_.]+$/),
+  name: z.string().min(1).max(64).regex(NAME),
   user_id: z.string().min(1).max(128),
   timestamp: z.iso.datetime({ offset: true }),
   properties: z.record(z.string(), z.unknown()).default({}),
 });
+type ParsedEvent = z.infer<typeof EventSchema>;
+
+// The patterns `z.uuid()` and `z.iso.datetime({ offset: true })` test with, from zod itself.
+const UUID = z.regexes.uuid();
+const DATETIME = z.regexes.datetime({ offset: true });
+
+/**
+ * A JSON object as JSON.parse makes it. The schema's record copies such an object key by key
+ * (same keys, same order), so using it as is serialises to the same text. An own `__proto__`
+ * key (the record drops it) or a symbol key (the record refuses it) is left to the schema.
+ */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return (
+    (proto === Object.prototype || proto === null) &&
+    !Object.prototype.hasOwnProperty.call(value, '__proto__') &&
+    Object.getOwnPropertySymbols(value).length === 0
+  );
+}
+
+/**
+ * The event as `EventSchema` would return it, for an event that passes the schema's own
+ * checks; undefined otherwise (the caller then asks the schema). On the ack path: zod's
+ * generic parse was about half the cost of validating a batch of 100 events.
+ */
+export function checkEvent(raw: unknown): ParsedEvent | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const { event_id, name, user_id, timestamp, properties } = raw as Record<string, unknown>;
+  if (
+    typeof event_id !== 'string' ||
+    !UUID.test(event_id) ||
+    typeof name !== 'string' ||
+    name.length > 64 ||
+    !NAME.test(name) ||
+    typeof user_id !== 'string' ||
+    user_id.length < 1 ||
+    user_id.length > 128 ||
+    typeof timestamp !== 'string' ||
+    !DATETIME.test(timestamp)
+  ) {
+    return undefined;
+  }
+  if (properties === undefined) return { event_id, name, user_id, timestamp, properties: {} };
+  if (!isJsonObject(properties)) return undefined;
+  return { event_id, name, user_id, timestamp, properties };
+}
 
 export interface BatchVerdict {
   accepted: ProductEvent[];
@@ -58,10 +108,13 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
-/** The event's JSON, with the already serialised properties spliced in. */
+/**
+ * The event's JSON, with the already serialised properties spliced in. Only `user_id` can hold
+ * characters JSON escapes: the id is a lower-cased UUID, the name matches NAME, and both times
+ * come from toISOString, so they are written between quotes as they are.
+ */
 function serialize(event: ProductEvent, propertiesJson: string): string {
-  const str = JSON.stringify;
-  return `{"event_id":${str(event.event_id)},"name":${str(event.name)},"user_id":${str(event.user_id)},"timestamp":${str(event.timestamp)},"properties":${propertiesJson},"received_at":${str(event.received_at)}}`;
+  return `{"event_id":"${event.event_id}","name":"${event.name}","user_id":${JSON.stringify(event.user_id)},"timestamp":"${event.timestamp}","properties":${propertiesJson},"received_at":"${event.received_at}"}`;
 }
 
 /** A JSON `\u0000` escape (not an escaped backslash followed by "u0000"). */
@@ -95,9 +148,12 @@ export function validateEvents(events: readonly unknown[], receivedAt: number): 
   const seen = new Set<string>();
   const receivedIso = new Date(receivedAt).toISOString();
   events.forEach((raw, index) => {
-    const parsed = EventSchema.safeParse(raw);
-    if (!parsed.success) return void rejected.push({ index, code: 'invalid_event' });
-    const event = parsed.data;
+    let event = checkEvent(raw);
+    if (!event) {
+      const parsed = EventSchema.safeParse(raw);
+      if (!parsed.success) return void rejected.push({ index, code: 'invalid_event' });
+      event = parsed.data;
+    }
     const at = Date.parse(event.timestamp);
     if (at > receivedAt + MAX_FUTURE_MS)
       return void rejected.push({ index, code: 'timestamp_in_future' });
