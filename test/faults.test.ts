@@ -15,6 +15,7 @@ import type { Env, EventsMessage, IngestQueueMessage } from '../src/env';
 import { streamToR2 } from '../src/storage/stream-to-r2';
 import worker from './worker';
 import { BASE, newTenant, uploadText, withDb, type TestClient } from './helpers';
+import { eventsMessage } from './support/events';
 import { withFailingInsert } from './support/outage';
 import { waitForStatus } from './support/poll';
 
@@ -228,21 +229,7 @@ describe('Postgres failing mid-ingest, then back', () => {
 describe('queue redelivery', () => {
   it('an events message delivered twice stores and counts each event once', async () => {
     const client = await newTenant('admin');
-    const now = new Date().toISOString();
-    const events = Array.from({ length: 3 }, (_, i) => ({
-      event_id: crypto.randomUUID(),
-      name: 'doc.viewed',
-      user_id: `u${i}`,
-      timestamp: now,
-      properties: {},
-      received_at: now,
-    }));
-    const message: EventsMessage = {
-      kind: 'events',
-      tenantId: client.tenantId,
-      events,
-      enqueuedAt: Date.now(),
-    } as EventsMessage;
+    const message = eventsMessage(client.tenantId, 3);
     for (const attempt of [1, 2]) {
       const batch = createMessageBatch<EventsMessage>('vellum-events', [
         { id: `e${attempt}`, timestamp: new Date(), attempts: attempt, body: message },
@@ -324,22 +311,25 @@ describe('sliced ingest redelivery', () => {
     return rows[0];
   }
 
+  /** The `outcome` of a version whose redelivered slice was completed once and nothing more. */
+  const completedOnce = (chunksTotal: number) => ({
+    chunks: chunksTotal,
+    ordinals: chunksTotal,
+    vectors: chunksTotal,
+    // The first upload's completion plus the redelivered slice's; the duplicate is skipped.
+    readies: 2,
+    open_slices: 0,
+    crashes: 0,
+    marked: false,
+    status: 'ready',
+  });
+
   it('one slice message delivered twice in a row: ready once more, nothing duplicated, no crash', async () => {
     const client = await newTenant('editor');
     const { id, chunksTotal, message } = await lastSliceInFlight(client);
     for (const attempt of ['s1', 's2'])
       expect((await deliver(message, attempt)).explicitAcks).toEqual([attempt]);
-    expect(await outcome(id)).toEqual({
-      chunks: chunksTotal,
-      ordinals: chunksTotal,
-      vectors: chunksTotal,
-      // The first upload's completion plus the redelivered slice's; the duplicate is skipped.
-      readies: 2,
-      open_slices: 0,
-      crashes: 0,
-      marked: false,
-      status: 'ready',
-    });
+    expect(await outcome(id)).toEqual(completedOnce(chunksTotal));
   }, 180_000);
 
   it('the same slice message delivered twice at once completes the version once, no crash', async () => {
@@ -351,16 +341,7 @@ describe('sliced ingest redelivery', () => {
       'c2',
     ]);
     expect(results.flatMap((r: { retryMessages: unknown[] }) => r.retryMessages)).toEqual([]);
-    expect(await outcome(id)).toEqual({
-      chunks: chunksTotal,
-      ordinals: chunksTotal,
-      vectors: chunksTotal,
-      readies: 2,
-      open_slices: 0,
-      crashes: 0,
-      marked: false,
-      status: 'ready',
-    });
+    expect(await outcome(id)).toEqual(completedOnce(chunksTotal));
     const doc = await waitForStatus(client, id, ['ready']);
     expect(doc.progress.chunksDone).toBe(chunksTotal);
   }, 180_000);

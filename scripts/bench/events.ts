@@ -9,9 +9,9 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from './lib';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const BATCH = 100;
@@ -24,15 +24,6 @@ export interface EventsBenchOptions {
   /** Interleaved rounds (default 3, BENCH_ROUNDS). */
   rounds?: number;
 }
-
-const freePort = () =>
-  new Promise<number>((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,5 +1,6 @@
 // Helpers shared by the benchmarks: an autocannon run reduced to the figures we print.
 import autocannon from 'autocannon';
+import { createServer } from 'node:net';
 import { percentile } from '../lib/ir-metrics';
 
 export interface LoadResult {
@@ -179,4 +180,15 @@ export async function measure(
     p99: pick(99),
     ...(firstFailure !== undefined && { firstFailure }),
   };
+}
+
+/** A free local port, so parallel runs (other worktrees) never collide. */
+export function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
 }

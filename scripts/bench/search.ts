@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { loadBeir } from '../lib/beir';
 import { percentile } from '../lib/ir-metrics';
 import { startStack } from '../lib/stack';
-import { measure, type Measured } from './lib';
+import { freePort, measure, type Measured } from './lib';
 import {
   growTenant,
   keywordStatsRecompute,
@@ -192,18 +192,6 @@ interface Percentiles {
   p50: number;
   p95: number;
   p99: number;
-}
-
-/** A free local port, so parallel runs (other worktrees) never collide. */
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 const secs = (since: number) => ((performance.now() - since) / 1000).toFixed(1);

@@ -2,20 +2,11 @@
 // POST /v1/search with a user token and with the API key that signed it, interleaved in one run
 // against a private local stack (embedded Postgres + wrangler dev). Prints; never asserts.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintUserToken } from '../../src/auth/user-token';
 import { startStack } from '../lib/stack';
-
-const freePort = () =>
-  new Promise<number>((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
+import { freePort } from './lib';
 
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;

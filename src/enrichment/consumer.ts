@@ -2,12 +2,13 @@ import { anthropicFromConfig } from '../ai/llm/anthropic';
 import { llmConfigFromEnv } from '../ai/llm/config';
 import { LlmError } from '../ai/llm/types';
 import { priceTable } from '../ai/usage/prices';
-import { openDatabase, type Database } from '../db/client';
+import type { Database } from '../db/client';
 import type { EnrichMessage, Env } from '../env';
-import { DEFAULT_RETRY_BASE_SECONDS, describeError, retryDelaySeconds } from '../ingest/retry';
+import { withBatchResources } from '../ingest/batch';
+import { describeError, retryDelaySeconds } from '../ingest/retry';
 import { runWithinBudget } from '../ingest/schedule';
-import { recordEvent, type VersionRef } from '../ingest/status';
-import { flushMetrics, MetricsRecorder } from '../metrics';
+import { recordEvent, versionRefOf as refOf } from '../ingest/status';
+import type { MetricsRecorder } from '../metrics';
 import { meteredLlm } from '../metrics/ai';
 import { processEnrichMessage } from './run';
 
@@ -16,12 +17,6 @@ const CONCURRENCY = 4;
 
 /** Longest wait a provider's retry-after may impose on an enrichment retry. */
 const MAX_RETRY_AFTER_SECONDS = 15 * 60;
-
-const refOf = (m: EnrichMessage): VersionRef => ({
-  tenantId: m.tenantId,
-  documentId: m.documentId,
-  version: m.version,
-});
 
 /**
  * Enrichment runs after the version is ready, so nothing here may fail the document: outcomes
@@ -68,10 +63,7 @@ export async function handleEnrichMessages(
   env: Env,
   ctx: ExecutionContext,
 ) {
-  const { db, close } = openDatabase(env, 'background');
-  const metrics = new MetricsRecorder();
-  const retryBase = Number(env.INGEST_RETRY_BASE_SECONDS ?? DEFAULT_RETRY_BASE_SECONDS);
-  try {
+  await withBatchResources(env, ctx, async ({ db, metrics, retryBase }) => {
     if (source.deadLetter) {
       for (const message of messages) {
         await recordEvent(db, refOf(message.body), 'enrich', 'failed', {
@@ -87,8 +79,5 @@ export async function handleEnrichMessages(
       { budgetBytes: 0, maxConcurrent: CONCURRENCY, bytesOf: () => 0 },
       (message) => handleEnrichMessage(env, db, message, retryBase, metrics),
     );
-  } finally {
-    ctx.waitUntil(close().catch(() => {}));
-    ctx.waitUntil(flushMetrics(env, metrics));
-  }
+  });
 }

@@ -1,14 +1,9 @@
-import { openDatabase } from '../db/client';
 import type { Env, IngestMessage } from '../env';
-import { flushMetrics, MetricsRecorder, recordIngestStage } from '../metrics';
+import { recordIngestStage } from '../metrics';
 import { meteredAi } from '../metrics/ai';
+import { withBatchResources } from './batch';
 import { processIngestMessage } from './pipeline';
-import {
-  DEFAULT_RETRY_BASE_SECONDS,
-  describeError,
-  PermanentIngestError,
-  retryDelaySeconds,
-} from './retry';
+import { describeError, PermanentIngestError, retryDelaySeconds } from './retry';
 import {
   beginAttempt,
   deferExtraWholeFiles,
@@ -17,7 +12,7 @@ import {
   MAX_CRASHES,
 } from './isolation';
 import { runWithinBudget } from './schedule';
-import { failVersion, recordEvent, versionStatus, type VersionRef } from './status';
+import { failVersion, recordEvent, versionRefOf as refOf, versionStatus } from './status';
 
 /** Messages of one batch processed at once; the pool is shared. */
 const CONCURRENCY = 4;
@@ -26,12 +21,6 @@ const CONCURRENCY = 4;
  * a small multiple of the source, so 16 MiB keeps an invocation well inside the 128 MB isolate.
  */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 16 * 1024 * 1024;
-
-const refOf = (m: IngestMessage): VersionRef => ({
-  tenantId: m.tenantId,
-  documentId: m.documentId,
-  version: m.version,
-});
 
 /**
  * What a message holds in memory, for the budget: inflated bytes, not stored ones. A slice is
@@ -56,12 +45,8 @@ export async function handleIngestMessages(
   env: Env,
   ctx: ExecutionContext,
 ) {
-  const { db, close } = openDatabase(env, 'background');
-  // The batch's stage durations and model calls, flushed when the batch is done.
-  const metrics = new MetricsRecorder();
-  const retryBase = Number(env.INGEST_RETRY_BASE_SECONDS ?? DEFAULT_RETRY_BASE_SECONDS);
   const budgetBytes = Number(env.INGEST_MEMORY_BUDGET_BYTES) || DEFAULT_MEMORY_BUDGET_BYTES;
-  try {
+  await withBatchResources(env, ctx, async ({ db, metrics, retryBase }) => {
     if (source.deadLetter) {
       for (const message of messages) {
         const ref = refOf(message.body);
@@ -124,8 +109,5 @@ export async function handleIngestMessages(
           await endAttempt(db, ref).catch(() => {});
         }
     }
-  } finally {
-    ctx.waitUntil(close().catch(() => {}));
-    ctx.waitUntil(flushMetrics(env, metrics));
-  }
+  });
 }

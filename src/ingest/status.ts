@@ -8,6 +8,13 @@ export interface VersionRef {
   version: number;
 }
 
+/** Just the version a queue message is about, without the rest of its body. */
+export const versionRefOf = (m: VersionRef): VersionRef => ({
+  tenantId: m.tenantId,
+  documentId: m.documentId,
+  version: m.version,
+});
+
 /** The `document_versions` row of `ref`, always scoped to its tenant. */
 export const versionWhere = (ref: VersionRef) =>
   and(

@@ -5,15 +5,12 @@ import { memoryBudgetLedger } from '../../src/ai/usage/budget';
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createAnthropicClient } from '../../src/ai/llm/anthropic';
-import { memoryBreakers } from '../../src/ai/reliability/breakers';
 import { extractiveSummariser } from '../../src/chat/summarise';
 import { runChatTurn, type ChatTurnDeps } from '../../src/chat/turn';
 import { deferredTurnLog } from '../../src/chat/turn-log';
+import { failoverOver, PRIMARY, SECONDARY, smallContextBudget } from '../support/chat-turn';
 import { freshKey, script } from './fake';
 import { samplePassages } from './passages';
-
-const PRIMARY = 'claude-sonnet-4-5';
-const SECONDARY = 'claude-haiku-4-5';
 
 async function setup() {
   const apiKey = freshKey();
@@ -27,19 +24,8 @@ async function setup() {
     retriever: { retrieve: async () => samplePassages() },
     summariser: extractiveSummariser,
     usage: { budget: async () => memoryBudgetLedger(5), record: async () => {} },
-    failover: {
-      llm: createAnthropicClient({ apiKey, baseURL: env.ANTHROPIC_BASE_URL }),
-      models: { primary: PRIMARY, secondary: SECONDARY },
-      breakers: memoryBreakers(),
-    },
-    contextBudget: {
-      contextWindow: 4_000,
-      reserveForAnswer: 300,
-      reserveForPassages: 1_500,
-      reserveForPrompt: 600,
-      keepRecentTurns: 4,
-      summaryMaxTokens: 150,
-    },
+    failover: failoverOver(createAnthropicClient({ apiKey, baseURL: env.ANTHROPIC_BASE_URL })),
+    contextBudget: smallContextBudget(),
   };
   return { apiKey, stub, deps };
 }

@@ -2,17 +2,14 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { PassageRetriever, RetrievedPassage } from '../../src/ai/answer/passages';
 import { createAnthropicClient } from '../../src/ai/llm/anthropic';
-import { memoryBreakers } from '../../src/ai/reliability/breakers';
 import { memoryBudgetLedger } from '../../src/ai/usage/budget';
 import type { UsageDelta } from '../../src/usage/record';
 import { runChatTurn, type ChatEvent, type ChatTurnDeps } from '../../src/chat/turn';
 import { llmSummariser } from '../../src/chat/summarise';
 import { estimateTokens } from '../../src/ai/tokens';
+import { failoverOver, PRIMARY, SECONDARY, smallContextBudget } from '../support/chat-turn';
 import { freshKey, received, script } from './fake';
 import { samplePassages } from './passages';
-
-const PRIMARY = 'claude-sonnet-4-5';
-const SECONDARY = 'claude-haiku-4-5';
 
 function retrieverOf(passages: RetrievedPassage[]): PassageRetriever {
   return { retrieve: async () => passages };
@@ -37,19 +34,8 @@ function setup(limitUsd = 5) {
         ledger.push(delta);
       },
     },
-    failover: {
-      llm,
-      models: { primary: PRIMARY, secondary: SECONDARY },
-      breakers: memoryBreakers(),
-    },
-    contextBudget: {
-      contextWindow: 4_000,
-      reserveForAnswer: 300,
-      reserveForPassages: 1_500,
-      reserveForPrompt: 600,
-      keepRecentTurns: 4,
-      summaryMaxTokens: 150,
-    },
+    failover: failoverOver(llm),
+    contextBudget: smallContextBudget(),
   };
   return { apiKey, tenantId, conversationId, stub, deps, ledger, budget };
 }

@@ -8,27 +8,11 @@ import { EVENTS_MAX_RETRIES } from '../../src/analytics/delivery';
 import type { EventsMessage } from '../../src/env';
 import ingest from '../../workers/ingest/index';
 import { newTenant, withDb } from '../helpers';
+import { eventsMessage } from '../support/events';
 import { withFailingInsert } from '../support/outage';
 
 /** How long the simulated outage lasts, in the seconds the queue's retry delays add up to. */
 const OUTAGE_SECONDS = 6 * 60;
-
-function eventsMessage(tenantId: string, n: number): EventsMessage {
-  const now = new Date().toISOString();
-  return {
-    kind: 'events',
-    tenantId,
-    enqueuedAt: Date.now(),
-    events: Array.from({ length: n }, (_, i) => ({
-      event_id: crypto.randomUUID(),
-      name: 'doc.viewed',
-      user_id: `u${i}`,
-      timestamp: now,
-      properties: {},
-      received_at: now,
-    })),
-  };
-}
 
 /**
  * Delivers messages to the ingest Worker's queue handler as attempt `attempts` and returns how
