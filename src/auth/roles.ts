@@ -89,23 +89,6 @@ export function isPermission(value: string): value is Permission {
   return Object.values(GRANTS).some((grants) => (grants as readonly string[]).includes(value));
 }
 
-/**
- * What a user token may ever carry. Key management, minting and tenant settings stay with the
- * tenant's server: a token handed to a browser can never widen itself or mint another.
- */
-export const USER_TOKEN_OPERATIONS = [
-  'documents:read',
-  'documents:write',
-  'documents:upload',
-  'search',
-  'chat',
-  'events:write',
-  'keys:self',
-  'audit:read',
-  'usage:read',
-  'metrics:read',
-] as const satisfies readonly Permission[];
-
 /** A token minted without `operations`: an end user's everyday set, within the key's role. */
 export const DEFAULT_USER_OPERATIONS = [
   'documents:read',
@@ -115,6 +98,19 @@ export const DEFAULT_USER_OPERATIONS = [
   'chat',
   'events:write',
   'keys:self',
+] as const satisfies readonly Permission[];
+
+/**
+ * What a user token may ever carry: the everyday set plus read-only reporting. Key management,
+ * minting and tenant settings stay with the tenant's server: a token handed to a browser can
+ * never widen itself or mint another. Built on the everyday set, so no default can be an
+ * operation a token may not carry.
+ */
+export const USER_TOKEN_OPERATIONS = [
+  ...DEFAULT_USER_OPERATIONS,
+  'audit:read',
+  'usage:read',
+  'metrics:read',
 ] as const satisfies readonly Permission[];
 
 /** Whether a token signed by a key of `role` may carry `operation`. */
