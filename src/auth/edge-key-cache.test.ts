@@ -5,7 +5,12 @@ describe('edge key cache', () => {
   it('stores, returns and purges a key record in the colo cache', async () => {
     const hash = crypto.randomUUID().replace(/-/g, '');
     const record: KeyRecord = {
-      principal: { tenantId: crypto.randomUUID(), keyId: crypto.randomUUID(), role: 'viewer', userId: null },
+      principal: {
+        tenantId: crypto.randomUUID(),
+        keyId: crypto.randomUUID(),
+        role: 'viewer',
+        userId: null,
+      },
       expiresAt: null,
       settings: { dailyBudgetUsd: 2 },
     };
