@@ -12,7 +12,10 @@ import type { MetricsReport } from '../../src/metrics/report';
 import { freshKey, script } from '../chat/fake';
 import { newTenant, uploadText, withBindings, type TestClient } from '../helpers';
 import { poll, waitForReady } from '../support/poll';
-import { productionStandIns } from '../support/production-stand-ins';
+import {
+  productionBindings as sharedProductionBindings,
+  productionStandIns,
+} from '../support/production-stand-ins';
 
 const post = (body: unknown): RequestInit => ({
   method: 'POST',
@@ -35,11 +38,8 @@ const NOTES = [
   'Forklifts are charged overnight in bay 7.',
 ].join('\n');
 
-/** The production bindings the test Worker adds (test/worker-prod.ts), for direct app calls. */
-function productionBindings(): Partial<Env> {
-  const { VECTORS, AI, METRICS } = productionStandIns();
-  return { VECTORS, AI: AI as unknown as Ai, METRICS };
-}
+/** The production bindings the test Worker adds (test/worker-prod.ts), every shard included. */
+const productionBindings = () => sharedProductionBindings() as Partial<Env>;
 
 let client: TestClient;
 
