@@ -23,6 +23,12 @@ const flag = (name: string) => {
   return typeof value === 'string' ? value : undefined;
 };
 
+/** `--chunks 10000,100_000` as sizes, if given. */
+const sizesFlag = () => {
+  const chunks = flag('chunks');
+  return chunks ? { sizes: chunks.split(',').map((n) => Number(n.replace(/_/g, ''))) } : {};
+};
+
 const benches: Record<string, () => Promise<void>> = {
   chunker: async () => {
     const { benchChunker } = await import('./chunker');
@@ -30,11 +36,10 @@ const benches: Record<string, () => Promise<void>> = {
   },
   search: async () => {
     const { benchSearch } = await import('./search');
-    const chunks = flag('chunks');
     const duration = flag('duration');
     await benchSearch({
       sharedDir,
-      ...(chunks && { sizes: chunks.split(',').map((n) => Number(n.replace(/_/g, ''))) }),
+      ...sizesFlag(),
       ...(duration && { duration: Number(duration) }),
       ...(flag('hnsw') && { hnsw: flag('hnsw') as 'auto' | 'keep' | 'rebuild' }),
       json: flags.json === true,
@@ -42,10 +47,9 @@ const benches: Record<string, () => Promise<void>> = {
   },
   keyword: async () => {
     const { benchKeyword } = await import('./keyword');
-    const chunks = flag('chunks');
     await benchKeyword({
       sharedDir,
-      ...(chunks && { sizes: chunks.split(',').map((n) => Number(n.replace(/_/g, ''))) }),
+      ...sizesFlag(),
     });
   },
   events: async () => {
