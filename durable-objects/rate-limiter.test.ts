@@ -68,4 +68,14 @@ describe('rate limiter persistence', () => {
     await restart(name);
     expect((await stubFor(name).take(limits)).allowed).toBe(false);
   });
+
+  it('hands out a lease from the bucket, so leased tokens are spent here and survive a restart', async () => {
+    const name = crypto.randomUUID();
+    const first = await stubFor(name).take(limits, 1, 3);
+    expect(first).toMatchObject({ allowed: true, leased: 3, remaining: 1 });
+    await restart(name);
+    const after = await stubFor(name).take(limits, 1, 3);
+    expect(after).toMatchObject({ allowed: true, leased: 0, remaining: 0 });
+    expect((await stubFor(name).take(limits)).allowed).toBe(false);
+  });
 });

@@ -30,8 +30,13 @@ export class RateLimiter extends DurableObject {
     this.state = ctx.storage.kv.get<BucketState>(BUCKET_KEY) ?? readLegacyRow(ctx.storage.sql);
   }
 
-  take(limits: BucketLimits, cost = 1): TakeResult {
-    const { state, result } = takeTokens(this.state, limits, Date.now(), cost);
+  /**
+   * Spends `cost` tokens, and when `lease` > 0 hands up to that many more to the caller to
+   * spend on its own (src/ratelimit/lease.ts): they leave the bucket here, so the total the
+   * bucket lets through is unchanged.
+   */
+  take(limits: BucketLimits, cost = 1, lease = 0): TakeResult {
+    const { state, result } = takeTokens(this.state, limits, Date.now(), cost, lease);
     this.state = state;
     // A refused take spends nothing: the stored state refills to the same figure, so a flood
     // of refused requests costs no writes at all.

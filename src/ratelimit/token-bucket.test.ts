@@ -46,3 +46,26 @@ describe('token bucket', () => {
     expect(refill({ tokens: 100, updatedAt: 0 }, limits, 0).tokens).toBe(3);
   });
 });
+
+describe('token bucket leases', () => {
+  const big = { capacity: 10, refillPerSecond: 0 };
+
+  it('takes up to `lease` whole tokens after the request itself', () => {
+    const step = takeTokens(null, big, 0, 1, 4);
+    expect(step.result).toMatchObject({ allowed: true, leased: 4, remaining: 5 });
+    expect(step.state.tokens).toBe(5);
+  });
+
+  it('leases only what is left, and nothing for a refused request', () => {
+    const low = takeTokens({ tokens: 3.5, updatedAt: 0 }, big, 0, 1, 8);
+    expect(low.result).toMatchObject({ allowed: true, leased: 2 });
+    expect(low.state.tokens).toBe(0.5);
+    const refused = takeTokens({ tokens: 0.5, updatedAt: 0 }, big, 0, 1, 8);
+    expect(refused.result).toMatchObject({ allowed: false, leased: 0 });
+    expect(refused.state.tokens).toBe(0.5);
+  });
+
+  it('leaves results without a lease unchanged', () => {
+    expect(takeTokens(null, big, 0).result).not.toHaveProperty('leased');
+  });
+});

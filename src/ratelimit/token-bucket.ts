@@ -17,6 +17,11 @@ export interface TakeResult {
   resetSeconds: number;
   /** Seconds until `cost` tokens are available; 0 when allowed. */
   retryAfterSeconds: number;
+  /**
+   * Tokens taken on top of `cost` for the caller to spend later (a lease, see lease.ts). Only
+   * present when asked for: at most the whole tokens left after `cost`.
+   */
+  leased?: number;
 }
 
 export function refill(state: BucketState | null, limits: BucketLimits, now: number): BucketState {
@@ -29,16 +34,23 @@ export function refill(state: BucketState | null, limits: BucketLimits, now: num
 const secondsFor = (tokens: number, rate: number) =>
   tokens <= 0 ? 0 : rate > 0 ? Math.ceil(tokens / rate) : Number.MAX_SAFE_INTEGER;
 
-/** Takes `cost` tokens if present. Pure: the caller persists the returned state. */
+/**
+ * Takes `cost` tokens if present, and then up to `lease` more whole tokens for the caller to
+ * hold (none when the request itself is refused). Pure: the caller persists the returned state.
+ */
 export function takeTokens(
   state: BucketState | null,
   limits: BucketLimits,
   now: number,
   cost = 1,
+  lease = 0,
 ): { state: BucketState; result: TakeResult } {
   const current = refill(state, limits, now);
   const allowed = current.tokens >= cost;
-  const next = allowed ? { ...current, tokens: current.tokens - cost } : current;
+  const leased = allowed
+    ? Math.max(0, Math.min(Math.floor(lease), Math.floor(current.tokens - cost)))
+    : 0;
+  const next = allowed ? { ...current, tokens: current.tokens - cost - leased } : current;
   return {
     state: next,
     result: {
@@ -46,6 +58,7 @@ export function takeTokens(
       remaining: Math.floor(next.tokens),
       resetSeconds: secondsFor(limits.capacity - next.tokens, limits.refillPerSecond),
       retryAfterSeconds: allowed ? 0 : secondsFor(cost - next.tokens, limits.refillPerSecond),
+      ...(lease > 0 && { leased }),
     },
   };
 }

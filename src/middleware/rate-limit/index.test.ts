@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { handleError } from '../../http/error-handler';
 import type { AppEnv } from '../../types';
+import { LeaseBook } from '../../ratelimit/lease';
 import { bucketName, failClosedClasses, rateLimit } from '.';
 
 function appFor(bindings: Partial<AppEnv['Bindings']>, capacity: number) {
@@ -75,5 +76,52 @@ describe('rateLimit', () => {
     expect((await strict.post('/v1/documents')).status).toBe(200);
     expect([...failClosedClasses(undefined)]).toEqual(['upload', 'chat']);
     expect([...failClosedClasses(' Upload , bogus')]).toEqual(['upload']);
+  });
+
+  it('spends leased events tokens in the isolate: exact in total, one object call per lease', async () => {
+    const calls: string[] = [];
+    const counting = {
+      idFromName: (name: string) => env.RATE_LIMITER!.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = env.RATE_LIMITER!.get(id);
+        return {
+          take: (...args: Parameters<typeof stub.take>) => {
+            calls.push(String(args[2] ?? 0));
+            return stub.take(...args);
+          },
+        };
+      },
+    } as unknown as AppEnv['Bindings']['RATE_LIMITER'];
+    const principal = {
+      tenantId: crypto.randomUUID(),
+      keyId: crypto.randomUUID(),
+      role: 'viewer' as const,
+      userId: null,
+    };
+    const app = new Hono<AppEnv>();
+    app.use('*', async (c, next) => {
+      c.set('requestId', 'test-request-id');
+      c.set('principal', principal);
+      // 100 tokens, leased 5 at a time (1/20 of the bucket); no refill during the test.
+      c.set('tenantSettings', {
+        rateLimits: { events: { capacity: 100, refillPerSecond: 0.001 } },
+      });
+      await next();
+    });
+    app.use('*', rateLimit({ leases: new LeaseBook() }));
+    app.post('/v1/events', (c) => c.json({ ok: true }));
+    app.onError(handleError);
+    const statuses = await Promise.all(
+      Array.from({ length: 150 }, () =>
+        app.request('/v1/events', { method: 'POST', body: '{}' }, {
+          RATE_LIMITER: counting,
+        } as AppEnv['Bindings']),
+      ).map(async (r) => (await r).status),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(50);
+    // 100 tokens in calls of 1 + 5, and the call that found the bucket empty.
+    expect(calls.length).toBeLessThanOrEqual(Math.ceil(100 / 6) + 1);
+    expect(new Set(calls)).toEqual(new Set(['5']));
   });
 });

@@ -11,6 +11,7 @@ import {
   type OperationClass,
 } from '../../ratelimit/config';
 import { rateLimitHeader, rateLimitPolicyHeader } from '../../ratelimit/headers';
+import { LeaseBook, leaseSize } from '../../ratelimit/lease';
 import { operationFor } from '../../ratelimit/routes';
 import type { OperatorPrincipal } from '../../operator/keys';
 import type { TenantSettings } from '../../tenants/settings';
@@ -64,17 +65,30 @@ export function bucketsFor(
   ];
 }
 
+/** The tokens this isolate holds for leased classes (ratelimit/lease.ts). */
+const isolateLeases = new LeaseBook();
+
+export interface RateLimitOptions {
+  /** Where leased tokens are held; one per isolate by default (tests pass their own). */
+  leases?: LeaseBook;
+}
+
 /**
  * Spends one token from each of the caller's buckets for the route's operation class (see
  * ratelimit/routes.ts and bucketsFor) and reports the first bucket's quota in
- * `RateLimit`/`RateLimit-Policy` headers (the key's, or the user's own).
+ * `RateLimit`/`RateLimit-Policy` headers (the key's, or the user's own). For a leased class
+ * (`events`) the token usually comes from the few this isolate took ahead from the same bucket,
+ * with no object round trip; see ratelimit/lease.ts for why the limit still holds.
  * Runs after `authenticate()`. If the limiter itself errors, the expensive classes (`upload`,
  * `chat` by default; RATE_LIMIT_FAIL_CLOSED) are refused with 503 `rate_limiter_unavailable`,
  * since waving them through would let anyone who can break their own bucket's object spend
  * without limit; the other classes proceed, so a limiter outage is not an API outage.
+ *
+ * @example
+ * app.use('/v1/*', authenticate(), rateLimit());
  */
-export const rateLimit = () =>
-  createMiddleware<AppEnv>(async (c, next) => {
+export const rateLimit = ({ leases = isolateLeases }: RateLimitOptions = {}) =>
+  createMiddleware<AppEnv>(async function rateLimit(c, next) {
     const namespace = c.env.RATE_LIMITER;
     if (!namespace) return next();
     const operation = operationFor(c.req.method, c.req.path);
@@ -94,7 +108,12 @@ export const rateLimit = () =>
       // In order, stopping at the first refusal: a user over their own limit must not keep
       // draining the all-users bucket the tenant's other users share.
       for (const b of buckets) {
-        const result = await b.stub.take(shardPolicy(b.policy));
+        const limits = shardPolicy(b.policy);
+        const lease = leaseSize(operation, limits.capacity);
+        const result =
+          lease > 0
+            ? await leases.take(`${b.name}:${operation}`, lease, (n) => b.stub.take(limits, 1, n))
+            : await b.stub.take(limits);
         results.push(result);
         if (!result.allowed) break;
       }
