@@ -16,7 +16,6 @@ import { startStack } from '../lib/stack';
 import { freePort, measure, type Measured } from './lib';
 import {
   growTenant,
-  keywordStatsRecompute,
   ingestSeed,
   seedDocuments,
   servedChunks,
@@ -54,7 +53,6 @@ export async function benchSearch(options: SearchBenchOptions) {
     vars: { SIGNING_KEYS: 'bench:bench-signing-key-0123456789ab' },
   });
   const db = stack.database.query;
-  const keywordStats = await keywordStatsRecompute(stack.database);
   const report: { chunks: number; concurrency: number; routes: Record<Route, Percentiles> }[] = [];
   try {
     const tenantName = `bench-${Date.now()}`;
@@ -90,14 +88,7 @@ export async function benchSearch(options: SearchBenchOptions) {
 
     for (const size of sizes) {
       started = performance.now();
-      const grown = await growTenant(
-        db,
-        tenantId,
-        seedIds,
-        size,
-        options.hnsw,
-        keywordStats.recompute,
-      );
+      const grown = await growTenant(db, tenantId, seedIds, size, options.hnsw);
       console.log(
         `\n## tenant at ${grown.chunks} chunks (+${grown.added} copied in ${(grown.insertMs / 1000).toFixed(1)} s` +
           (grown.indexMs !== undefined
@@ -180,7 +171,6 @@ export async function benchSearch(options: SearchBenchOptions) {
       }
     }
   } finally {
-    await keywordStats.close();
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
     // Whatever was measured, even when a later size failed.
