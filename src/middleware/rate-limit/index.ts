@@ -110,9 +110,12 @@ export const rateLimit = ({ leases = isolateLeases }: RateLimitOptions = {}) =>
       for (const b of buckets) {
         const limits = shardPolicy(b.policy);
         const lease = leaseSize(operation, limits.capacity);
+        // One lease per bucket whatever shard answers: it is held under the unsharded name.
         const result =
           lease > 0
-            ? await leases.take(`${b.name}:${operation}`, lease, (n) => b.stub.take(limits, 1, n))
+            ? await leases.take(bucketName(b.name, operation, 0), lease, (n) =>
+                b.stub.take(limits, 1, n),
+              )
             : await b.stub.take(limits);
         results.push(result);
         if (!result.allowed) break;
