@@ -177,8 +177,9 @@ export const chunks = pgTable(
   },
   (t) => [
     uniqueIndex('chunks_doc_version_ordinal_idx').on(t.documentId, t.version, t.ordinal),
-    index('chunks_tenant_idx').on(t.tenantId, t.documentId, t.version),
-    // btree_gin: one GIN index answers `tenant_id = $1 and tsv @@ q` (migrations/0003).
+    // btree_gin: one GIN index answers `tenant_id = $1 and tsv @@ q` (migrations/0003), and
+    // tenant-wide reads too. No btree leads with tenant_id: the planner preferred one to the GIN
+    // for keyword candidates and read the whole tenant (migrations/0015).
     index('chunks_tenant_tsv_idx').using('gin', t.tenantId, t.tsv),
     index('chunks_embedding_idx').using('hnsw', t.embedding.op('vector_cosine_ops')),
   ],

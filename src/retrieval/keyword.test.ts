@@ -243,4 +243,45 @@ describe('keywordSearch', () => {
       expect(result.rows[0]!.q).toBe(`'it''s' | 'a\\\\b' | 'zx-4471'`);
     });
   });
+
+  it('finds candidates through the (tenant_id, tsv) GIN index, never by reading the tenant', async () => {
+    // With a btree leading on tenant_id, the planner read a tenant of a few thousand chunks row
+    // by row and filtered `tsv @@ q` on each (migration 0015): O(tenant) per scan. The statement
+    // is vellum_keyword_candidates' (migration 0014), planned with its setting.
+    await withDb(async (db) => {
+      const { tenantId } = await newTenant();
+      const documentId = crypto.randomUUID();
+      await db.insert(documents).values({
+        id: documentId,
+        tenantId,
+        title: 'doc',
+        mimeType: 'text/plain',
+        byteSize: 1,
+        sha256: crypto.randomUUID(),
+        currentVersion: 1,
+        readyVersion: 1,
+      });
+      await db.execute(sql`
+        insert into chunks (tenant_id, document_id, version, ordinal, text, token_count, content_hash, char_start, char_end)
+        select ${tenantId}::uuid, ${documentId}::uuid, 1, i,
+          'alpha' || (i % 20) || ' beta' || (i % 53) || ' gamma' || (i % 211) || ' wing drag', 5, md5(i::text), 0, 1
+        from generate_series(1, 3000) i`);
+      await db.execute(sql`analyze chunks`);
+      for (const match of [
+        "'alpha3' | 'beta7'",
+        "'gamma5' | 'gamma9' | 'beta11'",
+        "'alpha1' & 'beta2'",
+      ]) {
+        const plan = await db.transaction(async (tx) => {
+          await tx.execute(sql`set local enable_seqscan = off`);
+          const result = await tx.execute<{ 'QUERY PLAN': unknown }>(sql`
+            explain (format json) select c.id from chunks c
+            where c.tenant_id = ${tenantId}::uuid and c.tsv @@ ${match}::tsquery`);
+          return JSON.stringify(result.rows[0]!['QUERY PLAN']);
+        });
+        const indexes = [...plan.matchAll(/"Index Name":\s*"(\w+)"/g)].map((m) => m[1]);
+        expect(indexes, match).toEqual(['chunks_tenant_tsv_idx']);
+      }
+    });
+  });
 });
