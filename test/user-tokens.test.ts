@@ -205,4 +205,22 @@ describe('user tokens', () => {
     const self = await asUser(admin, scoped.token).json('/v1/keys/self');
     expect(self.body.scope).toEqual({ collections: ['c'], tags: ['t'], ownerOnly: true });
   });
+
+  it('POST /v1/events from a user token accepts only events for that user', async () => {
+    const editor = await newTenant('editor', 'tokens');
+    const alice = asUser(editor, (await serverToken(editor, { userId: 'alice' })).token);
+    const at = new Date().toISOString();
+    const ev = (user: string) => ({
+      event_id: crypto.randomUUID(),
+      name: 'doc.viewed',
+      user_id: user,
+      timestamp: at,
+    });
+    const res = await alice.json('/v1/events', post({ events: [ev('alice'), ev('bob')] }));
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body).toEqual({ accepted: 1, rejected: [{ index: 1, code: 'user_mismatch' }] });
+    // The key itself is the tenant's backend: it may report for any user.
+    const asKey = await editor.json('/v1/events', post({ events: [ev('alice'), ev('bob')] }));
+    expect(asKey.body).toEqual({ accepted: 2, rejected: [] });
+  });
 });

@@ -22,6 +22,7 @@ const Ack = z.object({
         'properties_too_large',
         'properties_too_deep',
         'duplicate_in_batch',
+        'user_mismatch',
       ]),
     }),
   ),
@@ -50,7 +51,8 @@ eventsRouter.openapi(
     const tenantId = c.var.principal.tenantId;
     // Validate and hand off: no database work on this path (auth is served from the key
     // caches, the rollup rows of this request are written behind it by the isolate buffer).
-    const verdict = validateEvents(events, Date.now());
+    // A user token speaks only for its own user; an API key (userId null) for any.
+    const verdict = validateEvents(events, Date.now(), c.var.principal.userId);
     if (verdict.serialized.length > 0) {
       try {
         await eventSinkFor(c.env).send({

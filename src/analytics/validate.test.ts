@@ -88,6 +88,18 @@ describe('validateEvents', () => {
     expect(verdict.accepted).toHaveLength(1);
   });
 
+  it("refuses a user token's events for any other user as user_mismatch", () => {
+    const events = [event({ user_id: 'u1' }), event({ user_id: 'u2' }), event({ user_id: 'U1' })];
+    const asU1 = validateEvents(events, NOW, 'u1');
+    expect(asU1.accepted.map((e) => e.user_id)).toEqual(['u1']);
+    expect(asU1.rejected).toEqual([
+      { index: 1, code: 'user_mismatch' },
+      { index: 2, code: 'user_mismatch' },
+    ]);
+    // An API key (no user) reports for any user.
+    expect(validateEvents(events, NOW, null).accepted).toHaveLength(3);
+  });
+
   it('defaults missing properties to an empty object', () => {
     const { accepted } = validateEvents([{ ...event(), properties: undefined }], NOW);
     expect(accepted[0]!.properties).toEqual({});

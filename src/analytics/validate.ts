@@ -15,7 +15,8 @@ export type EventRejectionCode =
   | 'timestamp_too_old'
   | 'properties_too_large'
   | 'properties_too_deep'
-  | 'duplicate_in_batch';
+  | 'duplicate_in_batch'
+  | 'user_mismatch';
 
 const NAME = /^[a-z0-9_.]+$/;
 
@@ -140,8 +141,15 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
 /**
  * Validates each event on its own so one bad event never sinks the good ones. The first
  * occurrence of an event_id in a batch wins; later ones are `duplicate_in_batch`.
+ * `asUser` is the caller's user when it holds a user token: a browser or app speaks only for
+ * its own user, so an event naming anyone else is `user_mismatch` (an API key, `null`, is the
+ * tenant's backend and may report for any user).
  */
-export function validateEvents(events: readonly unknown[], receivedAt: number): BatchVerdict {
+export function validateEvents(
+  events: readonly unknown[],
+  receivedAt: number,
+  asUser: string | null = null,
+): BatchVerdict {
   const accepted: ProductEvent[] = [];
   const serialized: string[] = [];
   const rejected: BatchVerdict['rejected'] = [];
@@ -154,6 +162,8 @@ export function validateEvents(events: readonly unknown[], receivedAt: number): 
       if (!parsed.success) return void rejected.push({ index, code: 'invalid_event' });
       event = parsed.data;
     }
+    if (asUser !== null && event.user_id !== asUser)
+      return void rejected.push({ index, code: 'user_mismatch' });
     const at = Date.parse(event.timestamp);
     if (at > receivedAt + MAX_FUTURE_MS)
       return void rejected.push({ index, code: 'timestamp_in_future' });
