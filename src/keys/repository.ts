@@ -32,10 +32,7 @@ export async function findKey(db: Database, tenantId: string, id: string) {
 
 type KeyCursor = [string, string];
 const isKeyCursor = (v: unknown): v is KeyCursor =>
-  Array.isArray(v) &&
-  v.length === 2 &&
-  isCursorTimestamp(v[0]) &&
-  isUuid(v[1]);
+  Array.isArray(v) && v.length === 2 && isCursorTimestamp(v[0]) && isUuid(v[1]);
 
 // Postgres keeps microseconds, JS Dates milliseconds: compare at the precision the cursor holds.
 const createdMs = sql`date_trunc('milliseconds', ${apiKeys.createdAt})`;

@@ -27,4 +27,3 @@ export function sentences(text: string): Array<{ text: string; start: number; en
   }
   return out;
 }
-
