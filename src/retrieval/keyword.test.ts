@@ -6,12 +6,12 @@ import { chunks, documents } from '../db/schema';
 import { shiftServedVersion } from './bm25-stats';
 import { BM25, keywordSearch, lexemeQuery, MAX_QUERY_TERMS, queryTerms } from './keyword';
 
-/** Inserts a document serving `readyVersion` (null: nothing) with chunks of `version`. */
-async function insertDocument(
+/** Inserts the document row only: at `version`, serving `readyVersion` (null: nothing). */
+async function insertDocumentRow(
   db: Database,
   tenantId: string,
-  texts: string[],
-  { version = 1, readyVersion = 1 as number | null } = {},
+  version = 1,
+  readyVersion: number | null = 1,
 ) {
   const documentId = crypto.randomUUID();
   await db.insert(documents).values({
@@ -24,6 +24,17 @@ async function insertDocument(
     currentVersion: version,
     readyVersion,
   });
+  return documentId;
+}
+
+/** Inserts a document serving `readyVersion` (null: nothing) with chunks of `version`. */
+async function insertDocument(
+  db: Database,
+  tenantId: string,
+  texts: string[],
+  { version = 1, readyVersion = 1 as number | null } = {},
+) {
+  const documentId = await insertDocumentRow(db, tenantId, version, readyVersion);
   await db.insert(chunks).values(
     texts.map((text, ordinal) => ({
       tenantId,
@@ -250,17 +261,7 @@ describe('keywordSearch', () => {
     // is vellum_keyword_candidates' (migration 0014), planned with its setting.
     await withDb(async (db) => {
       const { tenantId } = await newTenant();
-      const documentId = crypto.randomUUID();
-      await db.insert(documents).values({
-        id: documentId,
-        tenantId,
-        title: 'doc',
-        mimeType: 'text/plain',
-        byteSize: 1,
-        sha256: crypto.randomUUID(),
-        currentVersion: 1,
-        readyVersion: 1,
-      });
+      const documentId = await insertDocumentRow(db, tenantId);
       await db.execute(sql`
         insert into chunks (tenant_id, document_id, version, ordinal, text, token_count, content_hash, char_start, char_end)
         select ${tenantId}::uuid, ${documentId}::uuid, 1, i,
