@@ -3,7 +3,8 @@ import { isAdminKey } from '../access/visibility';
 import type { Database } from '../db/client';
 import { conversations } from '../db/schema';
 import { ApiError } from '../errors';
-import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/cursor';
+import { keysetBefore } from '../db/sql';
+import { timeIdCursor } from '../http/cursor';
 import type { Principal } from '../types';
 import type { ChatScope } from './scope';
 
@@ -73,12 +74,8 @@ export async function insertConversation(
   return row!;
 }
 
-type ListCursor = { u: string; i: string };
-const isListCursor = (v: unknown): v is ListCursor =>
-  typeof v === 'object' &&
-  v !== null &&
-  isCursorTimestamp((v as ListCursor).u) &&
-  isUuid((v as ListCursor).i);
+/** `{u, i}`: the field names conversation cursors have always had. */
+const listCursor = timeIdCursor('u', 'i');
 
 /** One page of the principal's conversations, most recently active first (keyset on both). */
 export async function listConversations(
@@ -87,7 +84,7 @@ export async function listConversations(
   page: { limit: number; cursor?: string },
 ): Promise<{ rows: ConversationRow[]; nextCursor: string | null }> {
   const { limit } = page;
-  const after = page.cursor ? decodeCursor(page.cursor, isListCursor) : null;
+  const after = page.cursor ? listCursor.decode(page.cursor) : null;
   const rows = await db
     .select({
       row: conversations,
@@ -99,9 +96,7 @@ export async function listConversations(
       and(
         eq(conversations.tenantId, principal.tenantId),
         ownedBy(principal),
-        after
-          ? sql`(${conversations.updatedAt}, ${conversations.id}) < (${after.u}::timestamptz, ${after.i}::uuid)`
-          : undefined,
+        after ? keysetBefore(conversations.updatedAt, conversations.id, after) : undefined,
       ),
     )
     .orderBy(desc(conversations.updatedAt), desc(conversations.id))
@@ -110,7 +105,8 @@ export async function listConversations(
   const last = shown[shown.length - 1];
   return {
     rows: shown.map((r) => r.row),
-    nextCursor: rows.length > limit && last ? encodeCursor({ u: last.at, i: last.row.id }) : null,
+    nextCursor:
+      rows.length > limit && last ? listCursor.encode({ at: last.at, id: last.row.id }) : null,
   };
 }
 

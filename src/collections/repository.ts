@@ -4,6 +4,7 @@ import { accessPredicate } from '../access/visibility';
 import type { Database } from '../db/client';
 import { collectionDocuments, collectionMembers, collections, documents } from '../db/schema';
 import type { Principal } from '../types';
+import { keysetBefore } from '../db/sql';
 
 export type CollectionRow = typeof collections.$inferSelect;
 
@@ -50,9 +51,7 @@ export async function listCollections(
       and(
         eq(collections.tenantId, principal.tenantId),
         reachable(principal),
-        after
-          ? sql`(${collections.createdAt}, ${collections.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`
-          : undefined,
+        after ? keysetBefore(collections.createdAt, collections.id, after) : undefined,
       ),
     )
     .orderBy(desc(collections.createdAt), desc(collections.id))

@@ -6,7 +6,7 @@ import { recordAudit } from '../audit/record';
 import { collectionDocuments, collectionMembers, collections } from '../db/schema';
 import { bumpCorpusVersion, findDocument } from '../documents/repository';
 import { ApiError } from '../errors';
-import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '../http/cursor';
+import { timeIdCursor } from '../http/cursor';
 import { AUTHENTICATED, errorResponses as errors, jsonResponse as json } from '../http/openapi';
 import { createRouter } from '../http/router';
 import { authorize } from '../middleware/auth';
@@ -100,12 +100,8 @@ collectionsRouter.openapi(
   },
 );
 
-type ListCursor = { a: string; i: string };
-const isListCursor = (v: unknown): v is ListCursor =>
-  typeof v === 'object' &&
-  v !== null &&
-  isCursorTimestamp((v as ListCursor).a) &&
-  isUuid((v as ListCursor).i);
+/** `{a, i}`: the field names collection cursors have always had. */
+const listCursor = timeIdCursor('a', 'i');
 
 collectionsRouter.openapi(
   createRoute({
@@ -125,20 +121,15 @@ collectionsRouter.openapi(
   }),
   async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const after = cursor ? decodeCursor(cursor, isListCursor) : null;
-    const rows = await listCollections(
-      c.var.db,
-      c.var.principal,
-      limit,
-      after ? { at: after.a, id: after.i } : null,
-    );
+    const after = cursor ? listCursor.decode(cursor) : null;
+    const rows = await listCollections(c.var.db, c.var.principal, limit, after);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return c.json(
       {
         data: page.map((r) => toCollectionDto(r.row)),
         nextCursor:
-          rows.length > limit && last ? encodeCursor({ a: last.at, i: last.row.id }) : null,
+          rows.length > limit && last ? listCursor.encode({ at: last.at, id: last.row.id }) : null,
       },
       200,
     );

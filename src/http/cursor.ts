@@ -42,3 +42,34 @@ export function isCursorTimestamp(v: unknown): v is string {
     second! < 60
   );
 }
+
+/** A keyset position: the timestamp a list is ordered by, and the row id that breaks its ties. */
+export interface TimeIdPosition {
+  at: string;
+  id: string;
+}
+
+/**
+ * The `(at, id)` cursor of a list ordered by a timestamp and then its id, as an object with the
+ * field names the route has always issued (`{u, i}`, `{a, i}`): cursors handed out before a
+ * deploy stay valid after it, byte for byte. A forged cursor is a 400, never a 500.
+ *
+ * @example
+ * const cursor = timeIdCursor('a', 'i');
+ * const after = query.cursor ? cursor.decode(query.cursor) : null; // { at, id } | null
+ * const next = cursor.encode({ at: last.at, id: last.row.id });
+ */
+export function timeIdCursor(atField: string, idField: string) {
+  const isPosition = (v: unknown): v is Record<string, string> =>
+    typeof v === 'object' &&
+    v !== null &&
+    isCursorTimestamp((v as Record<string, unknown>)[atField]) &&
+    isUuid((v as Record<string, unknown>)[idField]);
+  return {
+    encode: (p: TimeIdPosition): string => encodeCursor({ [atField]: p.at, [idField]: p.id }),
+    decode: (cursor: string): TimeIdPosition => {
+      const v = decodeCursor(cursor, isPosition);
+      return { at: v[atField]!, id: v[idField]! };
+    },
+  };
+}
