@@ -10,4 +10,8 @@
 --   * lookups by document use chunks_doc_version_ordinal_idx (document_id, version, ordinal);
 --   * tenant-wide reads (the vector leg's exact path, the BM25 recompute) use the GIN, which
 --     btree_gin lets answer `tenant_id = $1` on its own.
+-- The drop takes an exclusive lock on chunks: fail fast (and retry the deploy) rather than queue
+-- every chunk query behind a long reader such as the daily BM25 recompute.
+SET LOCAL lock_timeout = '5s';
+--> statement-breakpoint
 DROP INDEX IF EXISTS "chunks_tenant_idx";

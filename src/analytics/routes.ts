@@ -5,7 +5,7 @@ import { createRouter } from '../http/router';
 import { recordRejectedEvents } from '../metrics/analytics-events';
 import { authorize } from '../middleware/auth';
 import { eventSinkFor } from './sink';
-import { MAX_EVENTS_PER_BATCH, validateEvents } from './validate';
+import { EVENT_REJECTION_CODES, MAX_EVENTS_PER_BATCH, validateEvents } from './validate';
 
 export const eventsRouter = createRouter();
 
@@ -15,15 +15,7 @@ const Ack = z.object({
   rejected: z.array(
     z.object({
       index: z.number().int(),
-      code: z.enum([
-        'invalid_event',
-        'timestamp_in_future',
-        'timestamp_too_old',
-        'properties_too_large',
-        'properties_too_deep',
-        'duplicate_in_batch',
-        'user_mismatch',
-      ]),
+      code: z.enum(EVENT_REJECTION_CODES),
     }),
   ),
 });

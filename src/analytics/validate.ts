@@ -8,15 +8,17 @@ export const MAX_AGE_MS = 30 * 24 * 60 * 60_000;
 /** Nesting allowed in `properties`; JSON.stringify recurses, so depth is checked first. */
 export const MAX_PROPERTIES_DEPTH = 32;
 
-/** Stable per-event rejection codes; clients may switch on them. */
-export type EventRejectionCode =
-  | 'invalid_event'
-  | 'timestamp_in_future'
-  | 'timestamp_too_old'
-  | 'properties_too_large'
-  | 'properties_too_deep'
-  | 'duplicate_in_batch'
-  | 'user_mismatch';
+/** Stable per-event rejection codes; clients may switch on them (the ack's schema lists these). */
+export const EVENT_REJECTION_CODES = [
+  'invalid_event',
+  'timestamp_in_future',
+  'timestamp_too_old',
+  'properties_too_large',
+  'properties_too_deep',
+  'duplicate_in_batch',
+  'user_mismatch',
+] as const;
+export type EventRejectionCode = (typeof EVENT_REJECTION_CODES)[number];
 
 const NAME = /^[a-z0-9_.]+$/;
 

@@ -3,8 +3,8 @@ import type { DocumentAccess } from '../access/visibility';
 import { accessPredicate } from '../access/visibility';
 import type { Database } from '../db/client';
 import { collectionDocuments, collectionMembers, collections, documents } from '../db/schema';
-import type { Principal } from '../types';
 import { keysetBefore } from '../db/sql';
+import type { Principal } from '../types';
 
 export type CollectionRow = typeof collections.$inferSelect;
 

@@ -10,6 +10,13 @@ describe('timeIdCursor', () => {
     const chat = timeIdCursor('u', 'i');
     expect(chat.encode({ at: AT, id: ID })).toBe(encodeCursor({ u: AT, i: ID }));
     expect(chat.decode(encodeCursor({ u: AT, i: ID }))).toEqual({ at: AT, id: ID });
+    // The exact text issued before the shared codec: base64url of {"u":…,"i":…} / {"a":…,"i":…}.
+    const b64 = (json: string) =>
+      btoa(json).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    expect(chat.encode({ at: AT, id: ID })).toBe(b64(`{"u":"${AT}","i":"${ID}"}`));
+    expect(timeIdCursor('a', 'i').encode({ at: AT, id: ID })).toBe(
+      b64(`{"a":"${AT}","i":"${ID}"}`),
+    );
     const collections = timeIdCursor('a', 'i');
     expect(collections.decode(collections.encode({ at: AT, id: ID }))).toEqual({ at: AT, id: ID });
   });

@@ -267,7 +267,8 @@ describe('keywordSearch', () => {
         select ${tenantId}::uuid, ${documentId}::uuid, 1, i,
           'alpha' || (i % 20) || ' beta' || (i % 53) || ' gamma' || (i % 211) || ' wing drag', 5, md5(i::text), 0, 1
         from generate_series(1, 3000) i`);
-      await db.execute(sql`analyze chunks`);
+      // Only the columns the plan depends on: the table is shared by every test file.
+      await db.execute(sql`analyze chunks (tenant_id, tsv)`);
       for (const match of [
         "'alpha3' | 'beta7'",
         "'gamma5' | 'gamma9' | 'beta11'",
@@ -283,6 +284,25 @@ describe('keywordSearch', () => {
         const indexes = [...plan.matchAll(/"Index Name":\s*"(\w+)"/g)].map((m) => m[1]);
         expect(indexes, match).toEqual(['chunks_tenant_tsv_idx']);
       }
+    });
+  });
+
+  it('keeps the GIN the only index on chunks that leads with tenant_id, and the scan as tested', async () => {
+    // The rule docs/retrieval.md states, checked in the catalog: any btree leading with
+    // tenant_id is one the planner may prefer for candidates (migration 0015).
+    await withDb(async (db) => {
+      const leading = await db.execute<{ name: string }>(sql`
+        select i.relname as name
+        from pg_index x
+        join pg_class i on i.oid = x.indexrelid
+        join pg_attribute a on a.attrelid = x.indrelid and a.attnum = x.indkey[0]
+        where x.indrelid = 'chunks'::regclass and a.attname = 'tenant_id'`);
+      expect(leading.rows.map((r) => r.name)).toEqual(['chunks_tenant_tsv_idx']);
+      // The statement the plan test explains is the candidate function's, with its setting.
+      const fn = await db.execute<{ def: string }>(sql`
+        select pg_get_functiondef('vellum_keyword_candidates'::regproc) as def`);
+      expect(fn.rows[0]!.def).toContain('c.tenant_id = $1 AND c.tsv @@ $2');
+      expect(fn.rows[0]!.def).toMatch(/SET enable_seqscan (TO|=) '?off'?/);
     });
   });
 });
