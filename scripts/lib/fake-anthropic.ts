@@ -399,8 +399,11 @@ export async function startFakeAnthropic({
       else res.destroy();
     }
   });
-  // Long-lived keep-alive sockets must not hold the process open at shutdown.
-  server.keepAliveTimeout = 1000;
+  // Idle keep-alive sockets stay open well past any pause in a test. At 1 s, a worker reusing
+  // its pooled socket just as the server closed it got "Network connection lost" (seen once in
+  // CI under load, on GET /__requests). stop() closes every socket, so none holds the process
+  // open at shutdown.
+  server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address() as AddressInfo;
