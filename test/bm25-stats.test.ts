@@ -38,10 +38,26 @@ async function statistics(db: Database, tenantId: string) {
   };
 }
 
+/** The postings as stored, and (chunk, lexeme, tf, dl) of every served chunk's lexemes. */
+async function postings(db: Database, tenantId: string) {
+  const stored = await db.execute<{ key: string }>(sql`
+    select chunk_id || ' ' || lexeme || ' ' || tf || ' ' || dl as key from keyword_postings
+    where tenant_id = ${tenantId}::uuid order by key`);
+  const served = await db.execute<{ key: string }>(sql`
+    select c.id || ' ' || u.lexeme || ' ' || coalesce(array_length(u.positions, 1), 1) || ' ' ||
+        c.token_count as key
+    from chunks c join documents d on d.id = c.document_id and c.version = d.ready_version
+    cross join lateral unnest(c.tsv) u
+    where c.tenant_id = ${tenantId}::uuid order by key`);
+  return { stored: stored.rows.map((r) => r.key), truth: served.rows.map((r) => r.key) };
+}
+
 async function expectExact(tenantId: string) {
   const { stored, truth } = await withDb((db) => statistics(db, tenantId));
   expect(stored.corpus).toEqual(truth.corpus);
   expect(stored.df).toEqual(truth.df);
+  const lists = await withDb((db) => postings(db, tenantId));
+  expect(lists.stored).toEqual(lists.truth);
   return truth;
 }
 
@@ -112,6 +128,8 @@ describe('BM25 statistics', () => {
     const empty = await expectExact(client.tenantId);
     expect(empty.corpus).toEqual({ n: 0, total: 0 });
     expect(empty.df).toEqual([]);
+    const lists = await withDb((db) => postings(db, client.tenantId));
+    expect(lists.stored).toEqual([]);
   }, 120_000);
 
   it('the daily job repairs injected drift and reports it', async () => {
@@ -133,7 +151,28 @@ describe('BM25 statistics', () => {
       await db.execute(
         sql`insert into bm25_df (tenant_id, lexeme, df) values (${tenantId}::uuid, 'phantom', 2)`,
       );
+      // Postings: a lexeme's lost, another's with a wrong tf, one for a chunk that does not exist.
+      await db.execute(sql`
+        delete from keyword_postings where tenant_id = ${tenantId}::uuid and lexeme = 'wing'`);
+      await db.execute(sql`
+        update keyword_postings set tf = tf + 1
+        where tenant_id = ${tenantId}::uuid and lexeme = 'section'`);
+      await db.execute(sql`
+        insert into keyword_postings (tenant_id, lexeme, chunk_id, tf, dl)
+        values (${tenantId}::uuid, 'phantom', gen_random_uuid(), 1, 10)`);
     });
+    const wrongPostings = await withDb(async (db) => {
+      const counted = await db.execute<{ n: number }>(sql`
+        select count(*)::int as n from keyword_postings p
+        join chunks c on c.id = p.chunk_id join documents d on d.id = c.document_id and c.version = d.ready_version
+        where p.tenant_id = ${tenantId}::uuid and p.lexeme = 'section'`);
+      const wing = await db.execute<{ n: number }>(sql`
+        select count(*)::int as n from chunks c
+        join documents d on d.id = c.document_id and c.version = d.ready_version
+        where c.tenant_id = ${tenantId}::uuid and c.tsv @@ 'wing'::tsquery`);
+      return counted.rows[0]!.n + wing.rows[0]!.n + 1;
+    });
+    expect(wrongPostings).toBeGreaterThanOrEqual(3);
     const warn = vi.spyOn(console, 'warn');
     const report = await runMaintenance(env as Env, {
       now: Date.now(),
@@ -146,11 +185,17 @@ describe('BM25 statistics', () => {
       n: { stored: truth.corpus.n + 3, actual: truth.corpus.n },
       totalTokens: { stored: truth.corpus.total - 10, actual: truth.corpus.total },
       dfRows: 3,
+      postingRows: wrongPostings,
     });
     const logged = warn.mock.calls
       .map(([line]) => JSON.parse(String(line)))
       .find((l) => l.msg === 'maintenance.bm25_drift' && l.tenantId === tenantId);
-    expect(logged).toMatchObject({ dfRows: 3, nDelta: -3, corpusLengthDelta: 10 });
+    expect(logged).toMatchObject({
+      dfRows: 3,
+      postingRows: wrongPostings,
+      nDelta: -3,
+      corpusLengthDelta: 10,
+    });
     await expectExact(tenantId);
 
     // Once repaired, a recompute finds nothing.
@@ -160,6 +205,7 @@ describe('BM25 statistics', () => {
       n: { stored: truth.corpus.n, actual: truth.corpus.n },
       totalTokens: { stored: truth.corpus.total, actual: truth.corpus.total },
       dfRows: 0,
+      postingRows: 0,
     });
   });
 });

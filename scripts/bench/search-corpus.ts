@@ -175,11 +175,18 @@ export async function growTenant(
          SELECT s.new_id, ${list(versionColumns, 'v')}
          FROM document_versions v JOIN src s ON s.id = v.document_id AND v.version = s.ready_version
          RETURNING id
+       ), copied AS (
+         INSERT INTO chunks (document_id, ${names(chunkColumns)})
+         SELECT s.new_id, ${list(chunkColumns, 'c')}
+         FROM chunks c JOIN src s ON s.id = c.document_id AND c.version = s.ready_version
+         RETURNING id, tsv, token_count
        )
-       INSERT INTO chunks (document_id, ${names(chunkColumns)})
-       SELECT s.new_id, ${list(chunkColumns, 'c')}
-       FROM chunks c JOIN src s ON s.id = c.document_id AND c.version = s.ready_version`,
-      [batch, `${target}-${round}`],
+       -- The copies' postings, as shiftServedVersion writes them on promotion
+       -- (retrieval/bm25-stats.ts).
+       INSERT INTO keyword_postings (tenant_id, lexeme, chunk_id, tf, dl)
+       SELECT $3::uuid, u.lexeme, n.id, coalesce(array_length(u.positions, 1), 1), n.token_count
+       FROM copied n CROSS JOIN LATERAL unnest(n.tsv) AS u`,
+      [batch, `${target}-${round}`, tenantId],
     );
     await addCopiedToKeywordStats(query, tenantId, batch);
   }
@@ -235,4 +242,7 @@ async function addCopiedToKeywordStats(query: Query, tenantId: string, seeds: st
 export async function afterBulkInsert(query: Query): Promise<void> {
   await query('ANALYZE chunks');
   await query('ANALYZE documents');
+  // Vacuumed as well as analyzed: the visibility map lets keyword search read the postings
+  // index-only, as it does in a database whose autovacuum has caught up with the writes.
+  await query('VACUUM ANALYZE keyword_postings');
 }

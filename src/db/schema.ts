@@ -10,6 +10,7 @@ import {
   pgTable,
   primaryKey,
   real,
+  smallint,
   text,
   timestamp,
   unique,
@@ -450,6 +451,25 @@ export const bm25Df = pgTable(
     index('bm25_df_spent_idx')
       .on(t.tenantId)
       .where(sql`${t.df} <= 0`),
+  ],
+);
+
+/**
+ * Postings of a tenant's served chunks (src/retrieval/keyword.ts): one row per chunk and
+ * tsvector lexeme, with the lexeme's tf (position count) and the chunk's token count.
+ */
+export const keywordPostings = pgTable(
+  'keyword_postings',
+  {
+    tenantId: tenantId(),
+    lexeme: text('lexeme').notNull(),
+    chunkId: uuid('chunk_id').notNull(),
+    tf: smallint('tf').notNull(),
+    dl: integer('dl').notNull(),
+  },
+  (t) => [
+    // INCLUDE (tf, dl) in migrations/0016: drizzle's index builder has no INCLUDE.
+    uniqueIndex('keyword_postings_list_idx').on(t.tenantId, t.lexeme, t.chunkId),
   ],
 );
 

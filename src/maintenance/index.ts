@@ -102,6 +102,7 @@ export async function runMaintenance(
         msg: 'maintenance.bm25_drift',
         tenantId: drift.tenantId,
         dfRows: drift.dfRows,
+        postingRows: drift.postingRows,
         nDelta: drift.n.actual - drift.n.stored,
         corpusLengthDelta: drift.totalTokens.actual - drift.totalTokens.stored,
       });
@@ -119,6 +120,8 @@ export async function runMaintenance(
       bm25TenantsChecked: report.bm25?.tenants ?? null,
       bm25TenantsDrifted: report.bm25?.drifted.length ?? null,
       bm25DfRowsRepaired: report.bm25?.drifted.reduce((sum, d) => sum + d.dfRows, 0) ?? null,
+      bm25PostingRowsRepaired:
+        report.bm25?.drifted.reduce((sum, d) => sum + d.postingRows, 0) ?? null,
       errors: report.errors.length,
     });
     return report;

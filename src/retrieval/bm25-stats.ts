@@ -1,16 +1,19 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 
 /**
  * Per-tenant BM25 statistics over the SERVED chunks (chunks.version = documents.ready_version):
  * `bm25_corpus` holds N and the total token count, `bm25_df` the document frequency of every
- * tsvector lexeme, i.e. exactly the lexemes keyword search matches against.
+ * tsvector lexeme, i.e. exactly the lexemes keyword search matches against, and
+ * `keyword_postings` each served chunk's lexemes with tf and the chunk's length, from which
+ * keyword search sums exact scores (keyword.ts).
  *
  * They change in the same transaction that changes what is served, by the changed document's
  * chunks only (O(document)). Lock order, the same for every writer so concurrent ingests of one
  * tenant cannot deadlock: the document row (callers: `select … for update`), then the tenant's
- * `bm25_corpus` row, then `bm25_df` rows in lexeme order. Holding the corpus row serialises all
- * statistics writers of a tenant, so the df upserts never race each other.
+ * `bm25_corpus` row, then `bm25_df` rows in lexeme order, then the document's postings. Holding
+ * the corpus row serialises all statistics writers of a tenant, so the df upserts never race
+ * each other.
  */
 type Executor = Pick<Database, 'execute'>;
 
@@ -21,6 +24,21 @@ export interface ServedChange {
   from: number | null;
   /** The version served after it (null: none, e.g. the document is being deleted). */
   to: number | null;
+}
+
+/** A tsvector lexeme's tf: its position count (1 for a lexeme stored without positions). */
+const TF = sql`coalesce(array_length(u.positions, 1), 1)`;
+
+/**
+ * (chunk_id, lexeme, tf, dl) of the chunks `where` selects (alias c): exactly the postings they
+ * have or get. One expression for writes, deletes and repair.
+ */
+function postingsOf(where: SQL): SQL {
+  return sql`
+    select c.id as chunk_id, u.lexeme, ${TF}::smallint as tf, c.token_count as dl
+    from chunks c
+    cross join lateral unnest(c.tsv) as u
+    where ${where}`;
 }
 
 /** Applies one document's move from serving `from` to serving `to`. Call inside the transaction. */
@@ -53,6 +71,23 @@ export async function shiftServedVersion(tx: Executor, change: ServedChange): Pr
     on conflict (tenant_id, lexeme) do update set df = f.df + excluded.df`);
   // 3. Lexemes no served chunk holds any more (found through the partial index on df <= 0).
   await tx.execute(sql`delete from bm25_df where tenant_id = ${tenantId}::uuid and df <= 0`);
+  // 4. Postings: the old version's out, each by its key, the new version's in (in key order).
+  const ofVersion = (version: number) => sql`
+    c.tenant_id = ${tenantId}::uuid and c.document_id = ${documentId}::uuid and c.version = ${version}::int`;
+  if (from !== null) {
+    await tx.execute(sql`
+      delete from keyword_postings p
+      using (${postingsOf(ofVersion(from))}) x
+      where p.tenant_id = ${tenantId}::uuid and p.lexeme = x.lexeme and p.chunk_id = x.chunk_id`);
+  }
+  if (to !== null) {
+    await tx.execute(sql`
+      insert into keyword_postings (tenant_id, lexeme, chunk_id, tf, dl)
+      select ${tenantId}::uuid, x.lexeme, x.chunk_id, x.tf, x.dl
+      from (${postingsOf(ofVersion(to))}) x
+      order by x.lexeme, x.chunk_id
+      on conflict do nothing`);
+  }
 }
 
 /** Reads the version a document serves now and locks its row until the transaction ends. */
@@ -76,10 +111,15 @@ export interface Bm25Drift {
   totalTokens: { stored: number; actual: number };
   /** bm25_df rows that were wrong, missing or extra (all repaired). */
   dfRows: number;
+  /** keyword_postings rows that were wrong, missing or extra (all repaired). */
+  postingRows: number;
 }
 
 export const hasDrift = (d: Bm25Drift) =>
-  d.dfRows > 0 || d.n.stored !== d.n.actual || d.totalTokens.stored !== d.totalTokens.actual;
+  d.dfRows > 0 ||
+  d.postingRows > 0 ||
+  d.n.stored !== d.n.actual ||
+  d.totalTokens.stored !== d.totalTokens.actual;
 
 /**
  * Recomputes one tenant's statistics from its served chunks, writes only what differs, and
@@ -94,7 +134,7 @@ export async function recomputeBm25Stats(db: Database, tenantId: string): Promis
       returning n, total_tokens`);
     const none = { stored: 0, actual: 0 };
     // A tenant deleted meanwhile: its statistics went with it.
-    if (!stored.rows[0]) return { tenantId, n: none, totalTokens: none, dfRows: 0 };
+    if (!stored.rows[0]) return { tenantId, n: none, totalTokens: none, dfRows: 0, postingRows: 0 };
     const actual = await tx.execute<{ n: string; total_tokens: string }>(sql`
       update bm25_corpus b set n = s.n, total_tokens = s.total_tokens
       from (
@@ -130,6 +170,34 @@ export async function recomputeBm25Stats(db: Database, tenantId: string): Promis
         on conflict (tenant_id, lexeme) do update set df = excluded.df
       )
       select count(*)::int as differing from diff`);
+    // Postings as the served chunks give them; only the differences written.
+    const served = sql`c.tenant_id = ${tenantId}::uuid and exists (
+      select 1 from documents d
+      where d.id = c.document_id and d.tenant_id = c.tenant_id and d.ready_version = c.version)`;
+    const postings = await tx.execute<{ differing: number }>(sql`
+      with truth as (${postingsOf(served)}),
+      diff as (
+        select coalesce(t.lexeme, p.lexeme) as lexeme, coalesce(t.chunk_id, p.chunk_id) as chunk_id,
+          t.tf, t.dl, t.chunk_id is not null as served, p.chunk_id is not null as stored
+        from truth t
+        full join (
+          select lexeme, chunk_id, tf, dl from keyword_postings where tenant_id = ${tenantId}::uuid
+        ) p on p.lexeme = t.lexeme and p.chunk_id = t.chunk_id
+        where (t.tf, t.dl) is distinct from (p.tf, p.dl)
+      ),
+      -- Extra rows are deleted, missing and wrong ones upserted: no key is touched twice.
+      removed as (
+        delete from keyword_postings p using diff
+        where p.tenant_id = ${tenantId}::uuid and p.lexeme = diff.lexeme
+          and p.chunk_id = diff.chunk_id and not diff.served
+      ),
+      upserted as (
+        insert into keyword_postings as k (tenant_id, lexeme, chunk_id, tf, dl)
+        select ${tenantId}::uuid, lexeme, chunk_id, tf, dl from diff where served
+        order by lexeme, chunk_id
+        on conflict (tenant_id, lexeme, chunk_id) do update set tf = excluded.tf, dl = excluded.dl
+      )
+      select count(*)::int as differing from diff`);
     return {
       tenantId,
       n: { stored: Number(stored.rows[0]!.n), actual: Number(actual.rows[0]!.n) },
@@ -138,6 +206,7 @@ export async function recomputeBm25Stats(db: Database, tenantId: string): Promis
         actual: Number(actual.rows[0]!.total_tokens),
       },
       dfRows: df.rows[0]!.differing,
+      postingRows: postings.rows[0]!.differing,
     };
   });
 }

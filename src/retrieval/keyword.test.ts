@@ -186,6 +186,82 @@ describe('keywordSearch', () => {
     });
   });
 
+  it('sums exact BM25 from the postings: the GIN path and the reference agree, ties included', async () => {
+    const { tenantId } = await newTenant();
+    // Deterministic variety: tf 0-4 per term, lengths 6-60 tokens, and exact duplicates (ties).
+    let seed = 7;
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const vocabulary = ['wing', 'drag', 'heat', 'flutter', 'shock'];
+    const chunkText = () =>
+      [
+        ...vocabulary.flatMap((w) => Array<string>(rand(5) === 0 ? rand(5) : 0).fill(w)),
+        ...Array<string>(6 + rand(55)).fill('filler'),
+      ].join(' ');
+    await withDb(async (db) => {
+      const texts = Array.from({ length: 240 }, chunkText);
+      texts.push(...texts.slice(0, 20)); // duplicates: equal scores, ordered by id
+      const ids: string[] = [];
+      for (let i = 0; i < 120; i += 30)
+        ids.push(await insertDocument(db, tenantId, texts.slice(i, i + 30)));
+      const first = ids[0]!;
+      const check = async (label: string) => {
+        for (const query of [
+          'wing drag',
+          'flutter shock heat',
+          'wing drag heat flutter shock',
+          'heat shock',
+          'drag flutter',
+          'wing',
+        ]) {
+          const { scores } = await referenceBm25(db, tenantId, await allTerms(db, query));
+          for (const limit of [1, 2, 3, 5, 10]) {
+            const gin = await keywordSearch(db, tenantId, query, { limit, postingsBudget: 0 });
+            const got = await keywordSearch(db, tenantId, query, { limit });
+            expect(got.path, label).toBe('postings');
+            // The same chunks in the same order as the GIN path, ties on id included.
+            expect(
+              got.items.map((h) => h.id),
+              `${label} ${query} ${limit}`,
+            ).toEqual(gin.items.map((h) => h.id));
+            const best = [...scores.values()].sort((a, b) => b - a).slice(0, limit);
+            expect(got.items.map((h) => h.score)).toEqual(best.map((x) => expect.closeTo(x, 9)));
+          }
+        }
+      };
+      await check('at the reference avgdl');
+      // Longer chunks move avgdl: scores come from each posting's tf and dl at the avgdl of the
+      // moment, so postings written before stay exact.
+      for (let i = 120; i < texts.length; i += 35) {
+        await insertDocument(
+          db,
+          tenantId,
+          texts.slice(i, i + 35).map((t) => `${t} ${'padding '.repeat(150)}`),
+        );
+      }
+      await check('after avgdl moved');
+      // Past its budget the postings path gives way to the GIN path, which is exact too.
+      const small = await keywordSearch(db, tenantId, 'wing drag heat flutter shock', {
+        limit: 10,
+        postingsBudget: 6,
+      });
+      expect(small.path).toBe('gin');
+      // Filters and a user's reach are applied by the GIN path, before the limit.
+      const filtered = await keywordSearch(db, tenantId, 'wing drag', {
+        limit: 10,
+        filters: { documentIds: [first] },
+      });
+      expect(filtered.path).toBe('gin');
+      expect(filtered.items.length).toBeGreaterThan(0);
+      const { scores } = await referenceBm25(
+        db,
+        tenantId,
+        await allTerms(db, 'wing drag heat flutter shock'),
+      );
+      expectSameRanking(small.items, new Map(small.items.map((h) => [h.id, scores.get(h.id)!])));
+      expect(small.items[0]!.score).toBeCloseTo(Math.max(...scores.values()), 9);
+    });
+  });
+
   it('finds the exact top k in a second pass when the selective terms cannot settle it', async () => {
     const { tenantId } = await newTenant();
     await withDb(async (db) => {
@@ -206,7 +282,13 @@ describe('keywordSearch', () => {
       const { scores } = await referenceBm25(db, tenantId, await allTerms(db, query));
       const best = [...scores.values()].sort((a, b) => b - a);
       for (const limit of [2, 5, 12]) {
-        const forced = await keywordSearch(db, tenantId, query, { limit, candidateBudget: 1 });
+        // The GIN path (postingsBudget 0), with a budget that makes 'rare' the only generator.
+        const forced = await keywordSearch(db, tenantId, query, {
+          limit,
+          candidateBudget: 1,
+          postingsBudget: 0,
+        });
+        expect(forced.path).toBe('gin');
         expect(forced.passes).toBe(2);
         expect(forced.items.map((h) => h.score)).toEqual(
           best.slice(0, limit).map((score) => expect.closeTo(score, 9)),
@@ -214,7 +296,7 @@ describe('keywordSearch', () => {
         for (const hit of forced.items) expect(hit.score).toBeCloseTo(scores.get(hit.id)!, 9);
         expect(new Set(forced.items.map((h) => h.id)).size).toBe(forced.items.length);
         // The default budget covers this small tenant: every term generates, one pass.
-        const whole = await keywordSearch(db, tenantId, query, { limit });
+        const whole = await keywordSearch(db, tenantId, query, { limit, postingsBudget: 0 });
         expect(whole.passes).toBe(1);
         expect(whole.items.map((h) => h.score)).toEqual(forced.items.map((h) => h.score));
       }

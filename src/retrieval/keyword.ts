@@ -1,8 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { accessPredicate, type DocumentAccess } from '../access/visibility';
-import { pgArray } from '../db/sql';
-import { documentPredicates, type SearchFilters } from './scope';
+import { accessPredicate } from '../access/visibility';
 import {
   BM25,
   completionQuery,
@@ -11,6 +9,15 @@ import {
   planCandidates,
   type KeywordTerm,
 } from './keyword-plan';
+import { documentPredicates } from './scope';
+import {
+  keepLexemes,
+  lexemeArray,
+  matchSource,
+  scoreCandidates,
+  type Scored,
+  type ScoreOptions,
+} from './keyword-score';
 
 export { BM25, lexemeQuery };
 
@@ -46,22 +53,23 @@ export async function queryTerms(db: Database, tenantId: string, query: string) 
   return result.rows.map((r) => ({ lexeme: r.lexeme, df: Number(r.df) }));
 }
 
-export interface KeywordOptions {
-  limit: number;
-  filters?: SearchFilters;
-  /** An end user's reach, applied to candidates inside the statement (before the limit). */
-  access?: DocumentAccess | null;
-  /** Also return the cached embeddings (of this model) of the top `count` hits, for feedback. */
-  feedback?: { count: number; model: string };
-  /** Postings the first pass may cover (keyword-plan.ts); tests lower it to force a second. */
+export interface KeywordOptions extends ScoreOptions {
+  /** Postings the GIN path's first pass may cover (keyword-plan.ts); tests lower it to force a second. */
   candidateBudget?: number;
+  /**
+   * Postings the postings path may read before it gives way to the GIN path (POSTINGS_BUDGET);
+   * 0 skips it. Tests vary it to run each path on the same corpus.
+   */
+  postingsBudget?: number;
 }
 
 export interface KeywordResult {
   items: Array<{ id: string; score: number }>;
   /** Embeddings of the top `feedback.count` hits that have one, best first. */
   feedback: number[][];
-  /** Scoring passes run: 1 when the selective terms' chunks settled the top k, else 2. */
+  /** Which index answered: the postings, or the (tenant_id, tsv) GIN index. */
+  path: 'postings' | 'gin' | 'none';
+  /** Scoring statements run on the path that answered. */
   passes: number;
 }
 
@@ -87,83 +95,103 @@ async function readStatistics(db: Database, tenantId: string, query: string) {
   return { terms, avgdl: Number(result.rows[0]?.avgdl ?? 1) };
 }
 
-type Scored = {
-  id: string;
-  score: number;
-  embedding: string | null;
-};
-
-/**
- * Scores, over every selected term, the served chunks matching `candidates` (a tsquery text)
- * and returns the best `limit`, with the cached embeddings of the first `feedback.count`.
- * The matches come from vellum_keyword_candidates (migration 0014): the (tenant_id, tsv) GIN
- * index, never a scan of the tenant, each tsvector already cut down to the selected lexemes.
- * tf is the lexeme's position count, document length the chunk's token count.
- */
-async function scoreCandidates(
-  db: Database,
-  tenantId: string,
-  terms: KeywordTerm[],
-  avgdl: number,
-  candidates: string,
-  options: KeywordOptions,
-): Promise<Scored[]> {
-  const reach = accessPredicate(options.access ?? null, 'd');
-  const extra = [...documentPredicates(options.filters), ...(reach ? [reach] : [])];
-  const lexemes = pgArray(terms.map((t) => t.lexeme));
-  const idfs = `{${terms.map((t) => t.idf).join(',')}}`;
-  const feedbackCount = options.feedback?.count ?? 0;
-  const model = options.feedback?.model ?? '';
-  const { k1, b } = BM25;
-  const result = await db.execute<Scored>(sql`
-    with terms as (
-      select * from unnest(${lexemes}::text[], ${idfs}::float8[]) as t(lexeme, idf)
-    ),
-    candidates as (
-      select m.id, m.content_hash, m.dl, m.tsv
-      from vellum_keyword_candidates(${tenantId}::uuid, ${candidates}::tsquery, ${lexemes}::text[]) m
-      join documents d on d.id = m.document_id and d.tenant_id = ${tenantId}::uuid and m.version = d.ready_version
-      ${extra.length ? sql`where ${sql.join(extra, sql` and `)}` : sql``}
-    ),
-    scored as (
-      select m.id, m.content_hash,
-        sum(
-          t.idf * u.tf * ${k1 + 1}::float8
-          / (u.tf + ${k1}::float8 * (1 - ${b}::float8 + ${b}::float8 * m.dl / ${avgdl}::float8))
-        )::float8 as score
-      from candidates m
-      cross join lateral (
-        select lexeme, coalesce(array_length(positions, 1), 1)::float8 as tf from unnest(m.tsv)
-      ) u
-      join terms t on t.lexeme = u.lexeme
-      group by m.id, m.content_hash
-      order by score desc, m.id
-      limit ${options.limit}::int
-    ),
-    ranked as (
-      select s.*, row_number() over (order by s.score desc, s.id) as rank from scored s
-    )
-    select r.id, r.score,
-      -- A subplan in a case branch runs only for the top hits: one key lookup each.
-      case when r.rank <= ${feedbackCount}::int then (
-        select e.embedding::text from embedding_cache e
-        where e.tenant_id = ${tenantId}::uuid and e.model = ${model}::text and e.content_hash = r.content_hash
-      ) end as embedding
-    from ranked r
-    order by r.rank
-  `);
-  return result.rows.map((r) => ({ ...r, score: Number(r.score) }));
-}
-
 const byScore = (a: Scored, b: Scored) =>
   b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * Exact BM25 inside one tenant's served chunks, scoring only the chunks that can reach the top
- * `limit` (keyword-plan.ts): statistics by key, then one scoring pass over the chunks holding a
- * selective term, and a second pass only when the first cannot rule out the rest. The
- * statistics (N, avgdl, df) stay tenant-wide whoever asks; a user's reach and document filters
- * only drop candidates, and the bounds hold for what they leave.
+ * Postings the postings path may read (the query terms' df, summed) before it leaves the query to
+ * the GIN path. Measured in-process (`npm run bench -- keyword`): ~1 µs a posting, against
+ * ~20-40 µs for each candidate chunk the GIN path reads; past ~250k postings a query is a pasted
+ * page of common words, and MaxScore's pruning (GIN path) saves more than the cheaper reads.
+ */
+export const POSTINGS_BUDGET = 250_000;
+
+/**
+ * The postings path: every query term's list read whole from keyword_postings (narrow index
+ * tuples holding tf and the chunk's length), each matching chunk's exact BM25 summed there, and
+ * chunk rows read for the best `limit` only. One statement; the work is the terms' df, about a
+ * microsecond a posting, with no chunk row read for any other match.
+ */
+async function searchPostings(
+  db: Database,
+  tenantId: string,
+  terms: KeywordTerm[],
+  avgdl: number,
+  options: KeywordOptions,
+): Promise<{ hits: Scored[]; passes: number }> {
+  const { k1, b } = BM25;
+  const idfs = `{${terms.map((t) => t.idf).join(',')}}`;
+  const lexemes = lexemeArray(terms);
+  const { hits } = await scoreCandidates(
+    db,
+    tenantId,
+    terms,
+    avgdl,
+    {
+      ctes: sql`
+        lists as (select * from unnest(${lexemes}::text[], ${idfs}::float8[]) as l(lexeme, idf)),
+        pick as (
+          select p.chunk_id
+          from lists l
+          cross join lateral (
+            select p.chunk_id, p.tf, p.dl from keyword_postings p
+            where p.tenant_id = ${tenantId}::uuid and p.lexeme = l.lexeme
+          ) p
+          group by p.chunk_id
+          order by sum(
+            l.idf * p.tf * ${k1 + 1}::float8
+            / (p.tf + ${k1}::float8 * (1 - ${b}::float8 + ${b}::float8 * p.dl / ${avgdl}::float8))
+          ) desc, p.chunk_id
+          limit ${options.limit}::int
+        ),`,
+      rows: sql`(
+        select c.id, c.document_id, c.version, c.content_hash, c.token_count::float8 as dl,
+          ${keepLexemes(sql`c.tsv`, lexemes)} as tsv
+        from pick x join chunks c on c.id = x.chunk_id and c.tenant_id = ${tenantId}::uuid
+      )`,
+    },
+    options,
+  );
+  return { hits, passes: 1 };
+}
+
+/** The GIN path: MaxScore over the (tenant_id, tsv) index (keyword-plan.ts, steps 1-3). */
+async function searchGin(
+  db: Database,
+  tenantId: string,
+  terms: KeywordTerm[],
+  avgdl: number,
+  options: KeywordOptions,
+): Promise<{ hits: Scored[]; passes: number }> {
+  const lexemes = lexemeArray(terms);
+  const plan = planCandidates(terms, options.candidateBudget);
+  const generating = lexemeQuery(plan.generating.map((t) => t.lexeme));
+  const score = (match: string) =>
+    scoreCandidates(db, tenantId, terms, avgdl, matchSource(tenantId, match, lexemes), options);
+  let { hits } = await score(generating);
+  if (
+    isComplete(
+      plan,
+      hits.map((h) => h.score),
+      options.limit,
+    )
+  ) {
+    return { hits, passes: 1 };
+  }
+  const theta = hits.length >= options.limit ? hits[options.limit - 1]!.score : 0;
+  const more = (await score(completionQuery(plan.rest, theta))).hits;
+  // A chunk holding a generating term too comes back with the same score: kept once.
+  const seen = new Set(hits.map((h) => h.id));
+  hits = [...hits, ...more.filter((h) => !seen.has(h.id))].sort(byScore).slice(0, options.limit);
+  return { hits, passes: 2 };
+}
+
+/**
+ * Exact BM25 inside one tenant's served chunks, scoring only chunks that can reach the top
+ * `limit`: statistics by key, then the impact-ordered postings' heads, or, when those would run
+ * deep, MaxScore over the GIN index. The statistics (N, avgdl, df) stay tenant-wide whoever
+ * asks; a user's reach and document filters only drop candidates, and both paths' bounds hold
+ * for what they leave.
  */
 export async function keywordSearch(
   db: Database,
@@ -171,32 +199,30 @@ export async function keywordSearch(
   query: string,
   options: KeywordOptions,
 ): Promise<KeywordResult> {
-  if (!/[\p{L}\p{N}]/u.test(query)) return { items: [], feedback: [], passes: 0 };
+  const none: KeywordResult = { items: [], feedback: [], path: 'none', passes: 0 };
+  if (!/[\p{L}\p{N}]/u.test(query)) return none;
   const { terms, avgdl } = await readStatistics(db, tenantId, query);
-  if (terms.length === 0) return { items: [], feedback: [], passes: 0 };
-  const plan = planCandidates(terms, options.candidateBudget);
-  const generating = lexemeQuery(plan.generating.map((t) => t.lexeme));
-  let hits = await scoreCandidates(db, tenantId, terms, avgdl, generating, options);
-  let passes = 1;
-  if (
-    !isComplete(
-      plan,
-      hits.map((h) => h.score),
-      options.limit,
-    )
-  ) {
-    const theta = hits.length >= options.limit ? hits[options.limit - 1]!.score : 0;
-    const completion = completionQuery(plan.rest, theta);
-    const more = await scoreCandidates(db, tenantId, terms, avgdl, completion, options);
-    // A chunk holding a generating term too comes back with the same score: kept once.
-    const seen = new Set(hits.map((h) => h.id));
-    hits = [...hits, ...more.filter((h) => !seen.has(h.id))].sort(byScore).slice(0, options.limit);
-    passes = 2;
+  if (terms.length === 0) return none;
+  let answer: { hits: Scored[]; path: 'postings' | 'gin'; passes: number } | null = null;
+  // The lists hold every served chunk: a user's reach or document filters take the GIN path,
+  // which applies them to its candidates before the limit.
+  const unrestricted =
+    documentPredicates(options.filters).length === 0 &&
+    !accessPredicate(options.access ?? null, 'd');
+  const postings = terms.reduce((sum, t) => sum + t.df, 0);
+  if (unrestricted && postings <= (options.postingsBudget ?? POSTINGS_BUDGET)) {
+    answer = { ...(await searchPostings(db, tenantId, terms, avgdl, options)), path: 'postings' };
   }
+  if (!answer) answer = { ...(await searchGin(db, tenantId, terms, avgdl, options)), path: 'gin' };
   const count = options.feedback?.count ?? 0;
   const feedback: number[][] = [];
-  for (const hit of hits.slice(0, count)) {
+  for (const hit of answer.hits.slice(0, count)) {
     if (hit.embedding) feedback.push(JSON.parse(hit.embedding) as number[]);
   }
-  return { items: hits.map((h) => ({ id: h.id, score: h.score })), feedback, passes };
+  return {
+    items: answer.hits.map((h) => ({ id: h.id, score: h.score })),
+    feedback,
+    path: answer.path,
+    passes: answer.passes,
+  };
 }
