@@ -252,6 +252,26 @@ describe('keywordSearch', () => {
       });
       expect(filtered.path).toBe('gin');
       expect(filtered.items.length).toBeGreaterThan(0);
+      // A user's reach: another user's private document holds the best chunk for the query,
+      // and the user still gets a full page without it.
+      const best = (await keywordSearch(db, tenantId, 'wing drag', { limit: 1 })).items[0]!;
+      const owner = await db.execute<{ document_id: string }>(
+        sql`select document_id from chunks where id = ${best.id}::uuid`,
+      );
+      const hidden = owner.rows[0]!.document_id;
+      await db.execute(sql`update documents set visibility = 'private', owner_user_id = 'someone-else'
+        where id = ${hidden}::uuid`);
+      const reach = await keywordSearch(db, tenantId, 'wing drag', {
+        limit: 5,
+        access: { userId: 'a-user' },
+      });
+      expect(reach.path).toBe('gin');
+      expect(reach.items).toHaveLength(5);
+      const visible = await db.execute<{ id: string }>(
+        sql`select id from chunks where document_id = ${hidden}::uuid`,
+      );
+      const hiddenChunks = new Set(visible.rows.map((r) => r.id));
+      expect(reach.items.some((h) => hiddenChunks.has(h.id))).toBe(false);
       const { scores } = await referenceBm25(
         db,
         tenantId,
