@@ -99,12 +99,12 @@ const byScore = (a: Scored, b: Scored) =>
   b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * Postings the postings path may read (the query terms' df, summed) before it leaves the query to
- * the GIN path. Measured in-process (`npm run bench -- keyword`): ~1 µs a posting, against
- * ~20-40 µs for each candidate chunk the GIN path reads; past ~250k postings a query is a pasted
- * page of common words, and MaxScore's pruning (GIN path) saves more than the cheaper reads.
+ * Postings the postings path may read (the query terms' df, summed) before the query goes to the
+ * GIN path instead: a cap on one statement's work, about a second at the embedded Postgres's
+ * ~1 µs a posting. Not a measured crossover: on the benchmarks the postings path was the faster
+ * one for every query it was given (`npm run bench -- keyword` prints the heaviest).
  */
-export const POSTINGS_BUDGET = 250_000;
+export const POSTINGS_BUDGET = 1_000_000;
 
 /**
  * The postings path: every query term's list read whole from keyword_postings (narrow index
