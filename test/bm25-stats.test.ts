@@ -58,6 +58,13 @@ async function expectExact(tenantId: string) {
   expect(stored.df).toEqual(truth.df);
   const lists = await withDb((db) => postings(db, tenantId));
   expect(lists.stored).toEqual(lists.truth);
+  // And they are marked as covering exactly what the statistics count.
+  const covered = await withDb((db) =>
+    db.execute<{ covered: boolean }>(sql`
+      select postings_n = n and postings_tokens = total_tokens as covered
+      from bm25_corpus where tenant_id = ${tenantId}::uuid`),
+  );
+  expect(covered.rows[0]?.covered ?? true).toBe(true);
   return truth;
 }
 
@@ -142,6 +149,10 @@ describe('BM25 statistics', () => {
       await db.execute(
         sql`update bm25_corpus set n = n + 3, total_tokens = total_tokens - 10 where tenant_id = ${tenantId}::uuid`,
       );
+      // The mark of what the postings cover, off as a release that writes no postings leaves it.
+      await db.execute(
+        sql`update bm25_corpus set postings_n = postings_n - 2 where tenant_id = ${tenantId}::uuid`,
+      );
       await db.execute(
         sql`update bm25_df set df = df + 5 where tenant_id = ${tenantId}::uuid and lexeme = 'wing'`,
       );
@@ -186,6 +197,7 @@ describe('BM25 statistics', () => {
       totalTokens: { stored: truth.corpus.total - 10, actual: truth.corpus.total },
       dfRows: 3,
       postingRows: wrongPostings,
+      postingsCovered: false,
     });
     const logged = warn.mock.calls
       .map(([line]) => JSON.parse(String(line)))
@@ -206,6 +218,7 @@ describe('BM25 statistics', () => {
       totalTokens: { stored: truth.corpus.total, actual: truth.corpus.total },
       dfRows: 0,
       postingRows: 0,
+      postingsCovered: true,
     });
   });
 });

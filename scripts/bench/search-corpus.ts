@@ -211,7 +211,8 @@ export async function growTenant(
 /**
  * Adds one copy round to the tenant's BM25 statistics, as the ingest path does when a document
  * is served (retrieval/bm25-stats.ts): a copy holds exactly its seed's chunks, so the round adds
- * the seeds' N, tokens and df. O(seed) per round, where recomputing the tenant after the copy was
+ * the seeds' N, tokens and df, and the same N and tokens to what the postings (written by the
+ * copy statement) cover. O(seed) per round, where recomputing the tenant after the copy was
  * O(tenant) in one statement (at 100k chunks, 7M+ lexeme rows in one aggregate, which the
  * embedded Postgres did not survive).
  */
@@ -219,10 +220,13 @@ async function addCopiedToKeywordStats(query: Query, tenantId: string, seeds: st
   const served = `FROM chunks c JOIN documents d ON d.id = c.document_id AND c.version = d.ready_version
      WHERE d.id = ANY($2::uuid[])`;
   await query(
-    `INSERT INTO bm25_corpus AS b (tenant_id, n, total_tokens)
-     SELECT $1::uuid, count(*), coalesce(sum(c.token_count), 0) ${served}
+    `INSERT INTO bm25_corpus AS b (tenant_id, n, total_tokens, postings_n, postings_tokens)
+     SELECT $1::uuid, count(*), coalesce(sum(c.token_count), 0), count(*),
+       coalesce(sum(c.token_count), 0) ${served}
      ON CONFLICT (tenant_id) DO UPDATE
-       SET n = b.n + excluded.n, total_tokens = b.total_tokens + excluded.total_tokens`,
+       SET n = b.n + excluded.n, total_tokens = b.total_tokens + excluded.total_tokens,
+         postings_n = b.postings_n + excluded.n,
+         postings_tokens = b.postings_tokens + excluded.total_tokens`,
     [tenantId, seeds],
   );
   await query(

@@ -436,6 +436,12 @@ export const bm25Corpus = pgTable('bm25_corpus', {
     .references(() => tenants.id, { onDelete: 'cascade' }),
   n: bigint('n', { mode: 'number' }).notNull().default(0),
   totalTokens: bigint('total_tokens', { mode: 'number' }).notNull().default(0),
+  /**
+   * N and the token total that keyword_postings cover (migrations/0016). Equal to n and
+   * total_tokens whenever the postings are complete; keyword search checks that before using them.
+   */
+  postingsN: bigint('postings_n', { mode: 'number' }).notNull().default(0),
+  postingsTokens: bigint('postings_tokens', { mode: 'number' }).notNull().default(0),
 });
 
 /** Document frequency of each tsvector lexeme over a tenant's served chunks. */

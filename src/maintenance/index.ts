@@ -103,6 +103,7 @@ export async function runMaintenance(
         tenantId: drift.tenantId,
         dfRows: drift.dfRows,
         postingRows: drift.postingRows,
+        postingsCovered: drift.postingsCovered,
         nDelta: drift.n.actual - drift.n.stored,
         corpusLengthDelta: drift.totalTokens.actual - drift.totalTokens.stored,
       });

@@ -50,14 +50,20 @@ export async function shiftServedVersion(tx: Executor, change: ServedChange): Pr
   const chunksOfChange = sql`
     c.tenant_id = ${tenantId}::uuid and c.document_id = ${documentId}::uuid
     and c.version = any(array[${from}::int, ${to}::int])`;
-  // 1. The corpus row first: it is the tenant's statistics lock.
+  // 1. The corpus row first: it is the tenant's statistics lock. The postings' coverage moves by
+  //    the same deltas (step 4 writes them), so it stays equal to N and the token total.
   await tx.execute(sql`
-    insert into bm25_corpus as b (tenant_id, n, total_tokens)
-    select ${tenantId}::uuid, coalesce(sum(${sign}), 0), coalesce(sum(${sign} * c.token_count), 0)
-    from chunks c
-    where ${chunksOfChange}
+    insert into bm25_corpus as b (tenant_id, n, total_tokens, postings_n, postings_tokens)
+    select ${tenantId}::uuid, s.n, s.tokens, s.n, s.tokens
+    from (
+      select coalesce(sum(${sign}), 0) as n, coalesce(sum(${sign} * c.token_count), 0) as tokens
+      from chunks c
+      where ${chunksOfChange}
+    ) s
     on conflict (tenant_id) do update
-      set n = b.n + excluded.n, total_tokens = b.total_tokens + excluded.total_tokens`);
+      set n = b.n + excluded.n, total_tokens = b.total_tokens + excluded.total_tokens,
+        postings_n = b.postings_n + excluded.n,
+        postings_tokens = b.postings_tokens + excluded.total_tokens`);
   // 2. df deltas, upserted in lexeme order. A lexeme in both versions' chunks nets out.
   await tx.execute(sql`
     insert into bm25_df as f (tenant_id, lexeme, df)
@@ -113,11 +119,14 @@ export interface Bm25Drift {
   dfRows: number;
   /** keyword_postings rows that were wrong, missing or extra (all repaired). */
   postingRows: number;
+  /** Whether the postings were marked as covering N and the token total before the repair. */
+  postingsCovered: boolean;
 }
 
 export const hasDrift = (d: Bm25Drift) =>
   d.dfRows > 0 ||
   d.postingRows > 0 ||
+  !d.postingsCovered ||
   d.n.stored !== d.n.actual ||
   d.totalTokens.stored !== d.totalTokens.actual;
 
@@ -126,7 +135,7 @@ export const hasDrift = (d: Bm25Drift) =>
  * reports the drift. O(tenant): for the daily job and for scripts that bulk-load chunks.
  */
 export async function recomputeBm25Stats(db: Database, tenantId: string): Promise<Bm25Drift> {
-  return db.transaction(async (tx) => {
+  const drift = await db.transaction(async (tx): Promise<Bm25Drift> => {
     // Same lock order as the write path: the corpus row first.
     const stored = await tx.execute<{ n: string; total_tokens: string }>(sql`
       insert into bm25_corpus as b (tenant_id) select id from tenants where id = ${tenantId}::uuid
@@ -134,7 +143,16 @@ export async function recomputeBm25Stats(db: Database, tenantId: string): Promis
       returning n, total_tokens`);
     const none = { stored: 0, actual: 0 };
     // A tenant deleted meanwhile: its statistics went with it.
-    if (!stored.rows[0]) return { tenantId, n: none, totalTokens: none, dfRows: 0, postingRows: 0 };
+    if (!stored.rows[0]) {
+      return {
+        tenantId,
+        n: none,
+        totalTokens: none,
+        dfRows: 0,
+        postingRows: 0,
+        postingsCovered: true,
+      };
+    }
     const actual = await tx.execute<{ n: string; total_tokens: string }>(sql`
       update bm25_corpus b set n = s.n, total_tokens = s.total_tokens
       from (
@@ -170,7 +188,37 @@ export async function recomputeBm25Stats(db: Database, tenantId: string): Promis
         on conflict (tenant_id, lexeme) do update set df = excluded.df
       )
       select count(*)::int as differing from diff`);
-    // Postings as the served chunks give them; only the differences written.
+    return {
+      tenantId,
+      n: { stored: Number(stored.rows[0]!.n), actual: Number(actual.rows[0]!.n) },
+      totalTokens: {
+        stored: Number(stored.rows[0]!.total_tokens),
+        actual: Number(actual.rows[0]!.total_tokens),
+      },
+      dfRows: df.rows[0]!.differing,
+      postingRows: 0,
+      postingsCovered: true,
+    };
+  });
+  // Postings in a transaction of their own (a tenant deleted meanwhile has no corpus row: none):
+  // the larger diff must not take the df repair down with it if it runs out of time.
+  return { ...drift, ...(await repairPostings(db, tenantId)) };
+}
+
+/**
+ * Rewrites the tenant's postings where they differ from its served chunks, then marks them as
+ * covering N and the token total, under the corpus-row lock. Returns the rows that differed and
+ * whether the mark was already right.
+ */
+async function repairPostings(
+  db: Database,
+  tenantId: string,
+): Promise<Pick<Bm25Drift, 'postingRows' | 'postingsCovered'>> {
+  return db.transaction(async (tx) => {
+    const locked = await tx.execute<{ covered: boolean }>(sql`
+      select (postings_n = n and postings_tokens = total_tokens) as covered
+      from bm25_corpus where tenant_id = ${tenantId}::uuid for update`);
+    if (locked.rows.length === 0) return { postingRows: 0, postingsCovered: true };
     const served = sql`c.tenant_id = ${tenantId}::uuid and exists (
       select 1 from documents d
       where d.id = c.document_id and d.tenant_id = c.tenant_id and d.ready_version = c.version)`;
@@ -178,7 +226,7 @@ export async function recomputeBm25Stats(db: Database, tenantId: string): Promis
       with truth as (${postingsOf(served)}),
       diff as (
         select coalesce(t.lexeme, p.lexeme) as lexeme, coalesce(t.chunk_id, p.chunk_id) as chunk_id,
-          t.tf, t.dl, t.chunk_id is not null as served, p.chunk_id is not null as stored
+          t.tf, t.dl, t.chunk_id is not null as served
         from truth t
         full join (
           select lexeme, chunk_id, tf, dl from keyword_postings where tenant_id = ${tenantId}::uuid
@@ -198,16 +246,12 @@ export async function recomputeBm25Stats(db: Database, tenantId: string): Promis
         on conflict (tenant_id, lexeme, chunk_id) do update set tf = excluded.tf, dl = excluded.dl
       )
       select count(*)::int as differing from diff`);
-    return {
-      tenantId,
-      n: { stored: Number(stored.rows[0]!.n), actual: Number(actual.rows[0]!.n) },
-      totalTokens: {
-        stored: Number(stored.rows[0]!.total_tokens),
-        actual: Number(actual.rows[0]!.total_tokens),
-      },
-      dfRows: df.rows[0]!.differing,
-      postingRows: postings.rows[0]!.differing,
-    };
+    // N and the token total were made exact by the statistics repair and cannot have moved since
+    // (every writer holds this row): the postings now cover exactly them.
+    await tx.execute(sql`
+      update bm25_corpus set postings_n = n, postings_tokens = total_tokens
+      where tenant_id = ${tenantId}::uuid`);
+    return { postingRows: postings.rows[0]!.differing, postingsCovered: locked.rows[0]!.covered };
   });
 }
 

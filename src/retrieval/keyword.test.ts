@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { newTenant, withDb } from '../../test/helpers';
 import type { Database } from '../db/client';
 import { chunks, documents } from '../db/schema';
-import { shiftServedVersion } from './bm25-stats';
+import { recomputeBm25Stats, shiftServedVersion } from './bm25-stats';
 import { BM25, keywordSearch, lexemeQuery, MAX_QUERY_TERMS, queryTerms } from './keyword';
 
 /** Inserts the document row only: at `version`, serving `readyVersion` (null: nothing). */
@@ -198,12 +198,14 @@ describe('keywordSearch', () => {
         ...Array<string>(6 + rand(55)).fill('filler'),
       ].join(' ');
     await withDb(async (db) => {
-      const texts = Array.from({ length: 240 }, chunkText);
-      texts.push(...texts.slice(0, 20)); // duplicates: equal scores, ordered by id
+      const texts = Array.from({ length: 100 }, chunkText);
+      // Exact duplicates of the first 20: equal scores, which both paths order by id.
+      texts.push(...texts.slice(0, 20), ...Array.from({ length: 140 }, chunkText));
       const ids: string[] = [];
       for (let i = 0; i < 120; i += 30)
         ids.push(await insertDocument(db, tenantId, texts.slice(i, i + 30)));
       const first = ids[0]!;
+      let ties = 0;
       const check = async (label: string) => {
         for (const query of [
           'wing drag',
@@ -225,10 +227,12 @@ describe('keywordSearch', () => {
             ).toEqual(gin.items.map((h) => h.id));
             const best = [...scores.values()].sort((a, b) => b - a).slice(0, limit);
             expect(got.items.map((h) => h.score)).toEqual(best.map((x) => expect.closeTo(x, 9)));
+            ties += got.items.filter((h, i) => i > 0 && h.score === got.items[i - 1]!.score).length;
           }
         }
       };
-      await check('at the reference avgdl');
+      await check('before avgdl moved');
+      expect(ties).toBeGreaterThan(0); // the tie order was exercised
       // Longer chunks move avgdl: scores come from each posting's tf and dl at the avgdl of the
       // moment, so postings written before stay exact.
       for (let i = 120; i < texts.length; i += 35) {
@@ -252,6 +256,11 @@ describe('keywordSearch', () => {
       });
       expect(filtered.path).toBe('gin');
       expect(filtered.items.length).toBeGreaterThan(0);
+      const ofFirst = await db.execute<{ id: string }>(
+        sql`select id from chunks where document_id = ${first}::uuid`,
+      );
+      const inFirst = new Set(ofFirst.rows.map((r) => r.id));
+      expect(filtered.items.every((h) => inFirst.has(h.id))).toBe(true);
       // A user's reach: another user's private document holds the best chunk for the query,
       // and the user still gets a full page without it.
       const best = (await keywordSearch(db, tenantId, 'wing drag', { limit: 1 })).items[0]!;
@@ -272,6 +281,15 @@ describe('keywordSearch', () => {
       );
       const hiddenChunks = new Set(visible.rows.map((r) => r.id));
       expect(reach.items.some((h) => hiddenChunks.has(h.id))).toBe(false);
+
+      // A release that writes no postings (the previous one, mid-deploy) moves N and the token
+      // total alone: the postings no longer cover what is counted, so the GIN path answers until
+      // the daily recompute has repaired them.
+      await db.execute(sql`update bm25_corpus set n = n + 1, total_tokens = total_tokens + 9
+        where tenant_id = ${tenantId}::uuid`);
+      expect((await keywordSearch(db, tenantId, 'wing drag', { limit: 5 })).path).toBe('gin');
+      await recomputeBm25Stats(db, tenantId);
+      expect((await keywordSearch(db, tenantId, 'wing drag', { limit: 5 })).path).toBe('postings');
       const { scores } = await referenceBm25(
         db,
         tenantId,

@@ -74,17 +74,26 @@ export interface KeywordResult {
 }
 
 /**
- * The selected terms with df and idf, and N and avgdl: key lookups in `bm25_df` / `bm25_corpus`
- * (kept at write time, see bm25-stats.ts). idf is computed here, once, by the database.
+ * The selected terms with df and idf, N, avgdl and whether the postings cover the served chunks:
+ * key lookups in `bm25_df` / `bm25_corpus` (kept at write time, see bm25-stats.ts). idf is
+ * computed here, once, by the database.
  */
 async function readStatistics(db: Database, tenantId: string, query: string) {
-  const result = await db.execute<{ lexeme: string; df: number; idf: number; avgdl: number }>(sql`
+  const result = await db.execute<{
+    lexeme: string;
+    df: number;
+    idf: number;
+    avgdl: number;
+    covered: boolean;
+  }>(sql`
     with terms as (${termsSql(tenantId, query)}),
     corpus as (
-      select n::float8 as n, greatest(total_tokens::float8 / nullif(n, 0), 1) as avgdl
+      select n::float8 as n, greatest(total_tokens::float8 / nullif(n, 0), 1) as avgdl,
+        (postings_n = n and postings_tokens = total_tokens) as covered
       from bm25_corpus where tenant_id = ${tenantId}::uuid
     )
-    select t.lexeme, t.df, ln(1 + (co.n - t.df + 0.5) / (t.df + 0.5))::float8 as idf, co.avgdl
+    select t.lexeme, t.df, ln(1 + (co.n - t.df + 0.5) / (t.df + 0.5))::float8 as idf, co.avgdl,
+      co.covered
     from terms t cross join corpus co
     order by t.df, t.lexeme`);
   const terms: KeywordTerm[] = result.rows.map((r) => ({
@@ -92,7 +101,8 @@ async function readStatistics(db: Database, tenantId: string, query: string) {
     df: Number(r.df),
     idf: Number(r.idf),
   }));
-  return { terms, avgdl: Number(result.rows[0]?.avgdl ?? 1) };
+  const first = result.rows[0];
+  return { terms, avgdl: Number(first?.avgdl ?? 1), covered: first?.covered === true };
 }
 
 const byScore = (a: Scored, b: Scored) =>
@@ -105,6 +115,13 @@ const byScore = (a: Scored, b: Scored) =>
  * one for every query it was given (`npm run bench -- keyword` prints the heaviest).
  */
 export const POSTINGS_BUDGET = 1_000_000;
+
+/**
+ * Chunks picked past `limit`. The sum above adds terms in list order and the scoring statement
+ * in lexeme order; two chunks whose exact scores tie at rank k can differ in the last bit, and
+ * the margin lets the scoring statement's own (score, id) order, the GIN path's, decide them.
+ */
+const PICK_MARGIN = 16;
 
 /**
  * The postings path: every query term's list read whole from keyword_postings (narrow index
@@ -142,7 +159,7 @@ async function searchPostings(
             l.idf * p.tf * ${k1 + 1}::float8
             / (p.tf + ${k1}::float8 * (1 - ${b}::float8 + ${b}::float8 * p.dl / ${avgdl}::float8))
           ) desc, p.chunk_id
-          limit ${options.limit}::int
+          limit ${options.limit + PICK_MARGIN}::int
         ),`,
       rows: sql`(
         select c.id, c.document_id, c.version, c.content_hash, c.token_count::float8 as dl,
@@ -201,7 +218,7 @@ export async function keywordSearch(
 ): Promise<KeywordResult> {
   const none: KeywordResult = { items: [], feedback: [], path: 'none', passes: 0 };
   if (!/[\p{L}\p{N}]/u.test(query)) return none;
-  const { terms, avgdl } = await readStatistics(db, tenantId, query);
+  const { terms, avgdl, covered } = await readStatistics(db, tenantId, query);
   if (terms.length === 0) return none;
   let answer: { hits: Scored[]; path: 'postings' | 'gin'; passes: number } | null = null;
   // The lists hold every served chunk: a user's reach or document filters take the GIN path,
@@ -210,7 +227,10 @@ export async function keywordSearch(
     documentPredicates(options.filters).length === 0 &&
     !accessPredicate(options.access ?? null, 'd');
   const postings = terms.reduce((sum, t) => sum + t.df, 0);
-  if (unrestricted && postings <= (options.postingsBudget ?? POSTINGS_BUDGET)) {
+  // `covered`: the postings hold exactly what the statistics count. A release that does not
+  // write postings (the previous one, mid-deploy or after a rollback) breaks that until the
+  // daily recompute repairs them, and the GIN path answers meanwhile.
+  if (covered && unrestricted && postings <= (options.postingsBudget ?? POSTINGS_BUDGET)) {
     answer = { ...(await searchPostings(db, tenantId, terms, avgdl, options)), path: 'postings' };
   }
   if (!answer) answer = { ...(await searchGin(db, tenantId, terms, avgdl, options)), path: 'gin' };
