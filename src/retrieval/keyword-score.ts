@@ -21,15 +21,21 @@ export type Scored = {
 };
 
 /**
- * Where a scoring statement's candidates come from: `ctes` (each ending in a comma) run first,
- * and `rows` yields candidate chunks as (id, document_id, version, content_hash, dl, tsv), the
- * tsvector cut down to the selected lexemes. `extra` rows are appended to the result as JSON
- * (a postings pass reports its list frontiers that way, in the same round trip).
+ * Where a scoring statement's candidates come from: `ctes` (each ending in a comma) follow the
+ * statement's `terms (lexeme, idf)` CTE and may read it, and `rows` yields candidate chunks as
+ * (id, document_id, version, content_hash, dl, tsv), the tsvector cut down to the selected
+ * lexemes.
  */
 export interface CandidateSource {
   ctes?: SQL;
   rows: SQL;
-  extra?: SQL;
+}
+
+/** One term's BM25 contribution: `idf`, `tf` and `dl` are SQL expressions, avgdl a number. */
+export function bm25Term(idf: SQL, tf: SQL, dl: SQL, avgdl: number): SQL {
+  const { k1, b } = BM25;
+  return sql`(${idf} * ${tf} * ${k1 + 1}::float8
+    / (${tf} + ${k1}::float8 * (1 - ${b}::float8 + ${b}::float8 * ${dl} / ${avgdl}::float8)))`;
 }
 
 /** The terms' lexemes as a text[] literal. */
@@ -50,28 +56,27 @@ export function matchSource(tenantId: string, match: string, lexemes: string): C
  * Scores, over every selected term, the served chunks a source names and returns the best
  * `limit`, with the cached embeddings of the first `feedback.count`. tf is the lexeme's
  * position count, document length the chunk's token count; each tsvector is cut down to the
- * selected lexemes before it is unnested. Rows of `source.extra` follow the hits.
+ * selected lexemes before it is unnested.
  */
-export async function scoreCandidates<Extra = never>(
+export async function scoreCandidates(
   db: Database,
   tenantId: string,
   terms: KeywordTerm[],
   avgdl: number,
   source: CandidateSource,
   options: ScoreOptions,
-): Promise<{ hits: Scored[]; extra: Extra[] }> {
+): Promise<Scored[]> {
   const reach = accessPredicate(options.access ?? null, 'd');
   const extra = [...documentPredicates(options.filters), ...(reach ? [reach] : [])];
   const lexemes = lexemeArray(terms);
   const idfs = `{${terms.map((t) => t.idf).join(',')}}`;
   const feedbackCount = options.feedback?.count ?? 0;
   const model = options.feedback?.model ?? '';
-  const { k1, b } = BM25;
-  const result = await db.execute<Scored & { kind: string; extra: Extra | null }>(sql`
-    with ${source.ctes ?? sql``}
-    terms as (
+  const result = await db.execute<Scored>(sql`
+    with terms as (
       select * from unnest(${lexemes}::text[], ${idfs}::float8[]) as t(lexeme, idf)
     ),
+    ${source.ctes ?? sql``}
     candidates as (
       select m.id, m.content_hash, m.dl, m.tsv
       from ${source.rows} m
@@ -80,10 +85,7 @@ export async function scoreCandidates<Extra = never>(
     ),
     scored as (
       select m.id, m.content_hash,
-        sum(
-          t.idf * u.tf * ${k1 + 1}::float8
-          / (u.tf + ${k1}::float8 * (1 - ${b}::float8 + ${b}::float8 * m.dl / ${avgdl}::float8))
-        )::float8 as score
+        sum(${bm25Term(sql`t.idf`, sql`u.tf`, sql`m.dl`, avgdl)})::float8 as score
       from candidates m
       cross join lateral (
         select lexeme, coalesce(array_length(positions, 1), 1)::float8 as tf from unnest(m.tsv)
@@ -95,29 +97,15 @@ export async function scoreCandidates<Extra = never>(
     ),
     ranked as (
       select s.*, row_number() over (order by s.score desc, s.id) as rank from scored s
-    ),
-    hits as (
-      select 'hit'::text as kind, r.rank, r.id, r.score,
-        -- A subplan in a case branch runs only for the top hits: one key lookup each.
-        case when r.rank <= ${feedbackCount}::int then (
-          select e.embedding::text from embedding_cache e
-          where e.tenant_id = ${tenantId}::uuid and e.model = ${model}::text and e.content_hash = r.content_hash
-        ) end as embedding,
-        null::json as extra
-      from ranked r
     )
-    select kind, id, score, embedding, extra from (
-      select * from hits
-      ${source.extra ? sql`union all select 'extra'::text, null, null, null, null, to_json(e) from (${source.extra}) e` : sql``}
-    ) rows
-    order by kind desc, rank
+    select r.id, r.score,
+      -- A subplan in a case branch runs only for the top hits: one key lookup each.
+      case when r.rank <= ${feedbackCount}::int then (
+        select e.embedding::text from embedding_cache e
+        where e.tenant_id = ${tenantId}::uuid and e.model = ${model}::text and e.content_hash = r.content_hash
+      ) end as embedding
+    from ranked r
+    order by r.rank
   `);
-  const hits: Scored[] = [];
-  const extras: Extra[] = [];
-  for (const row of result.rows) {
-    if (row.kind === 'hit')
-      hits.push({ id: row.id, score: Number(row.score), embedding: row.embedding });
-    else extras.push(row.extra as Extra);
-  }
-  return { hits, extra: extras };
+  return result.rows.map((r) => ({ ...r, score: Number(r.score) }));
 }

@@ -11,6 +11,7 @@ import {
 } from './keyword-plan';
 import { documentPredicates } from './scope';
 import {
+  bm25Term,
   keepLexemes,
   lexemeArray,
   matchSource,
@@ -136,29 +137,23 @@ async function searchPostings(
   avgdl: number,
   options: KeywordOptions,
 ): Promise<{ hits: Scored[]; passes: number }> {
-  const { k1, b } = BM25;
-  const idfs = `{${terms.map((t) => t.idf).join(',')}}`;
   const lexemes = lexemeArray(terms);
-  const { hits } = await scoreCandidates(
+  const hits = await scoreCandidates(
     db,
     tenantId,
     terms,
     avgdl,
     {
       ctes: sql`
-        lists as (select * from unnest(${lexemes}::text[], ${idfs}::float8[]) as l(lexeme, idf)),
         pick as (
           select p.chunk_id
-          from lists l
+          from terms l
           cross join lateral (
             select p.chunk_id, p.tf, p.dl from keyword_postings p
             where p.tenant_id = ${tenantId}::uuid and p.lexeme = l.lexeme
           ) p
           group by p.chunk_id
-          order by sum(
-            l.idf * p.tf * ${k1 + 1}::float8
-            / (p.tf + ${k1}::float8 * (1 - ${b}::float8 + ${b}::float8 * p.dl / ${avgdl}::float8))
-          ) desc, p.chunk_id
+          order by sum(${bm25Term(sql`l.idf`, sql`p.tf`, sql`p.dl`, avgdl)}) desc, p.chunk_id
           limit ${options.limit + PICK_MARGIN}::int
         ),`,
       rows: sql`(
@@ -185,7 +180,7 @@ async function searchGin(
   const generating = lexemeQuery(plan.generating.map((t) => t.lexeme));
   const score = (match: string) =>
     scoreCandidates(db, tenantId, terms, avgdl, matchSource(tenantId, match, lexemes), options);
-  let { hits } = await score(generating);
+  let hits = await score(generating);
   if (
     isComplete(
       plan,
@@ -196,7 +191,7 @@ async function searchGin(
     return { hits, passes: 1 };
   }
   const theta = hits.length >= options.limit ? hits[options.limit - 1]!.score : 0;
-  const more = (await score(completionQuery(plan.rest, theta))).hits;
+  const more = await score(completionQuery(plan.rest, theta));
   // A chunk holding a generating term too comes back with the same score: kept once.
   const seen = new Set(hits.map((h) => h.id));
   hits = [...hits, ...more.filter((h) => !seen.has(h.id))].sort(byScore).slice(0, options.limit);
