@@ -9,6 +9,7 @@ const sharedDir = process.env.VELLUM_SHARED ?? resolve(ROOT, '../shared');
 const { values: flags, positionals } = parseArgs({
   options: {
     chunks: { type: 'string' },
+    budgets: { type: 'string' },
     duration: { type: 'string' },
     hnsw: { type: 'string' },
     rounds: { type: 'string' },
@@ -47,9 +48,11 @@ const benches: Record<string, () => Promise<void>> = {
   },
   keyword: async () => {
     const { benchKeyword } = await import('./keyword');
+    const budgets = flag('budgets');
     await benchKeyword({
       sharedDir,
       ...sizesFlag(),
+      ...(budgets && { budgets: budgets.split(',').map((b) => Number(b.replace(/_/g, ''))) }),
     });
   },
   events: async () => {

@@ -1,15 +1,17 @@
-// npm run bench -- keyword [--chunks 3000,30000]: the keyword leg alone, in-process PGlite, on one
-// tenant grown from Cranfield abstracts (two chunks each, copied round after round). For each
-// size it runs the Cranfield queries (limit 100, as hybrid search asks) three ways in one run:
-// - postings: keywordSearch as served (exact BM25 summed from the query terms' postings lists,
-//   keyword.ts; the GIN path past its budget);
+// npm run bench -- keyword [--chunks 3000,30000] [--budgets 5000,50000]: the keyword leg alone,
+// in-process PGlite, on one tenant grown from Cranfield abstracts (two chunks each, copied round
+// after round). For each size it runs the Cranfield queries (limit 100, as hybrid search asks)
+// several ways in one run, interleaved per query:
+// - budget B: keywordSearch as served, the postings path reading at most B postings (the default
+//   READ_BUDGET, and each --budgets value): lists past their share are cut to their heads;
+// - whole lists: the postings path with no budget (every list read whole: exact BM25);
 // - gin: the GIN path alone (a budgeted MaxScore first pass, a second if needed);
 // - exhaustive: the GIN path with an unlimited budget, i.e. every chunk holding a query term is
 //   scored (what keyword search did before pruning, with the same statements otherwise).
-// It prints p50/p90 of each, the ratios, fallbacks, how many rankings differ from the exhaustive
-// one (any difference is a defect: every path is exact), and the five queries with the most
-// postings (their terms' df summed) with both paths' times, to show how each grows with them.
-import { readFileSync } from 'node:fs';
+// It prints p50/p90 of each and its ratio to whole lists, how many queries had a list cut, how
+// many rankings differ from the exhaustive one (a defect for any path that did not cut a list)
+// and the share of ranks holding the exhaustive score, and the five queries with the most
+// postings (their terms' df summed) with three paths' times, to show how each grows with them.
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
@@ -18,6 +20,9 @@ import { drizzle } from 'drizzle-orm/pglite';
 import type { Database } from '../../src/db/client';
 import { recomputeBm25Stats } from '../../src/retrieval/bm25-stats';
 import { keywordSearch, queryTerms } from '../../src/retrieval/keyword';
+import { READ_BUDGET } from '../../src/retrieval/postings-plan';
+import { loadBeir } from '../lib/beir';
+import { ndcgAt } from '../lib/ir-metrics';
 import { applyMigrations, pgliteExec } from '../lib/migrate';
 
 const quantile = (xs: number[], q: number) =>
@@ -27,18 +32,16 @@ export async function benchKeyword(options: {
   sharedDir: string;
   sizes?: number[];
   queries?: number;
+  /** Read budgets measured beside the default one (READ_BUDGET). */
+  budgets?: number[];
 }) {
   const sizes = options.sizes ?? [3000, 30000];
-  const dir = resolve(options.sharedDir, 'data/cranfield');
-  const jsonl = (file: string) =>
-    readFileSync(resolve(dir, file), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { title?: string; text: string });
-  const corpus = jsonl('corpus.jsonl');
-  const queries = jsonl('queries.jsonl')
-    .map((q) => q.text)
-    .slice(0, options.queries ?? 60);
+  const beir = loadBeir(resolve(options.sharedDir, 'data/cranfield'));
+  const { corpus, qrels } = beir;
+  const queries = [...beir.queries]
+    .filter(([id]) => qrels.has(id))
+    .slice(0, options.queries ?? 60)
+    .map(([id, text]) => ({ id, text }));
 
   const pg = await PGlite.create({ extensions: { vector, btree_gin } });
   await applyMigrations(pgliteExec(pg));
@@ -62,8 +65,8 @@ export async function benchKeyword(options: {
         const words = d.text.split(' ');
         const half = Math.ceil(words.length / 2);
         return [
-          `${d.title ?? ''} ${words.slice(0, half).join(' ')}`,
-          words.slice(half).join(' ') || (d.title ?? '-'),
+          `${d.title} ${words.slice(0, half).join(' ')}`,
+          words.slice(half).join(' ') || d.title || '-',
         ];
       });
       const rows = texts.map(
@@ -89,49 +92,102 @@ export async function benchKeyword(options: {
     // Vacuumed too: the visibility map lets the postings be read index-only, as they are once a
     // database's autovacuum has caught up with the writes.
     await pg.query('vacuum analyze');
-    const times = { postings: [] as number[], gin: [] as number[], exhaustive: [] as number[] };
-    let secondPass = 0;
-    let fallbacks = 0;
-    const heaviest: { postings: number; ms: number; gin: number }[] = [];
-    const differing = { postings: 0, gin: 0 };
-    const same = (a: { score: number }[], b: { score: number }[]) =>
-      a.length === b.length && a.every((hit, i) => Math.abs(hit.score - b[i]!.score) < 1e-9);
-    for (const query of queries) {
-      const timed = async (options: Parameters<typeof keywordSearch>[3], into: number[]) => {
-        const start = performance.now();
-        const result = await keywordSearch(db, tenantId, query, options);
-        into.push(performance.now() - start);
-        return result;
-      };
-      const p = await timed({ limit: 100 }, times.postings);
-      const g = await timed({ limit: 100, postingsBudget: 0 }, times.gin);
-      const e = await timed(
-        { limit: 100, postingsBudget: 0, candidateBudget: Infinity },
-        times.exhaustive,
-      );
-      if (p.path === 'gin') fallbacks++;
-      const postings = (await queryTerms(db, tenantId, query)).reduce((sum, t) => sum + t.df, 0);
-      heaviest.push({ postings, ms: times.postings.at(-1)!, gin: times.gin.at(-1)! });
-      if (g.passes === 2) secondPass++;
-      if (!same(p.items, e.items)) differing.postings++;
-      if (!same(g.items, e.items)) differing.gin++;
-    }
-    const row = (xs: number[]) =>
-      `p50 ${quantile(xs, 0.5).toFixed(1)} ms, p90 ${quantile(xs, 0.9).toFixed(1)} ms`;
-    const ratio = (xs: number[]) => (quantile(xs, 0.5) / quantile(times.postings, 0.5)).toFixed(2);
     const n = queries.length;
-    console.log(`keyword leg, ${chunks} chunks, ${n} Cranfield queries, limit 100`);
-    console.log(
-      `  postings:   ${row(times.postings)}; GIN fallback (past the budget) in ${fallbacks}/${n}`,
+    const k = 100;
+    type Run = {
+      ms: number[];
+      cut: number;
+      differing: number;
+      at10: number;
+      at100: number;
+      ndcg: number;
+    };
+    const budgets = [READ_BUDGET, ...(options.budgets ?? [])];
+    const runs = new Map<string, Run>();
+    const run = (name: string) => {
+      if (!runs.has(name))
+        runs.set(name, { ms: [], cut: 0, differing: 0, at10: 0, at100: 0, ndcg: 0 });
+      return runs.get(name)!;
+    };
+    let secondPass = 0;
+    const heaviest: { postings: number; ms: number; whole: number; gin: number }[] = [];
+    // Ranks (of the first `upTo`) holding the exhaustive ranking's score there. Every path returns
+    // exact scores in score order, so this counts ranks where a better chunk was missed; copies
+    // that tie are interchangeable, which comparing ids would not allow.
+    const exactRanks = (got: { score: number }[], want: { score: number }[], upTo: number) =>
+      want.slice(0, upTo).filter((hit, i) => Math.abs((got[i]?.score ?? -1) - hit.score) < 1e-9)
+        .length;
+    // Each chunk's Cranfield document: content_hash is `${round}-${first}-${j}` (see above).
+    const hashes = await pg.query<{ id: string; content_hash: string }>(
+      `select id, content_hash from chunks where tenant_id = $1`,
+      [tenantId],
     );
-    console.log(`  gin:        ${row(times.gin)}; second pass in ${secondPass}/${n}`);
-    console.log(`  exhaustive: ${row(times.exhaustive)}`);
-    console.log(
-      `  p50 / postings p50: gin ${ratio(times.gin)}x, exhaustive ${ratio(times.exhaustive)}x; rankings differing from exhaustive: postings ${differing.postings}, gin ${differing.gin}`,
+    const docOf = new Map(
+      hashes.rows.map((r) => {
+        const [, first, j] = r.content_hash.split('-').map(Number);
+        return [r.id, corpus[first! + Math.floor(j! / 2)]!.id];
+      }),
     );
+    // nDCG@10 of the documents in the ranking's order (a document's first chunk counts). Only
+    // meaningful before copies: past one round, a copy of a relevant document is a duplicate.
+    const ndcg = (items: { id: string }[], queryId: string) =>
+      ndcgAt([...new Set(items.map((h) => docOf.get(h.id)!))], qrels.get(queryId)!, 10);
+    for (const { id: queryId, text: query } of queries) {
+      const timed = async (name: string, searchOptions: Parameters<typeof keywordSearch>[3]) => {
+        const start = performance.now();
+        const result = await keywordSearch(db, tenantId, query, searchOptions);
+        run(name).ms.push(performance.now() - start);
+        return { name, result };
+      };
+      const budgeted = [];
+      for (const budget of budgets) {
+        budgeted.push(await timed(`budget ${budget}`, { limit: k, postingsBudget: budget }));
+      }
+      const whole = await timed('whole lists', { limit: k, postingsBudget: Infinity });
+      const gin = await timed('gin', { limit: k, postingsBudget: 0 });
+      const exhaustive = await timed('exhaustive', {
+        limit: k,
+        postingsBudget: 0,
+        candidateBudget: Infinity,
+      });
+      if (gin.result.passes === 2) secondPass++;
+      run('exhaustive').ndcg += ndcg(exhaustive.result.items, queryId);
+      for (const { name, result } of [...budgeted, whole, gin]) {
+        const r = run(name);
+        r.ndcg += ndcg(result.items, queryId);
+        if (!result.exact) r.cut++;
+        const at100 = exactRanks(result.items, exhaustive.result.items, k);
+        if (at100 < exhaustive.result.items.length) r.differing++;
+        r.at10 += exactRanks(result.items, exhaustive.result.items, 10);
+        r.at100 += at100;
+      }
+      const postings = (await queryTerms(db, tenantId, query)).reduce((sum, t) => sum + t.df, 0);
+      heaviest.push({
+        postings,
+        ms: run(`budget ${READ_BUDGET}`).ms.at(-1)!,
+        whole: run('whole lists').ms.at(-1)!,
+        gin: run('gin').ms.at(-1)!,
+      });
+    }
+    const p50 = (xs: number[]) => quantile(xs, 0.5);
+    const base = p50(run('whole lists').ms);
+    console.log(`keyword leg, ${chunks} chunks, ${n} Cranfield queries, limit ${k}`);
+    console.log(
+      '  path            p50 ms   p90 ms   p50/whole   lists cut   nDCG@10   rankings differing   exact ranks @10 / @100',
+    );
+    for (const [name, r] of runs) {
+      const exactness =
+        name === 'exhaustive'
+          ? ''
+          : `${String(r.differing).padStart(9)}/${n}   ${((100 * r.at10) / (10 * n)).toFixed(1)}% / ${((100 * r.at100) / (k * n)).toFixed(1)}%`;
+      console.log(
+        `  ${name.padEnd(14)} ${p50(r.ms).toFixed(1).padStart(7)}  ${quantile(r.ms, 0.9).toFixed(1).padStart(7)}  ${(p50(r.ms) / base).toFixed(2).padStart(9)}x  ${name.startsWith('budget') ? `${String(r.cut).padStart(7)}/${n}` : '          '}    ${(r.ndcg / n).toFixed(4)}  ${exactness}`,
+      );
+    }
+    console.log(`  gin: second pass in ${secondPass}/${n}`);
     const top = heaviest.sort((a, b) => b.postings - a.postings).slice(0, 5);
     console.log(
-      `  most postings: ${top.map((q) => `${q.postings} (postings ${q.ms.toFixed(0)} ms, gin ${q.gin.toFixed(0)} ms)`).join('; ')}`,
+      `  most postings: ${top.map((q) => `${q.postings} (budget ${q.ms.toFixed(0)} ms, whole ${q.whole.toFixed(0)} ms, gin ${q.gin.toFixed(0)} ms)`).join('; ')}`,
     );
   }
 }

@@ -472,10 +472,14 @@ export const keywordPostings = pgTable(
     chunkId: uuid('chunk_id').notNull(),
     tf: smallint('tf').notNull(),
     dl: integer('dl').notNull(),
+    /** BM25's tf factor at a 400-token reference length, ×10,000: the list order (migrations/0017). */
+    imp: smallint('imp')
+      .notNull()
+      .generatedAlwaysAs(sql`round(22000.0 * tf / (tf + 0.3 + 0.9 * dl / 400.0))::smallint`),
   },
   (t) => [
-    // INCLUDE (tf, dl) in migrations/0016: drizzle's index builder has no INCLUDE.
-    uniqueIndex('keyword_postings_list_idx').on(t.tenantId, t.lexeme, t.chunkId),
+    // imp DESC and INCLUDE (tf, dl) in migrations/0017: drizzle's index builder has no INCLUDE.
+    uniqueIndex('keyword_postings_impact_idx').on(t.tenantId, t.lexeme, t.imp, t.chunkId),
   ],
 );
 

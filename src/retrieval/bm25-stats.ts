@@ -41,6 +41,14 @@ function postingsOf(where: SQL): SQL {
     where ${where}`;
 }
 
+/**
+ * A posting's list-order key, exactly as keyword_postings.imp is generated (migrations/0017):
+ * BM25's tf factor at a 400-token reference length, ×10,000. `tf` must be a smallint and `dl` an
+ * integer expression, as the column's are, so that the value is the stored one to the bit.
+ */
+export const postingImpact = (tf: SQL, dl: SQL) =>
+  sql`round(22000.0 * ${tf} / (${tf} + 0.3 + 0.9 * ${dl} / 400.0))::smallint`;
+
 /** Applies one document's move from serving `from` to serving `to`. Call inside the transaction. */
 export async function shiftServedVersion(tx: Executor, change: ServedChange): Promise<void> {
   const { tenantId, documentId, from, to } = change;
@@ -77,14 +85,16 @@ export async function shiftServedVersion(tx: Executor, change: ServedChange): Pr
     on conflict (tenant_id, lexeme) do update set df = f.df + excluded.df`);
   // 3. Lexemes no served chunk holds any more (found through the partial index on df <= 0).
   await tx.execute(sql`delete from bm25_df where tenant_id = ${tenantId}::uuid and df <= 0`);
-  // 4. Postings: the old version's out, each by its key, the new version's in (in key order).
+  // 4. Postings: the old version's out, each by its full key (imp recomputed from tf and
+  //    length), the new version's in (in key order).
   const ofVersion = (version: number) => sql`
     c.tenant_id = ${tenantId}::uuid and c.document_id = ${documentId}::uuid and c.version = ${version}::int`;
   if (from !== null) {
     await tx.execute(sql`
       delete from keyword_postings p
       using (${postingsOf(ofVersion(from))}) x
-      where p.tenant_id = ${tenantId}::uuid and p.lexeme = x.lexeme and p.chunk_id = x.chunk_id`);
+      where p.tenant_id = ${tenantId}::uuid and p.lexeme = x.lexeme
+        and p.imp = ${postingImpact(sql`x.tf`, sql`x.dl`)} and p.chunk_id = x.chunk_id`);
   }
   if (to !== null) {
     await tx.execute(sql`
@@ -225,27 +235,33 @@ async function repairPostings(
     const postings = await tx.execute<{ differing: number }>(sql`
       with truth as (${postingsOf(served)}),
       diff as (
-        select coalesce(t.lexeme, p.lexeme) as lexeme, coalesce(t.chunk_id, p.chunk_id) as chunk_id,
-          t.tf, t.dl, t.chunk_id is not null as served
+        select t.chunk_id is not null as served, p.imp is not null as stored,
+          coalesce(t.lexeme, p.lexeme) as lexeme, coalesce(t.chunk_id, p.chunk_id) as chunk_id, p.imp
         from truth t
         full join (
-          select lexeme, chunk_id, tf, dl from keyword_postings where tenant_id = ${tenantId}::uuid
+          select lexeme, chunk_id, tf, dl, imp from keyword_postings
+          where tenant_id = ${tenantId}::uuid
         ) p on p.lexeme = t.lexeme and p.chunk_id = t.chunk_id
         where (t.tf, t.dl) is distinct from (p.tf, p.dl)
       ),
-      -- Extra rows are deleted, missing and wrong ones upserted: no key is touched twice.
+      -- Extra and wrong rows out, by their stored key. The wrong ones' right rows go in below,
+      -- in a statement of its own: their key can equal the deleted one's (imp is rounded), and
+      -- a statement does not see its own deletes.
       removed as (
         delete from keyword_postings p using diff
-        where p.tenant_id = ${tenantId}::uuid and p.lexeme = diff.lexeme
-          and p.chunk_id = diff.chunk_id and not diff.served
-      ),
-      upserted as (
-        insert into keyword_postings as k (tenant_id, lexeme, chunk_id, tf, dl)
-        select ${tenantId}::uuid, lexeme, chunk_id, tf, dl from diff where served
-        order by lexeme, chunk_id
-        on conflict (tenant_id, lexeme, chunk_id) do update set tf = excluded.tf, dl = excluded.dl
+        where diff.stored and p.tenant_id = ${tenantId}::uuid and p.lexeme = diff.lexeme
+          and p.imp = diff.imp and p.chunk_id = diff.chunk_id
       )
       select count(*)::int as differing from diff`);
+    await tx.execute(sql`
+      insert into keyword_postings (tenant_id, lexeme, chunk_id, tf, dl)
+      select ${tenantId}::uuid, t.lexeme, t.chunk_id, t.tf, t.dl
+      from (${postingsOf(served)}) t
+      where not exists (
+        select 1 from keyword_postings p
+        where p.tenant_id = ${tenantId}::uuid and p.lexeme = t.lexeme
+          and p.imp = ${postingImpact(sql`t.tf`, sql`t.dl`)} and p.chunk_id = t.chunk_id)
+      order by t.lexeme, t.chunk_id`);
     // N and the token total were made exact by the statistics repair and cannot have moved since
     // (every writer holds this row): the postings now cover exactly them.
     await tx.execute(sql`

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { accessPredicate } from '../access/visibility';
+import { pgArray } from '../db/sql';
 import {
   BM25,
   completionQuery,
@@ -9,6 +10,7 @@ import {
   planCandidates,
   type KeywordTerm,
 } from './keyword-plan';
+import { planReads, READ_BUDGET } from './postings-plan';
 import { documentPredicates } from './scope';
 import {
   bm25Term,
@@ -58,8 +60,8 @@ export interface KeywordOptions extends ScoreOptions {
   /** Postings the GIN path's first pass may cover (keyword-plan.ts); tests lower it to force a second. */
   candidateBudget?: number;
   /**
-   * Postings the postings path may read before it gives way to the GIN path (POSTINGS_BUDGET);
-   * 0 skips it. Tests vary it to run each path on the same corpus.
+   * Postings the postings path reads at most (READ_BUDGET, postings-plan.ts); 0 sends the query
+   * to the GIN path. Tests and the benchmark vary it to run each path on the same corpus.
    */
   postingsBudget?: number;
 }
@@ -72,6 +74,11 @@ export interface KeywordResult {
   path: 'postings' | 'gin' | 'none';
   /** Scoring statements run on the path that answered. */
   passes: number;
+  /**
+   * The exact BM25 top k. False only when the postings path cut a list to its read budget
+   * (postings-plan.ts): the hits are then the best of the chunks read, each scored exactly.
+   */
+  exact: boolean;
 }
 
 /**
@@ -110,14 +117,6 @@ const byScore = (a: Scored, b: Scored) =>
   b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * Postings the postings path may read (the query terms' df, summed) before the query goes to the
- * GIN path instead: a cap on one statement's work, about a second at the embedded Postgres's
- * ~1 µs a posting. Not a measured crossover: on the benchmarks the postings path was the faster
- * one for every query it was given (`npm run bench -- keyword` prints the heaviest).
- */
-export const POSTINGS_BUDGET = 1_000_000;
-
-/**
  * Chunks picked past `limit`. The sum above adds terms in list order and the scoring statement
  * in lexeme order; two chunks whose exact scores tie at rank k can differ in the last bit, and
  * the margin lets the scoring statement's own (score, id) order, the GIN path's, decide them.
@@ -125,10 +124,11 @@ export const POSTINGS_BUDGET = 1_000_000;
 const PICK_MARGIN = 16;
 
 /**
- * The postings path: every query term's list read whole from keyword_postings (narrow index
- * tuples holding tf and the chunk's length), each matching chunk's exact BM25 summed there, and
- * chunk rows read for the best `limit` only. One statement; the work is the terms' df, about a
- * microsecond a posting, with no chunk row read for any other match.
+ * The postings path: each query term's list read from keyword_postings (narrow index tuples
+ * holding tf and the chunk's length) in impact order, whole or, past the read budget, its head
+ * (postings-plan.ts); each chunk read gets the BM25 of the terms it was read for, summed there;
+ * chunk rows are read for the best `limit` only and scored exactly over every term. One
+ * statement; the work is the postings read, about a microsecond each, whatever the tenant's size.
  */
 async function searchPostings(
   db: Database,
@@ -136,8 +136,11 @@ async function searchPostings(
   terms: KeywordTerm[],
   avgdl: number,
   options: KeywordOptions,
-): Promise<{ hits: Scored[]; passes: number }> {
+): Promise<{ hits: Scored[]; passes: number; exact: boolean }> {
   const lexemes = lexemeArray(terms);
+  const plan = planReads(terms, options.postingsBudget ?? READ_BUDGET, options.limit + PICK_MARGIN);
+  // A cut list leaves chunks' sums partial, so more are picked for the exact re-scoring.
+  const pick = plan.complete ? options.limit + PICK_MARGIN : 2 * options.limit + PICK_MARGIN;
   const hits = await scoreCandidates(
     db,
     tenantId,
@@ -145,16 +148,23 @@ async function searchPostings(
     avgdl,
     {
       ctes: sql`
+        reads as (
+          select * from unnest(${lexemes}::text[], ${pgArray(plan.reads.map(String))}::int[])
+            as r(lexeme, n)
+        ),
         pick as (
           select p.chunk_id
           from terms l
+          join reads r on r.lexeme = l.lexeme
           cross join lateral (
             select p.chunk_id, p.tf, p.dl from keyword_postings p
             where p.tenant_id = ${tenantId}::uuid and p.lexeme = l.lexeme
+            order by p.imp desc, p.chunk_id
+            limit r.n
           ) p
           group by p.chunk_id
           order by sum(${bm25Term(sql`l.idf`, sql`p.tf`, sql`p.dl`, avgdl)}) desc, p.chunk_id
-          limit ${options.limit + PICK_MARGIN}::int
+          limit ${pick}::int
         ),`,
       rows: sql`(
         select c.id, c.document_id, c.version, c.content_hash, c.token_count::float8 as dl,
@@ -164,7 +174,7 @@ async function searchPostings(
     },
     options,
   );
-  return { hits, passes: 1 };
+  return { hits, passes: 1, exact: plan.complete };
 }
 
 /** The GIN path: MaxScore over the (tenant_id, tsv) index (keyword-plan.ts, steps 1-3). */
@@ -174,7 +184,7 @@ async function searchGin(
   terms: KeywordTerm[],
   avgdl: number,
   options: KeywordOptions,
-): Promise<{ hits: Scored[]; passes: number }> {
+): Promise<{ hits: Scored[]; passes: number; exact: boolean }> {
   const lexemes = lexemeArray(terms);
   const plan = planCandidates(terms, options.candidateBudget);
   const generating = lexemeQuery(plan.generating.map((t) => t.lexeme));
@@ -188,14 +198,14 @@ async function searchGin(
       options.limit,
     )
   ) {
-    return { hits, passes: 1 };
+    return { hits, passes: 1, exact: true };
   }
   const theta = hits.length >= options.limit ? hits[options.limit - 1]!.score : 0;
   const more = await score(completionQuery(plan.rest, theta));
   // A chunk holding a generating term too comes back with the same score: kept once.
   const seen = new Set(hits.map((h) => h.id));
   hits = [...hits, ...more.filter((h) => !seen.has(h.id))].sort(byScore).slice(0, options.limit);
-  return { hits, passes: 2 };
+  return { hits, passes: 2, exact: true };
 }
 
 /**
@@ -211,21 +221,21 @@ export async function keywordSearch(
   query: string,
   options: KeywordOptions,
 ): Promise<KeywordResult> {
-  const none: KeywordResult = { items: [], feedback: [], path: 'none', passes: 0 };
+  const none: KeywordResult = { items: [], feedback: [], path: 'none', passes: 0, exact: true };
   if (!/[\p{L}\p{N}]/u.test(query)) return none;
   const { terms, avgdl, covered } = await readStatistics(db, tenantId, query);
   if (terms.length === 0) return none;
-  let answer: { hits: Scored[]; path: 'postings' | 'gin'; passes: number } | null = null;
+  type Answer = { hits: Scored[]; path: 'postings' | 'gin'; passes: number; exact: boolean };
+  let answer: Answer | null = null;
   // The lists hold every served chunk: a user's reach or document filters take the GIN path,
   // which applies them to its candidates before the limit.
   const unrestricted =
     documentPredicates(options.filters).length === 0 &&
     !accessPredicate(options.access ?? null, 'd');
-  const postings = terms.reduce((sum, t) => sum + t.df, 0);
   // `covered`: the postings hold exactly what the statistics count. A release that does not
   // write postings (the previous one, mid-deploy or after a rollback) breaks that until the
   // daily recompute repairs them, and the GIN path answers meanwhile.
-  if (covered && unrestricted && postings <= (options.postingsBudget ?? POSTINGS_BUDGET)) {
+  if (covered && unrestricted && options.postingsBudget !== 0) {
     answer = { ...(await searchPostings(db, tenantId, terms, avgdl, options)), path: 'postings' };
   }
   if (!answer) answer = { ...(await searchGin(db, tenantId, terms, avgdl, options)), path: 'gin' };
@@ -239,5 +249,6 @@ export async function keywordSearch(
     feedback,
     path: answer.path,
     passes: answer.passes,
+    exact: answer.exact,
   };
 }
