@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newTenant, uploadText, type TestClient } from './helpers';
+import { newTenant, uploadText, withDb, type TestClient } from './helpers';
+import { insertDocument } from './keyword-reference';
 import { poll, waitForReady } from './support/poll';
 
 async function waitReady(client: TestClient, ids: string[]) {
@@ -58,8 +59,29 @@ describe('POST /v1/search', () => {
       expect(res.body.results[0].headingPath).toEqual(['Wing design']);
       expect(typeof res.body.took_ms).toBe('number');
       if (mode === 'hybrid') expect(res.body.results[0].scores).toHaveProperty('fused');
+      expect(res.body.exhaustive).toBe(true);
     },
   );
+
+  it('says when the keyword leg read only the heads of its lists (the read budget)', async () => {
+    const big = await newTenant('editor', 'search-budget');
+    // 64 words in each of 330 chunks: a query of all 64 sums 21,120 postings, past READ_BUDGET.
+    const words = Array.from({ length: 64 }, (_, i) => `zq${i}v`);
+    const texts = Array.from(
+      { length: 330 },
+      (_, c) => `${words.join(' ')} ${'pad '.repeat(c % 40)}`,
+    );
+    await withDb(async (db) => {
+      for (let i = 0; i < texts.length; i += 110)
+        await insertDocument(db, big.tenantId, texts.slice(i, i + 110));
+    });
+    const long = await search(big, { query: words.join(' '), mode: 'keyword', topK: 5 });
+    expect(long.status).toBe(200);
+    expect(long.body.results).toHaveLength(5);
+    expect(long.body.exhaustive).toBe(false);
+    const short = await search(big, { query: words.slice(0, 8).join(' '), mode: 'keyword' });
+    expect(short.body.exhaustive).toBe(true);
+  });
 
   it.each(['keyword', 'semantic', 'hybrid'])(
     "%s mode never returns another tenant's chunks, even when asked",

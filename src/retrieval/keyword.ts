@@ -209,11 +209,11 @@ async function searchGin(
 }
 
 /**
- * Exact BM25 inside one tenant's served chunks, scoring only chunks that can reach the top
- * `limit`: statistics by key, then the impact-ordered postings' heads, or, when those would run
- * deep, MaxScore over the GIN index. The statistics (N, avgdl, df) stay tenant-wide whoever
- * asks; a user's reach and document filters only drop candidates, and both paths' bounds hold
- * for what they leave.
+ * BM25 inside one tenant's served chunks: statistics by key, then the postings lists read in
+ * impact order up to the read budget (exact while the lists fit it, the best of what was read
+ * past it; `exact` says which), or, for document filters and a user's reach, exact MaxScore over
+ * the GIN index. The statistics (N, avgdl, df) stay tenant-wide whoever asks; a user's reach
+ * and document filters only drop candidates, and the GIN path's bounds hold for what they leave.
  */
 export async function keywordSearch(
   db: Database,

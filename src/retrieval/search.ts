@@ -63,6 +63,11 @@ export interface SearchResponse {
   };
   /** Legs that failed (or whose breaker was open); the results come from the other one. */
   degraded: RetrievalLeg[];
+  /**
+   * False when the keyword leg cut a postings list to its read budget (keyword.ts): its hits are
+   * the best of the chunks it read rather than the exact BM25 top k.
+   */
+  exhaustive: boolean;
 }
 
 const queryVectors = new Map<string, number[]>();
@@ -101,13 +106,14 @@ export async function search(
       ? resolveDocumentIds(db, tenantId, request.filters ?? {}, undefined, access)
       : Promise.resolve(undefined));
   if (wantSemantic && needsIds && (await scopeIds())!.length === 0) {
-    return { results: [], total: 0, timings, degraded: [] };
+    return { results: [], total: 0, timings, degraded: [], exhaustive: true };
   }
 
+  let exhaustive = true;
   const feedbackDocs = request.mode === 'hybrid' ? (request.feedback ?? DEFAULT_FEEDBACK_DOCS) : 0;
   const keywordLeg = async (): Promise<RankedList & { feedback: number[][] }> => {
     const start = performance.now();
-    const { items, feedback } = await keywordSearch(db, tenantId, request.query, {
+    const { items, feedback, exact } = await keywordSearch(db, tenantId, request.query, {
       limit: depth,
       filters: request.filters,
       access,
@@ -116,6 +122,7 @@ export async function search(
         : {}),
     });
     timings.keyword = since(start);
+    exhaustive = exact;
     return { name: 'keyword', items, feedback };
   };
   const semanticLeg = async (feedback: Promise<number[][]>): Promise<RankedList> => {
@@ -227,5 +234,5 @@ export async function search(
       ...(request.highlight !== false ? { snippet: highlight(hit.text, request.query) } : {}),
     });
   }
-  return { results, total: ranked.length, timings, degraded };
+  return { results, total: ranked.length, timings, degraded, exhaustive };
 }

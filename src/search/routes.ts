@@ -114,6 +114,7 @@ searchRouter.openapi(
         mode: body.mode,
         timings: result.timings,
         degraded: result.degraded,
+        exhaustive: result.exhaustive,
       };
       // A degraded page is not the answer to this search: caching it would keep serving the
       // fallback for the cache's lifetime after the failed leg is back.
@@ -123,6 +124,7 @@ searchRouter.openapi(
     }
     // Entries cached before the field existed were complete searches.
     payload.degraded ??= [];
+    payload.exhaustive ??= true;
     if (payload.degraded.length > 0) c.header(DEGRADED_HEADER, payload.degraded.join(', '));
     recordCacheLookup(c, principal.tenantId, 'search', cache === 'hit');
     countUsage(c, principal.tenantId, { searches: 1 });

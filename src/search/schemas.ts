@@ -92,5 +92,11 @@ export const SearchResponseSchema = z
         'come from the other leg only. Empty when the search ran as asked. Also sent as the ' +
         '`Vellum-Degraded` header. A degraded response is never cached.',
     }),
+    exhaustive: z.boolean().openapi({
+      description:
+        'False when the keyword leg read only the best postings of its longest term lists (a ' +
+        "large tenant's per-query read budget, docs/retrieval.md): its hits are then the best " +
+        'of the chunks it read, each scored exactly, rather than the exact BM25 top k.',
+    }),
   })
   .openapi('SearchResponse');
