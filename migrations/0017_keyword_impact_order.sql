@@ -10,6 +10,11 @@
 -- computed from tf and dl at the tenant's avgdl; the reference only decides which of two
 -- postings with different tf and length is read first (for equal tf, shorter is first at any
 -- avgdl). Generated, so every writer of the table (the bench's copies too) gets it.
+--
+-- Adding a stored generated column rewrites the table under an exclusive lock, and the index is
+-- built inside the migration's transaction: keyword search waits on keyword_postings until the
+-- commit. Fine at the sizes deployed so far; a large deployment would build a new table beside it
+-- and swap (docs/retrieval.md, "The read budget").
 ALTER TABLE "keyword_postings" ADD COLUMN IF NOT EXISTS "imp" smallint
 	GENERATED ALWAYS AS (round(22000.0 * "tf" / ("tf" + 0.3 + 0.9 * "dl" / 400.0))::smallint) STORED NOT NULL;
 --> statement-breakpoint
