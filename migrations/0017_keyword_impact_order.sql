@@ -9,7 +9,7 @@
 -- and the repair compute the same key without reading the tenant's statistics. Scores are still
 -- computed from tf and dl at the tenant's avgdl; the reference only decides which of two
 -- postings with different tf and length is read first (for equal tf, shorter is first at any
--- avgdl). Generated, so every writer of the table (the bench's copies too) gets it.
+-- avgdl, up to the rounding of imp). Generated, so every writer of the table (the bench's copies too) gets it.
 --
 -- Adding a stored generated column rewrites the table under an exclusive lock, and the index is
 -- built inside the migration's transaction: keyword search waits on keyword_postings until the
@@ -22,5 +22,8 @@ ALTER TABLE "keyword_postings" ADD COLUMN IF NOT EXISTS "imp" smallint
 -- index-only scan that stops at its LIMIT, and a posting is still deleted by its full key
 -- (tenant, lexeme, imp, chunk_id), imp computed from the chunk's tf and length.
 CREATE UNIQUE INDEX IF NOT EXISTS "keyword_postings_impact_idx" ON "keyword_postings" USING btree ("tenant_id", "lexeme", "imp" DESC, "chunk_id") INCLUDE ("tf", "dl");
---> statement-breakpoint
-DROP INDEX IF EXISTS "keyword_postings_list_idx";
+--
+-- The previous index, (tenant_id, lexeme, chunk_id), stays for now: the release before this one
+-- upserts on it (the daily repair's ON CONFLICT) and deletes postings by that key, and it runs
+-- against this schema during a deploy and after a rollback. A later migration drops it once no
+-- release before 0017 can run; until then it costs its storage and its writes.

@@ -478,8 +478,10 @@ export const keywordPostings = pgTable(
       .generatedAlwaysAs(sql`round(22000.0 * tf / (tf + 0.3 + 0.9 * dl / 400.0))::smallint`),
   },
   (t) => [
-    // imp DESC and INCLUDE (tf, dl) in migrations/0017: drizzle's index builder has no INCLUDE.
-    uniqueIndex('keyword_postings_impact_idx').on(t.tenantId, t.lexeme, t.imp, t.chunkId),
+    // INCLUDE (tf, dl) in migrations/0016 and 0017: drizzle's index builder has no INCLUDE.
+    uniqueIndex('keyword_postings_impact_idx').on(t.tenantId, t.lexeme, t.imp.desc(), t.chunkId),
+    // Kept for the release before 0017 (its upsert and deletes use it); a later migration drops it.
+    uniqueIndex('keyword_postings_list_idx').on(t.tenantId, t.lexeme, t.chunkId),
   ],
 );
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { newTenant, withDb } from '../../test/helpers';
 import { allTerms, insertDocument, referenceBm25 } from '../../test/keyword-reference';
 import type { Database } from '../db/client';
+import { postingImpact } from './bm25-stats';
 import { keywordSearch, queryTerms } from './keyword';
 import { BM25 } from './keyword-plan';
 import { planReads } from './postings-plan';
@@ -81,12 +82,35 @@ describe('keyword search past its read budget', () => {
     });
   });
 
+  it('reads a list it plans whole to its end, whatever df said', async () => {
+    const { tenantId } = await newTenant();
+    // 'flutter' in 41 chunks; 'rare' in one of them, a long one holding 'flutter' once.
+    const texts = Array.from({ length: 40 }, (_, i) => `flutter ${'filler '.repeat(i)}`);
+    texts.push(`rare flutter ${'filler '.repeat(60)}`);
+    await withDb(async (db) => {
+      await insertDocument(db, tenantId, texts);
+      // A df read before the list grew (a promotion committed between the statistics and the
+      // postings statement), or drifted until the daily repair: 1 where the list holds 41.
+      await db.execute(sql`update bm25_df set df = 1
+        where tenant_id = ${tenantId}::uuid and lexeme = 'flutter'`);
+      const got = await keywordSearch(db, tenantId, 'flutter rare', { limit: 5 });
+      const gin = await keywordSearch(db, tenantId, 'flutter rare', {
+        limit: 5,
+        postingsBudget: 0,
+      });
+      expect(got).toMatchObject({ path: 'postings', exact: true });
+      expect(got.items).toHaveLength(5);
+      expect(got.items.map((h) => h.id)).toEqual(gin.items.map((h) => h.id));
+    });
+  });
+
   it('returns what the plan reads, each hit scored exactly, at every budget', async () => {
     const { tenantId } = await newTenant();
     let seed = 11;
     const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     const vocabulary = ['wing', 'drag', 'heat', 'flutter', 'shock'];
-    // Every chunk a different length, so that no two partial sums tie.
+    // Lengths spread (5 + i filler tokens), so few partial sums tie; ties are broken by chunk id
+    // on both sides.
     const texts = Array.from({ length: 240 }, (_, i) =>
       [
         ...vocabulary.flatMap((w) => Array<string>(rand(3) === 0 ? 0 : 1 + rand(4)).fill(w)),
@@ -96,11 +120,16 @@ describe('keyword search past its read budget', () => {
     await withDb(async (db) => {
       for (let i = 0; i < texts.length; i += 40)
         await insertDocument(db, tenantId, texts.slice(i, i + 40));
-      // The stored key is BM25's tf factor at the 400-token reference length (migrations/0017).
+      // The stored key is BM25's tf factor at the 400-token reference length (migrations/0017),
+      // and postingImpact (the key deletes and the repair compute) is the stored value exactly.
       for (const p of await storedPostings(db, tenantId)) {
         const want = (22000 * p.tf) / (p.tf + 0.3 + (0.9 * p.dl) / 400);
         expect(Math.abs(p.imp - want)).toBeLessThanOrEqual(0.5 + 1e-9);
       }
+      const differing = await db.execute<{ n: number }>(sql`
+        select count(*)::int as n from keyword_postings
+        where tenant_id = ${tenantId}::uuid and imp <> ${postingImpact(sql`tf`, sql`dl`)}`);
+      expect(differing.rows[0]!.n).toBe(0);
       let cut = 0;
       for (const query of ['wing drag', 'wing drag heat flutter shock', 'heat', 'shock flutter']) {
         for (const [limit, budget] of [

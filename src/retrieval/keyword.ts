@@ -1,7 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { accessPredicate } from '../access/visibility';
-import { pgArray } from '../db/sql';
 import {
   BM25,
   completionQuery,
@@ -139,6 +138,9 @@ async function searchPostings(
 ): Promise<{ hits: Scored[]; passes: number; exact: boolean }> {
   const lexemes = lexemeArray(terms);
   const plan = planReads(terms, options.postingsBudget ?? READ_BUDGET, options.limit + PICK_MARGIN);
+  // A list read whole gets no LIMIT (null): df comes from an earlier statement, and a list that
+  // has grown since (a promotion committed meanwhile) or a drifted df must not cut it unseen.
+  const readLimits = `{${plan.reads.map((n, i) => (n >= terms[i]!.df ? 'NULL' : n)).join(',')}}`;
   // A cut list leaves chunks' sums partial, so more are picked for the exact re-scoring.
   const pick = plan.complete ? options.limit + PICK_MARGIN : 2 * options.limit + PICK_MARGIN;
   const hits = await scoreCandidates(
@@ -149,8 +151,7 @@ async function searchPostings(
     {
       ctes: sql`
         reads as (
-          select * from unnest(${lexemes}::text[], ${pgArray(plan.reads.map(String))}::int[])
-            as r(lexeme, n)
+          select * from unnest(${lexemes}::text[], ${readLimits}::int[]) as r(lexeme, n)
         ),
         pick as (
           select p.chunk_id
