@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
@@ -461,6 +461,16 @@ export const bm25Df = pgTable(
 );
 
 /**
+ * A posting's list-order key, exactly as keyword_postings.imp is generated (migrations/0017, and
+ * the column below): BM25's tf factor at a 400-token reference length, ×10,000. Deletes and the
+ * repair (retrieval/bm25-stats.ts) compute it to find a posting by its full key. `tf` must be a
+ * smallint and `dl` an integer expression, as the columns are, so the value is the stored one to
+ * the bit.
+ */
+export const postingImpact = (tf: SQL, dl: SQL) =>
+  sql`round(22000.0 * ${tf} / (${tf} + 0.3 + 0.9 * ${dl} / 400.0))::smallint`;
+
+/**
  * Postings of a tenant's served chunks (src/retrieval/keyword.ts): one row per chunk and
  * tsvector lexeme, with the lexeme's tf (position count) and the chunk's token count.
  */
@@ -475,7 +485,7 @@ export const keywordPostings = pgTable(
     /** BM25's tf factor at a 400-token reference length, ×10,000: the list order (migrations/0017). */
     imp: smallint('imp')
       .notNull()
-      .generatedAlwaysAs(sql`round(22000.0 * tf / (tf + 0.3 + 0.9 * dl / 400.0))::smallint`),
+      .generatedAlwaysAs(postingImpact(sql`tf`, sql`dl`)),
   },
   (t) => [
     // INCLUDE (tf, dl) in migrations/0016 and 0017: drizzle's index builder has no INCLUDE.

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { postingImpact } from '../db/schema';
 
 /**
  * Per-tenant BM25 statistics over the SERVED chunks (chunks.version = documents.ready_version):
@@ -40,14 +41,6 @@ function postingsOf(where: SQL): SQL {
     cross join lateral unnest(c.tsv) as u
     where ${where}`;
 }
-
-/**
- * A posting's list-order key, exactly as keyword_postings.imp is generated (migrations/0017):
- * BM25's tf factor at a 400-token reference length, ×10,000. `tf` must be a smallint and `dl` an
- * integer expression, as the column's are, so that the value is the stored one to the bit.
- */
-export const postingImpact = (tf: SQL, dl: SQL) =>
-  sql`round(22000.0 * ${tf} / (${tf} + 0.3 + 0.9 * ${dl} / 400.0))::smallint`;
 
 /** Applies one document's move from serving `from` to serving `to`. Call inside the transaction. */
 export async function shiftServedVersion(tx: Executor, change: ServedChange): Promise<void> {

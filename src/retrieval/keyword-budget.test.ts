@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { newTenant, withDb } from '../../test/helpers';
 import { allTerms, insertDocument, referenceBm25 } from '../../test/keyword-reference';
 import type { Database } from '../db/client';
-import { postingImpact } from './bm25-stats';
+import { postingImpact } from '../db/schema';
 import { keywordSearch, queryTerms } from './keyword';
 import { BM25 } from './keyword-plan';
 import { planReads } from './postings-plan';
